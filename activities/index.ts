@@ -1,0 +1,42 @@
+import { Context } from '@temporalio/activity';
+import type { KeyRange, ObjectSchema } from '../src/connectors/types';
+import { copyChunk as copyChunkEngine, type ChunkInput, type ChunkProgress, type ChunkResult } from '../src/engine/copy-chunk';
+import { planMigration as planMigrationEngine, type MigrationPlan } from '../src/engine/plan';
+import { planTargetScan as planTargetScanEngine, scanRange as scanRangeEngine, type ScanInput, type ScanProgress } from '../src/engine/validate';
+import type { JobSpec } from '../src/spec/job-spec';
+import type { ScanResult } from '../src/validation/digest';
+import { adapt } from './failures';
+
+/**
+ * Thin adapters from Temporal to the engine: heartbeats carry the cursor and counts after every batch,
+ * a retried attempt resumes from the last heartbeat, and cancellation (delivered on heartbeat) stops
+ * the loop after the batch in hand.
+ */
+
+export async function planMigration(spec: JobSpec): Promise<MigrationPlan> {
+  return adapt(() => planMigrationEngine(spec));
+}
+
+export async function copyChunk(input: ChunkInput): Promise<ChunkResult> {
+  const ctx = Context.current();
+  const resumeFrom = ctx.info.heartbeatDetails as ChunkProgress | undefined;
+  if (resumeFrom) ctx.log.info('resuming chunk from heartbeat', { partition: input.partition.id, rows: resumeFrom.rows, attempt: ctx.info.attempt });
+  return adapt(() =>
+    copyChunkEngine(input, {
+      resumeFrom,
+      onBatch: (p) => ctx.heartbeat(p),
+      stopRequested: () => ctx.cancellationSignal.aborted,
+    }),
+  );
+}
+
+export async function planTargetScan(spec: JobSpec, sourceSchema: ObjectSchema): Promise<KeyRange[]> {
+  return adapt(() => planTargetScanEngine(spec, sourceSchema));
+}
+
+export async function scanRange(input: ScanInput): Promise<ScanResult> {
+  const ctx = Context.current();
+  return adapt(() =>
+    scanRangeEngine(input, (p: ScanProgress) => ctx.heartbeat(p), () => ctx.cancellationSignal.aborted),
+  );
+}

@@ -1,0 +1,55 @@
+import type { z } from 'zod';
+import type { Logger } from '../logging';
+import type { Cursor, KeyRange, ObjectSchema, QuarantinedRecord, RowBatch, Row, WriteOutcome } from './types';
+
+/**
+ * The one contract every database implements, in the spirit of Airbyte's spec/check/discover/read/write.
+ * A migration is any source connector paired with any target connector; there is no per-pair code.
+ * Connectors know nothing of Temporal: the engine drives them and the activities adapt the engine.
+ */
+export interface Connector {
+  readonly type: string;
+  readonly description: string;
+  readonly capabilities: ConnectorCapabilities;
+  /** zod schema of this connector's endpoint (`{ type, connection, ...object naming }`). */
+  readonly endpointSchema: z.ZodType<EndpointBase>;
+  /** Opens a session. `connection` has every secret reference already resolved to its value. */
+  open(endpoint: EndpointBase, connection: ResolvedConnection, log: Logger): Promise<ConnectorSession>;
+}
+
+export interface ConnectorCapabilities {
+  source: boolean;
+  target: boolean;
+  /** What a user should know: partitioning strategy, type mapping caveats, what was verified where. */
+  notes: string[];
+}
+
+export interface EndpointBase {
+  type: string;
+  connection: unknown;
+  [k: string]: unknown;
+}
+
+/** The endpoint's connection block with secrets resolved; lives only inside an activity. */
+export type ResolvedConnection = Record<string, unknown>;
+
+export interface ConnectorSession {
+  /** Connects and authenticates; throws AuthError / TransientError / ConfigError. */
+  check(): Promise<void>;
+  /** Fields and key of the endpoint's object, or null when it does not exist (a target to be created). */
+  describe(): Promise<ObjectSchema | null>;
+  /** Splits the object into about `count` disjoint ranges that together cover it. */
+  planPartitions(schema: ObjectSchema, count: number): Promise<KeyRange[]>;
+  /**
+   * Streams one range in key order (or token order), batch by batch, starting after `after`.
+   * Memory is bounded by one batch: implementations page, they never load the range.
+   */
+  read(schema: ObjectSchema, range: KeyRange, after: Cursor | null, batchSize: number): AsyncIterable<RowBatch>;
+  /** Creates the target object from the (transformed) schema when it is missing; no-op when present. */
+  prepare(schema: ObjectSchema): Promise<void>;
+  /** Upserts by key, so writing the same batch twice changes nothing. Rejected rows are returned, not thrown. */
+  write(schema: ObjectSchema, rows: Row[]): Promise<WriteOutcome>;
+  /** Stores records that could not be migrated (dead letters) beside the target object. */
+  quarantine(records: QuarantinedRecord[]): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,88 @@
+/**
+ * The neutral data model every connector reads into and writes from. Rows live only inside
+ * activities; nothing here is ever a workflow input or result except schemas, ranges and cursors.
+ */
+
+/** Field types connectors agree on. `nativeType` keeps the exact source type for same-kind copies. */
+export type FieldType =
+  | 'string'
+  | 'int32'
+  | 'int64' // bigint in rows: int64 does not fit a JS number
+  | 'float64'
+  | 'decimal' // string in rows: exact
+  | 'boolean'
+  | 'timestamptz' // ISO-8601 UTC string with up to 6 fractional digits, e.g. 2024-01-02T03:04:05.123456Z
+  | 'timestamp' // ISO-8601 without zone
+  | 'date' // YYYY-MM-DD
+  | 'uuid' // lowercase string
+  | 'json' // any JSON value (objects, arrays)
+  | 'bytes' // Buffer
+  | 'objectid'; // 24 lowercase hex chars (MongoDB ObjectId)
+
+export interface FieldSchema {
+  name: string;
+  type: FieldType;
+  nullable: boolean;
+  /** The source's own type name, e.g. "numeric(12,2)"; a target of the same kind may reuse it. */
+  nativeType?: string;
+  /** Which connector kind nativeType belongs to. */
+  nativeOf?: string;
+}
+
+export interface ObjectSchema {
+  /** Human name of the object, e.g. public.orders. */
+  object: string;
+  fields: FieldSchema[];
+  /** Single-column key used for keyset pagination, partitioning and idempotent upserts. */
+  key: string;
+}
+
+export type Value = null | boolean | number | bigint | string | Buffer | Date | JsonValue;
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
+export type Row = Record<string, Value>;
+
+/**
+ * A key value as it can travel through Temporal (JSON): int64 keys as decimal strings, ObjectIds as hex.
+ * Interpreted with the key field's type.
+ */
+export type KeyValue = string | number;
+
+/**
+ * A slice of the source by key: lower exclusive, upper inclusive, null = unbounded.
+ * For token-ring stores (Cassandra) bounds are tokens, not key values.
+ */
+export interface KeyRange {
+  id: number;
+  lower: KeyValue | null;
+  upper: KeyValue | null;
+  estimatedRows?: number;
+}
+
+/** Where a reader stopped inside a range; opaque to the engine, JSON-serializable. */
+export type Cursor = KeyValue | { [k: string]: JsonValue };
+
+export interface RowBatch {
+  rows: Row[];
+  /** Cursor after the last row of this batch: reading again from it continues after the batch. */
+  cursor: Cursor;
+}
+
+export interface RejectedRecord {
+  row: Row;
+  error: string;
+}
+
+export interface WriteOutcome {
+  written: number;
+  rejected: RejectedRecord[];
+}
+
+export interface QuarantinedRecord {
+  job: string;
+  runId: string;
+  partition: number;
+  key: string | null;
+  record: Row;
+  error: string;
+  stage: 'transform' | 'write';
+}

@@ -1,0 +1,140 @@
+import { DatamigratoError } from '../errors';
+import type { Cursor, KeyRange, ObjectSchema, QuarantinedRecord, RejectedRecord, Row } from '../connectors/types';
+import { compileTransforms } from '../transform/compile';
+import type { JobSpec } from '../spec/job-spec';
+import { RowDigester } from '../validation/checksum';
+import { emptyDigest, mergeDigests, type Digest } from '../validation/digest';
+import { withEndpoints } from './sessions';
+
+export interface ChunkInput {
+  spec: JobSpec;
+  sourceSchema: ObjectSchema;
+  partition: KeyRange;
+  /** Where the previous chunk of this partition stopped; null = start of the range. */
+  cursor: Cursor | null;
+  /** Identifies the run in dead-letter records. */
+  runId: string;
+}
+
+/** What a chunk has done so far; heartbeated after every batch so a retry resumes from it. */
+export interface ChunkProgress {
+  cursor: Cursor | null;
+  rows: number;
+  quarantined: number;
+  batches: number;
+  digest: Digest;
+}
+
+export interface ChunkResult extends ChunkProgress {
+  /** The range is exhausted: no chunk follows. */
+  done: boolean;
+  /** Set when this attempt resumed from a heartbeat of an earlier, interrupted attempt. */
+  resumedFrom: { rows: number; cursor: Cursor | null } | null;
+  elapsedMs: number;
+}
+
+export interface ChunkHooks {
+  /** Progress recorded after a resumed attempt's last heartbeat, if any. */
+  resumeFrom?: ChunkProgress;
+  /** Called after every written batch: the adapter heartbeats it. */
+  onBatch(progress: ChunkProgress): void;
+  /** True once cancellation was requested: the chunk stops after the batch in hand. */
+  stopRequested(): boolean;
+  now?: () => number;
+}
+
+export class ChunkStopped extends Error {
+  constructor(readonly progress: ChunkProgress) {
+    super('chunk stopped by cancellation');
+    this.name = 'ChunkStopped';
+  }
+}
+
+const keyText = (row: Row, key: string) => {
+  const v = row[key];
+  return v === null || v === undefined ? null : typeof v === 'object' && !Buffer.isBuffer(v) ? JSON.stringify(v) : String(v);
+};
+
+/**
+ * Copies one bounded chunk of a partition: read a batch after the cursor, transform, upsert, digest,
+ * report. Bounded by batches and seconds so the workflow regains control (pause, continue-as-new).
+ */
+export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<ChunkResult> {
+  const { spec, sourceSchema, partition } = input;
+  const now = hooks.now ?? Date.now;
+  const started = now();
+  const transform = compileTransforms(spec.transform, sourceSchema);
+  const resumed = hooks.resumeFrom ?? null;
+  const progress: ChunkProgress = resumed
+    ? { ...resumed }
+    : { cursor: input.cursor, rows: 0, quarantined: 0, batches: 0, digest: emptyDigest() };
+
+  return withEndpoints(
+    [
+      { side: 'source', endpoint: spec.source },
+      { side: 'target', endpoint: spec.target },
+    ],
+    async ({ source, target }) => {
+      let done = true;
+      for await (const batch of source.read(sourceSchema, partition, progress.cursor, spec.batchSize)) {
+        const out: Row[] = [];
+        const rejected: (RejectedRecord & { stage: 'transform' | 'write' })[] = [];
+        for (const row of batch.rows) {
+          try {
+            out.push(transform.apply(row));
+          } catch (err) {
+            rejected.push({ row, error: (err as Error).message, stage: 'transform' });
+          }
+        }
+        const outcome = await target.write(transform.schema, out);
+        const rejectedRows = new Set(outcome.rejected.map((r) => r.row));
+        rejected.push(...outcome.rejected.map((r) => ({ ...r, stage: 'write' as const })));
+        if (rejected.length) await handleRejected(input, target, rejected);
+
+        const digester = new RowDigester(transform.schema);
+        for (const row of out) if (!rejectedRows.has(row)) digester.add(row);
+        progress.digest = mergeDigests(progress.digest, digester.digest());
+        progress.rows += out.length - rejectedRows.size;
+        progress.quarantined += rejected.length;
+        progress.batches++;
+        progress.cursor = batch.cursor;
+        hooks.onBatch({ ...progress });
+
+        if (hooks.stopRequested()) throw new ChunkStopped({ ...progress });
+        if (progress.batches % spec.chunk.maxBatches === 0 || now() - started >= spec.chunk.maxSeconds * 1000) {
+          done = false;
+          break;
+        }
+      }
+      return { ...progress, done, resumedFrom: resumed ? { rows: resumed.rows, cursor: resumed.cursor } : null, elapsedMs: now() - started };
+    },
+  );
+
+  async function handleRejected(
+    chunk: ChunkInput,
+    target: { quarantine(records: QuarantinedRecord[]): Promise<void> },
+    rejected: (RejectedRecord & { stage: 'transform' | 'write' })[],
+  ): Promise<void> {
+    const key = chunk.sourceSchema.key;
+    if (chunk.spec.onRecordError === 'fail') {
+      const first = rejected[0]!;
+      throw new DatamigratoError(
+        'RecordError',
+        `record with key ${keyText(first.row, key) ?? '(none)'} in partition ${chunk.partition.id} rejected at ${first.stage}: ${first.error}` +
+          (rejected.length > 1 ? ` (and ${rejected.length - 1} more in the same batch)` : '') +
+          '; set onRecordError: quarantine to store bad records and continue',
+      );
+    }
+    await target.quarantine(
+      rejected.map((r) => ({
+        job: chunk.spec.name,
+        runId: chunk.runId,
+        partition: chunk.partition.id,
+        key: keyText(r.row, r.stage === 'transform' ? key : transform.schema.key),
+        record: r.row,
+        error: r.error,
+        stage: r.stage,
+      })),
+    );
+  }
+}

@@ -1,0 +1,38 @@
+import { configError, schemaError } from '../errors';
+import type { KeyRange, ObjectSchema } from '../connectors/types';
+import { getConnector } from '../connectors/registry';
+import { compileTransforms } from '../transform/compile';
+import type { JobSpec } from '../spec/job-spec';
+import { withEndpoints } from './sessions';
+
+export interface MigrationPlan {
+  sourceSchema: ObjectSchema;
+  /** The schema the target gets: the source schema after the transform steps. */
+  targetSchema: ObjectSchema;
+  partitions: KeyRange[];
+}
+
+export function checkRoles(spec: JobSpec): void {
+  if (!getConnector(spec.source.type).capabilities.source) throw configError(`source.type: ${spec.source.type} cannot be a source`);
+  if (!getConnector(spec.target.type).capabilities.target) throw configError(`target.type: ${spec.target.type} cannot be a target`);
+}
+
+/** Checks both ends, describes the source, creates the target if missing and splits the source into ranges. */
+export async function planMigration(spec: JobSpec): Promise<MigrationPlan> {
+  checkRoles(spec);
+  return withEndpoints(
+    [
+      { side: 'source', endpoint: spec.source },
+      { side: 'target', endpoint: spec.target },
+    ],
+    async ({ source, target }) => {
+      await Promise.all([source.check(), target.check()]);
+      const sourceSchema = await source.describe();
+      if (!sourceSchema) throw schemaError(`source object not found`, spec.source.type);
+      const { schema: targetSchema } = compileTransforms(spec.transform, sourceSchema);
+      await target.prepare(targetSchema);
+      const partitions = await source.planPartitions(sourceSchema, spec.partitions ?? spec.parallelism * 2);
+      return { sourceSchema, targetSchema, partitions };
+    },
+  );
+}

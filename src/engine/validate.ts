@@ -1,0 +1,60 @@
+import { schemaError } from '../errors';
+import type { Cursor, KeyRange, ObjectSchema } from '../connectors/types';
+import { compileTransforms } from '../transform/compile';
+import type { JobSpec } from '../spec/job-spec';
+import { RowDigester } from '../validation/checksum';
+import type { ScanResult } from '../validation/digest';
+import { withEndpoints, type Side } from './sessions';
+
+export interface ScanInput {
+  spec: JobSpec;
+  side: Side;
+  sourceSchema: ObjectSchema;
+  range: KeyRange;
+}
+
+export interface ScanProgress {
+  cursor: Cursor | null;
+  rows: number;
+}
+
+/** Ranges to scan the target with: the target's own partitioning, over the target's (transformed) schema. */
+export async function planTargetScan(spec: JobSpec, sourceSchema: ObjectSchema): Promise<KeyRange[]> {
+  const { schema } = compileTransforms(spec.transform, sourceSchema);
+  return withEndpoints([{ side: 'target', endpoint: spec.target }], async ({ target }) => {
+    const described = await target.describe();
+    if (!described) throw schemaError('target object disappeared before validation', spec.target.type);
+    return target.planPartitions(schema, spec.partitions ?? spec.parallelism * 2);
+  });
+}
+
+/**
+ * Counts and checksums one range of one side, bucketed by key hash. The source side is transformed
+ * first, so both sides digest what the target is expected to hold, with the same canonical encoding.
+ */
+export async function scanRange(input: ScanInput, onBatch: (p: ScanProgress) => void, stopRequested: () => boolean): Promise<ScanResult> {
+  const { spec, side, sourceSchema, range } = input;
+  const transform = compileTransforms(spec.transform, sourceSchema);
+  const endpoint = side === 'source' ? spec.source : spec.target;
+  return withEndpoints([{ side, endpoint }], async (s) => {
+    const session = s[side];
+    const digester = new RowDigester(transform.schema, true);
+    const readSchema = side === 'source' ? sourceSchema : transform.schema;
+    let rows = 0;
+    for await (const batch of session.read(readSchema, range, null, Math.max(spec.batchSize, 1000))) {
+      for (const row of batch.rows) {
+        if (side === 'source') {
+          try {
+            digester.add(transform.apply(row));
+          } catch {
+            // A row the transform rejects was quarantined (or failed the run) during the copy: not expected on the target.
+          }
+        } else digester.add(row);
+      }
+      rows += batch.rows.length;
+      onBatch({ cursor: batch.cursor, rows });
+      if (stopRequested()) throw new Error('validation scan cancelled');
+    }
+    return { total: digester.digest(), buckets: digester.bucketDigests() };
+  });
+}

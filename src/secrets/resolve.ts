@@ -1,0 +1,70 @@
+import { promises as fs } from 'node:fs';
+import YAML from 'yaml';
+import { configError } from '../errors';
+import type { ResolvedConnection } from '../connectors/contract';
+import { isSecretRef, type SecretRef } from '../spec/secret-ref';
+
+export interface Resolution {
+  connection: ResolvedConnection;
+  /** Every secret value that was resolved, so errors and logs can be scrubbed of them. */
+  secrets: string[];
+}
+
+async function resolveRef(ref: SecretRef, where: string): Promise<string> {
+  if ('env' in ref) {
+    const value = process.env[ref.env];
+    if (value === undefined || value === '') throw configError(`${where}: environment variable ${ref.env} is not set on the worker`);
+    return value;
+  }
+  try {
+    return (await fs.readFile(ref.file, 'utf8')).trim();
+  } catch (err) {
+    throw configError(`${where}: cannot read secret file ${ref.file}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+}
+
+/**
+ * Named connections live in a YAML/JSON file on the worker (DATAMIGRATO_CONNECTIONS_FILE), so
+ * literal URLs there never reach workflow history. Values in it may themselves be secret references.
+ */
+async function loadNamedConnection(name: string, where: string): Promise<Record<string, unknown>> {
+  const file = process.env.DATAMIGRATO_CONNECTIONS_FILE;
+  if (!file) throw configError(`${where}: named connection "${name}" requested but DATAMIGRATO_CONNECTIONS_FILE is not set on the worker`);
+  let parsed: unknown;
+  try {
+    parsed = YAML.parse(await fs.readFile(file, 'utf8'));
+  } catch (err) {
+    throw configError(`${where}: cannot read connections file: ${(err as Error).message}`);
+  }
+  const entry = (parsed as Record<string, unknown> | null)?.[name];
+  if (!entry || typeof entry !== 'object') throw configError(`${where}: no connection named "${name}" in the worker connections file`);
+  return entry as Record<string, unknown>;
+}
+
+async function resolveDeep(value: unknown, where: string, secrets: string[]): Promise<unknown> {
+  if (isSecretRef(value)) {
+    const secret = await resolveRef(value, where);
+    secrets.push(secret);
+    return secret;
+  }
+  if (Array.isArray(value)) return Promise.all(value.map((v, i) => resolveDeep(v, `${where}[${i}]`, secrets)));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = await resolveDeep(v, `${where}.${k}`, secrets);
+    return out;
+  }
+  return value;
+}
+
+/** Turns an endpoint's connection block into real values, on the worker, at the last moment. */
+export async function resolveConnection(connection: unknown, where: string): Promise<Resolution> {
+  const secrets: string[] = [];
+  let block = connection as Record<string, unknown>;
+  if (block && typeof block === 'object' && typeof block.name === 'string' && Object.keys(block).length === 1) {
+    block = await loadNamedConnection(block.name, where);
+    // Everything in a named connection is treated as secret: it may be a literal URL with a password.
+    for (const v of Object.values(block)) if (typeof v === 'string') secrets.push(v);
+  }
+  const resolved = (await resolveDeep(block, where, secrets)) as ResolvedConnection;
+  return { connection: resolved, secrets };
+}

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { TransformStepSchema } from '../transform/steps';
+import { EndpointSchema } from './endpoints';
+
+export const ChunkSchema = z
+  .object({
+    maxBatches: z.number().int().min(1).max(100_000).default(200).describe('batches per activity before control returns to the workflow'),
+    maxSeconds: z.number().int().min(1).max(3_600).default(15).describe('seconds per activity chunk; pause takes effect between chunks'),
+  })
+  .strict();
+
+export const JobSpecSchema = z
+  .object({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'letters, digits, ".", "_" and "-" only, at most 100, starting with a letter or digit'),
+    source: EndpointSchema,
+    target: EndpointSchema,
+    batchSize: z.number().int().min(1).max(50_000).default(1000),
+    parallelism: z.number().int().min(1).max(64).default(4).describe('partitions copied at once'),
+    partitions: z.number().int().min(1).max(1_000).optional().describe('key ranges to split the source into; default 2 × parallelism'),
+    transform: z.array(TransformStepSchema).default([]),
+    validate: z
+      .object({ enabled: z.boolean().default(true).describe('count + checksum both sides after the copy') })
+      .strict()
+      .prefault({}),
+    onRecordError: z.enum(['fail', 'quarantine']).default('fail').describe('quarantine: store bad records in a dead-letter table on the target and go on'),
+    chunk: ChunkSchema.prefault({}),
+  })
+  .strict();
+
+/** The spec as a client sends it (defaults optional). */
+export type JobSpecInput = z.input<typeof JobSpecSchema>;
+/** The spec after parsing: defaults filled. This is what workflows carry. */
+export type JobSpec = z.output<typeof JobSpecSchema>;
+
+export interface SpecIssue {
+  path: string;
+  message: string;
+}
+
+export type SpecParseResult = { ok: true; spec: JobSpec } | { ok: false; issues: SpecIssue[] };
+
+export const formatPath = (path: readonly PropertyKey[]) =>
+  path.reduce<string>((acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)), '');
+
+/** Parses a spec and reports every problem with the path of the field at fault. */
+export function parseJobSpec(input: unknown): SpecParseResult {
+  const res = JobSpecSchema.safeParse(input);
+  if (res.success) return { ok: true, spec: res.data };
+  return {
+    ok: false,
+    issues: res.error.issues.map((i) => ({ path: formatPath(i.path) || '(root)', message: i.message })),
+  };
+}

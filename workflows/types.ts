@@ -1,0 +1,89 @@
+import type { Cursor, KeyRange, ObjectSchema } from '../src/connectors/types';
+import type { JobSpec } from '../src/spec/job-spec';
+import type { Digest, ValidationSummary } from '../src/validation/digest';
+
+export type Phase = 'preparing' | 'copying' | 'paused' | 'validating' | 'completed' | 'failed' | 'canceled';
+
+export interface PartitionState {
+  range: KeyRange;
+  state: 'pending' | 'copying' | 'done';
+  cursor: Cursor | null;
+  rows: number;
+  quarantined: number;
+  digest: Digest;
+  chunks: number;
+  /** Chunks that resumed from a heartbeat after their worker died or their attempt failed. */
+  resumes: number;
+  copyMs: number;
+}
+
+/** Everything a run carries across continue-as-new. Counts, cursors and digests only: never rows. */
+export interface MigrationState {
+  phase: Phase;
+  paused: boolean;
+  startedAt: number;
+  prepareMs: number;
+  copyStartedAt: number | null;
+  copyMs: number;
+  validateMs: number;
+  plan: { sourceSchema: ObjectSchema; targetSchema: ObjectSchema } | null;
+  partitions: PartitionState[];
+  validation: ValidationSummary | { status: 'skipped' } | null;
+  continuedAsNew: number;
+}
+
+export interface MigrationInput {
+  spec: JobSpec;
+  /** Set only by continue-as-new. */
+  state?: MigrationState;
+}
+
+export interface PartitionProgress {
+  id: number;
+  state: PartitionState['state'];
+  rows: number;
+  estimatedRows: number | null;
+  quarantined: number;
+  rowsPerSecond: number;
+  etaSeconds: number | null;
+}
+
+export interface MigrationProgress {
+  job: string;
+  phase: Phase;
+  paused: boolean;
+  rows: number;
+  estimatedRows: number | null;
+  quarantined: number;
+  rowsPerSecond: number;
+  etaSeconds: number | null;
+  partitions: PartitionProgress[];
+}
+
+export interface MigrationReport {
+  job: string;
+  status: 'completed' | 'canceled';
+  source: { type: string; object: string | null };
+  target: { type: string; object: string | null };
+  rows: number;
+  quarantined: number;
+  rowsPerSecond: number;
+  /** Digest of every row written during the copy (post-transform), merged over partitions. */
+  copyDigest: Digest;
+  partitions: {
+    id: number;
+    lower: KeyRange['lower'];
+    upper: KeyRange['upper'];
+    rows: number;
+    quarantined: number;
+    chunks: number;
+    resumes: number;
+    digest: Digest;
+    done: boolean;
+  }[];
+  validation: MigrationState['validation'];
+  timings: { startedAt: string; prepareMs: number; copyMs: number; validateMs: number; totalMs: number };
+  continuedAsNew: number;
+}
+
+export type { JobSpec };
