@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { FieldSchema, ObjectSchema, Row } from '../connectors/types';
 import { canonicalRow, canonicalValue } from './canonical';
 import { VALIDATION_BUCKETS, sumToHex, type Digest } from './digest';
 
-const MASK64 = (1n << 64n) - 1n;
+const TWO32 = 2 ** 32;
 
 /** FNV-1a over the canonical key: cheap, and the same on both sides because the key is canonicalized first. */
 function bucketOf(canonicalKey: string): number {
@@ -15,35 +15,59 @@ function bucketOf(canonicalKey: string): number {
   return (h >>> 0) % VALIDATION_BUCKETS;
 }
 
+/**
+ * A 64-bit sum kept as two float lanes (high and low 32 bits) and carried now and then: a BigInt add per
+ * row costs more than the hash itself on large tables.
+ */
+class Sum64 {
+  private hi = 0;
+  private lo = 0;
+  private pending = 0;
+  count = 0;
+
+  add(h: Buffer): void {
+    this.hi += h.readUInt32BE(0);
+    this.lo += h.readUInt32BE(4);
+    this.count++;
+    // Each lane grows < 2^32 per row; carrying every 2^20 rows keeps it far below 2^53.
+    if (++this.pending === 1 << 20) this.carry();
+  }
+
+  private carry(): void {
+    this.hi = (this.hi + Math.floor(this.lo / TWO32)) % TWO32;
+    this.lo %= TWO32;
+    this.pending = 0;
+  }
+
+  digest(): Digest {
+    this.carry();
+    return { count: this.count, sum: sumToHex((BigInt(this.hi) << 32n) + BigInt(this.lo)) };
+  }
+}
+
 export class RowDigester {
   private readonly sorted: FieldSchema[];
   private readonly keyField: FieldSchema;
-  private sum = 0n;
-  private count = 0;
-  private readonly buckets: { count: number; sum: bigint }[] | null;
+  private readonly total = new Sum64();
+  private readonly buckets: Sum64[] | null;
 
   constructor(private readonly schema: ObjectSchema, withBuckets = false) {
     this.sorted = [...schema.fields].sort((a, b) => (a.name < b.name ? -1 : 1));
     this.keyField = schema.fields.find((f) => f.name === schema.key)!;
-    this.buckets = withBuckets ? Array.from({ length: VALIDATION_BUCKETS }, () => ({ count: 0, sum: 0n })) : null;
+    this.buckets = withBuckets ? Array.from({ length: VALIDATION_BUCKETS }, () => new Sum64()) : null;
   }
 
   add(row: Row): void {
-    const h = createHash('sha1').update(canonicalRow(row, this.schema, this.sorted)).digest().readBigUInt64BE(0);
-    this.sum = (this.sum + h) & MASK64;
-    this.count++;
-    if (this.buckets) {
-      const b = this.buckets[bucketOf(canonicalValue(row[this.keyField.name], this.keyField.type))]!;
-      b.count++;
-      b.sum = (b.sum + h) & MASK64;
-    }
+    const h = hash('sha1', canonicalRow(row, this.schema, this.sorted), 'buffer');
+    this.total.add(h);
+    this.buckets?.[bucketOf(canonicalValue(row[this.keyField.name], this.keyField.type))]!.add(h);
   }
 
   digest(): Digest {
-    return { count: this.count, sum: sumToHex(this.sum) };
+    return this.total.digest();
   }
 
   bucketDigests(): Digest[] {
-    return (this.buckets ?? []).map((b) => ({ count: b.count, sum: sumToHex(b.sum) }));
+    return (this.buckets ?? []).map((b) => b.digest());
   }
 }
