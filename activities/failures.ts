@@ -1,6 +1,5 @@
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { DatamigratoError, scrubSecrets } from '../src/errors';
-import { ChunkStopped } from '../src/engine/copy-chunk';
+import { DatamigratoError, StoppedError, scrubSecrets } from '../src/errors';
 
 /** Error kinds a retry cannot fix; the workflow's retry policies name the same list. */
 export const NON_RETRYABLE_KINDS = ['ConfigError', 'AuthError', 'SchemaError', 'RecordError'] as const;
@@ -10,7 +9,7 @@ export const NON_RETRYABLE_KINDS = ['ConfigError', 'AuthError', 'SchemaError', '
  * here is a last net for anything that slipped past (a driver error that reached us unwrapped).
  */
 export function toTemporalFailure(err: unknown): Error {
-  if (err instanceof ChunkStopped) return new CancelledFailure('chunk cancelled', [err.progress]);
+  if (err instanceof StoppedError) return new CancelledFailure('stopped on cancellation', [err.progress]);
   if (err instanceof CancelledFailure || err instanceof ApplicationFailure) return err;
   if (err instanceof DatamigratoError) {
     return ApplicationFailure.create({ type: err.kind, message: scrubSecrets(err.message), nonRetryable: !err.retryable });

@@ -33,6 +33,17 @@ export const schemaError = (msg: string, connector?: string, cause?: unknown) =>
 export const transientError = (msg: string, connector?: string, cause?: unknown) =>
   new DatamigratoError('TransientError', msg, connector, { cause });
 
+/**
+ * Thrown when cancellation was requested and the work stopped cleanly after the batch in hand.
+ * Carries how far it got, so the caller can account for every row written.
+ */
+export class StoppedError<P = unknown> extends Error {
+  constructor(readonly progress: P) {
+    super('stopped on cancellation request');
+    this.name = 'StoppedError';
+  }
+}
+
 const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/)([^:@/\s]+):([^@/\s]+)@/gi;
 const KEY_VALUE_PASSWORD = /\b(password|passwd|pwd|token|secret)\s*[=:]\s*("[^"]*"|'[^']*'|\S+)/gi;
 

@@ -1,4 +1,4 @@
-import { DatamigratoError } from '../errors';
+import { DatamigratoError, StoppedError } from '../errors';
 import type { Cursor, KeyRange, ObjectSchema, QuarantinedRecord, RejectedRecord, Row } from '../connectors/types';
 import { compileTransforms } from '../transform/compile';
 import type { JobSpec } from '../spec/job-spec';
@@ -41,13 +41,6 @@ export interface ChunkHooks {
   /** True once cancellation was requested: the chunk stops after the batch in hand. */
   stopRequested(): boolean;
   now?: () => number;
-}
-
-export class ChunkStopped extends Error {
-  constructor(readonly progress: ChunkProgress) {
-    super('chunk stopped by cancellation');
-    this.name = 'ChunkStopped';
-  }
 }
 
 const keyText = (row: Row, key: string) => {
@@ -100,7 +93,7 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
         progress.cursor = batch.cursor;
         hooks.onBatch({ ...progress });
 
-        if (hooks.stopRequested()) throw new ChunkStopped({ ...progress });
+        if (hooks.stopRequested()) throw new StoppedError({ ...progress });
         if (progress.batches % spec.chunk.maxBatches === 0 || now() - started >= spec.chunk.maxSeconds * 1000) {
           done = false;
           break;

@@ -1,4 +1,4 @@
-import { DatamigratoError, scrubSecrets, transientError } from '../errors';
+import { DatamigratoError, StoppedError, scrubSecrets, transientError } from '../errors';
 import { logger } from '../logging';
 import type { ConnectorSession } from '../connectors/contract';
 import { getConnector } from '../connectors/registry';
@@ -46,7 +46,7 @@ function scrubbed(err: unknown, secrets: string[]): Error {
     clean.stack = scrubSecrets(err.stack ?? '', secrets);
     return clean;
   }
-  if ((err as Error)?.name === 'AbortError' || (err as Error)?.name === 'CancelledFailure') return err as Error;
+  if (err instanceof StoppedError) return err;
   const e = transientError(scrubSecrets(String((err as Error)?.message ?? err), secrets));
   e.stack = scrubSecrets((err as Error)?.stack ?? '', secrets);
   return e;

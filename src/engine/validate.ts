@@ -1,4 +1,4 @@
-import { schemaError } from '../errors';
+import { StoppedError, schemaError } from '../errors';
 import type { Cursor, KeyRange, ObjectSchema } from '../connectors/types';
 import { compileTransforms } from '../transform/compile';
 import type { JobSpec } from '../spec/job-spec';
@@ -53,7 +53,7 @@ export async function scanRange(input: ScanInput, onBatch: (p: ScanProgress) => 
       }
       rows += batch.rows.length;
       onBatch({ cursor: batch.cursor, rows });
-      if (stopRequested()) throw new Error('validation scan cancelled');
+      if (stopRequested()) throw new StoppedError({ cursor: batch.cursor, rows });
     }
     return { total: digester.digest(), buckets: digester.bucketDigests() };
   });

@@ -64,3 +64,25 @@ export async function rowDiff(a: string, b: string): Promise<{ onlyA: number; on
   );
   return { onlyA: Number(r!.only_a), onlyB: Number(r!.only_b) };
 }
+
+/** A plain keyed table, fast to seed, for tests about control flow rather than types. */
+export async function createSimpleSource(schema: string, table: string, rows: number): Promise<void> {
+  await pgQuery(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  await pgQuery(`DROP TABLE IF EXISTS "${schema}"."${table}"`);
+  await pgQuery(`CREATE TABLE "${schema}"."${table}" (id bigint PRIMARY KEY, n integer NOT NULL, payload text)`);
+  await pgQuery(`INSERT INTO "${schema}"."${table}" SELECT g, g % 1000, md5(g::text) || repeat('p', 100) FROM generate_series(1, ${rows}) g`);
+  await pgQuery(`ANALYZE "${schema}"."${table}"`);
+}
+
+/**
+ * A target created ahead of the migration with a `_writes` column a trigger bumps on every upsert
+ * of an existing row: after a run, sum(_writes - 1) is exactly how many rows were written twice.
+ */
+export async function createCountingTarget(schema: string, table: string): Promise<void> {
+  await pgQuery(`CREATE TABLE "${schema}"."${table}" (id bigint PRIMARY KEY, n integer NOT NULL, payload text, _writes integer NOT NULL DEFAULT 1)`);
+  await pgQuery(`CREATE OR REPLACE FUNCTION "${schema}".dm_count_writes() RETURNS trigger LANGUAGE plpgsql AS
+    $$ BEGIN NEW._writes := OLD._writes + 1; RETURN NEW; END $$`);
+  await pgQuery(`CREATE TRIGGER count_writes BEFORE UPDATE ON "${schema}"."${table}" FOR EACH ROW EXECUTE FUNCTION "${schema}".dm_count_writes()`);
+}
+
+export const countRows = async (qualified: string) => Number((await pgQuery<{ n: string }>(`SELECT count(*) AS n FROM ${qualified}`))[0]!.n);

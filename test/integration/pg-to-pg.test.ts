@@ -1,27 +1,10 @@
-import { parseJobSpec, type JobSpecInput } from '../../src/spec/job-spec';
 import type { MigrationReport } from '../../workflows/types';
 import { uniqueSuffix } from '../helpers/env';
 import { createMixedSource, pgQuery, rowDiff } from '../helpers/pg';
+import { parsed, pgSpec } from '../helpers/specs';
 import { startHarness, type TemporalHarness } from '../helpers/temporal';
 
 const ROWS = Number(process.env.PG_TEST_ROWS ?? 200_000);
-
-export function pgSpec(name: string, source: string, target: string, extra: Partial<JobSpecInput> = {}): JobSpecInput {
-  return {
-    name,
-    source: { type: 'postgres', connection: { url: { env: 'PG_URL' } }, schema: 'dm_test', table: source },
-    target: { type: 'postgres', connection: { url: { env: 'PG_URL' } }, schema: 'dm_test', table: target },
-    batchSize: 2000,
-    parallelism: 4,
-    ...extra,
-  };
-}
-
-export function parsed(input: JobSpecInput) {
-  const r = parseJobSpec(input);
-  if (!r.ok) throw new Error(JSON.stringify(r.issues));
-  return r.spec;
-}
 
 describe('PostgreSQL → PostgreSQL on the real dev server', () => {
   let h: TemporalHarness;
