@@ -1,8 +1,10 @@
+import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { logger } from '../src/logging';
 import { temporalConfig } from './config';
 import { createWorker } from './create-worker';
 
 async function main() {
+  Runtime.install({ logger: new DefaultLogger((process.env.TEMPORAL_LOG_LEVEL as LogLevel | undefined) ?? 'INFO') });
   const cfg = temporalConfig();
   const { worker, connection } = await createWorker();
   logger.info({ address: cfg.address, namespace: cfg.namespace, taskQueue: cfg.taskQueue, pid: process.pid }, 'worker started');

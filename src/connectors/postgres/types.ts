@@ -131,7 +131,11 @@ export function toPgText(value: Value | undefined, type: FieldType): string | nu
 }
 
 /** COPY text format: backslash escapes for the four characters that would end a field or row. */
+const NEEDS_ESCAPE = /[\\\n\r\t]/;
+
 export function copyField(text: string | null): string {
   if (text === null) return '\\N';
+  // Most fields need no escaping; testing first skips building a new string for them.
+  if (!NEEDS_ESCAPE.test(text)) return text;
   return text.replace(/[\\\n\r\t]/g, (c) => (c === '\\' ? '\\\\' : c === '\n' ? '\\n' : c === '\r' ? '\\r' : '\\t'));
 }

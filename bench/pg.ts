@@ -1,0 +1,96 @@
+/**
+ * PG → PG throughput: the service (a real worker process on the local Temporal) against a native
+ * `psql COPY … TO STDOUT | psql COPY … FROM STDIN` pipe, on the same table, in the same run.
+ *   eval "$(bash scripts/stack.sh env)"; BENCH_ROWS=1000000 npx tsx bench/pg.ts
+ * Prints rows/s for both, their ratio and the worker's peak RSS. Figures, not assertions.
+ */
+import { execSync } from 'node:child_process';
+import { Client, Connection } from '@temporalio/client';
+import { countRows, pgQuery } from '../test/helpers/pg';
+import { parsed, pgSpec } from '../test/helpers/specs';
+import { spawnWorker } from '../test/helpers/worker-process';
+import type { MigrationReport } from '../workflows/types';
+import { peakRssMb } from './process-tree';
+
+const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
+const PG_URL = process.env.PG_URL ?? 'postgres://postgres:postgres@127.0.0.1:55432/postgres';
+const SCHEMA = 'dm_bench';
+
+async function seed() {
+  await pgQuery(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
+  const have = await pgQuery<{ n: string }>(`SELECT count(*) AS n FROM pg_tables WHERE schemaname = '${SCHEMA}' AND tablename = 'src'`);
+  if (Number(have[0]!.n) === 1 && (await countRows(`${SCHEMA}.src`)) === ROWS) return;
+  await pgQuery(`DROP TABLE IF EXISTS ${SCHEMA}.src`);
+  await pgQuery(`CREATE TABLE ${SCHEMA}.src (id bigint PRIMARY KEY, customer integer NOT NULL, amount numeric(12,2), created_at timestamptz NOT NULL,
+                   status text NOT NULL, note text, attrs jsonb)`);
+  await pgQuery(`INSERT INTO ${SCHEMA}.src SELECT g, g % 50000, round((random() * 10000)::numeric, 2), now() - g * interval '1 second',
+                   (ARRAY['new','paid','shipped','returned'])[1 + g % 4], md5(g::text) || ' ' || md5((g * 7)::text),
+                   jsonb_build_object('sku', 'SKU-' || (g % 997), 'qty', g % 9) FROM generate_series(1, ${ROWS}) g`);
+  await pgQuery(`ANALYZE ${SCHEMA}.src`);
+}
+
+async function recreate(table: string) {
+  await pgQuery(`DROP TABLE IF EXISTS ${SCHEMA}.${table}`);
+}
+
+function nativePipe(): number {
+  execSync(`psql "${PG_URL}" -qc "CREATE TABLE ${SCHEMA}.native (LIKE ${SCHEMA}.src INCLUDING ALL)"`);
+  const t0 = Date.now();
+  execSync(`psql "${PG_URL}" -qc "COPY ${SCHEMA}.src TO STDOUT" | psql "${PG_URL}" -qc "COPY ${SCHEMA}.native FROM STDIN"`, { shell: '/bin/bash' });
+  return Date.now() - t0;
+}
+
+async function service(writeMode: 'copy' | 'insert', target: string) {
+  const taskQueue = `bench-${Date.now().toString(36)}`;
+  const worker = await spawnWorker(taskQueue, { TEMPORAL_LOG_LEVEL: 'WARN' });
+  const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
+  const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, peakRssMb(worker.child.pid!))), 500);
+  try {
+    const base = pgSpec(`bench-${target}`, 'src', target, { batchSize: 5000, parallelism: 4, partitions: 8 });
+    const spec = parsed({
+      ...base,
+      source: { ...base.source, schema: SCHEMA },
+      target: { ...base.target, schema: SCHEMA, writeMode } as typeof base.target,
+      validate: { enabled: true },
+    });
+    const t0 = Date.now();
+    const report: MigrationReport = await client.workflow.execute('migrationWorkflow', { taskQueue, workflowId: `bench-${target}-${taskQueue}`, args: [{ spec }] });
+    const totalMs = Date.now() - t0;
+    peak = Math.max(peak, peakRssMb(worker.child.pid!));
+    return { report, totalMs, peakRssMb: peak };
+  } finally {
+    clearInterval(sampler);
+    await worker.stop();
+    await connection.close();
+  }
+}
+
+const rate = (rows: number, ms: number) => Math.round(rows / (ms / 1000));
+
+async function main() {
+  console.log(`seeding ${ROWS} rows in ${SCHEMA}.src …`);
+  await seed();
+  for (const t of ['native', 'svc_copy', 'svc_insert']) await recreate(t);
+
+  const nativeMs = nativePipe();
+  const nativeRate = rate(ROWS, nativeMs);
+  console.log(`native psql COPY pipe   : ${ROWS} rows in ${(nativeMs / 1000).toFixed(1)} s = ${nativeRate} rows/s`);
+
+  const modes = (process.env.BENCH_PG_MODES ?? 'copy,insert').split(',') as ('copy' | 'insert')[];
+  for (const mode of modes) {
+    const { report, totalMs, peakRssMb: rss } = await service(mode, `svc_${mode}`);
+    const copyRate = rate(report.rows, report.timings.copyMs);
+    console.log(
+      `service writeMode=${mode.padEnd(6)} : copy ${report.rows} rows in ${(report.timings.copyMs / 1000).toFixed(1)} s = ${copyRate} rows/s` +
+        ` (ratio to native ${(copyRate / nativeRate).toFixed(2)}); end-to-end incl. prepare+validation ${(totalMs / 1000).toFixed(1)} s` +
+        ` = ${rate(report.rows, totalMs)} rows/s; validation ${report.validation?.status}; worker peak RSS ${rss} MB`,
+    );
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
