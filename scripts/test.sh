@@ -7,15 +7,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-if [[ ! -d node_modules ]] || { [[ -f package-lock.json ]] && [[ package-lock.json -nt node_modules/.package-lock.json ]]; }; then
-  if [[ -f package-lock.json ]]; then
-    echo "[test] npm ci" >&2
-    npm ci
-  else
-    echo "[test] npm install (no package-lock.json)" >&2
-    npm install
-  fi
-fi
+source scripts/ensure-deps.sh
 
 if [[ ${CI:-} == true ]]; then
   trap 'bash "$ROOT/scripts/stack.sh" down' EXIT
