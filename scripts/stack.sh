@@ -6,6 +6,7 @@
 #   bash scripts/stack.sh down [components...]                            (default: all)
 #   bash scripts/stack.sh status
 #   bash scripts/stack.sh env          # export lines; use: eval "$(bash scripts/stack.sh env)"
+#   bash scripts/stack.sh tools        # optional: standalone docker-compose, to validate docker-compose.yml
 #
 # Tool builds are cached outside the repo in ${DATAMIGRATO_CACHE:-~/.cache/datamigrato} (bin/, cassandra/, logs/);
 # runtime state (data, pid files, logs) lives in ${DATAMIGRATO_STACK_DIR:-<repo>/.stack}.
@@ -254,6 +255,34 @@ build_cassandra() {
   fi
   [[ -f $tmp/cassandra-all-$CASSANDRA_VERSION.jar ]] || die "cassandra-all-$CASSANDRA_VERSION.jar missing after mvn"
   rm -rf "$CASSANDRA_LIB" && mv "$tmp" "$CASSANDRA_LIB"
+}
+
+# docker compose is only needed to validate docker-compose.yml (test/integration/stack.test.ts); the docker client
+# on our machines has no compose plugin. `go install .../cmd@vX` refuses the module (its go.mod has exclude
+# directives), so build it from a copy of the module, as the main module.
+COMPOSE_VERSION=v2.40.3
+build_compose() {
+  if [[ -x $BIN/docker-compose ]] && "$BIN/docker-compose" version >/dev/null 2>&1; then return; fi
+  need_go docker-compose
+  mkdir -p "$BIN" "$BUILD_LOGS" "$CACHE/src"
+  local log="$BUILD_LOGS/compose-build.log" moddir src="$CACHE/src/compose-$COMPOSE_VERSION" tmp
+  tmp=$(mktemp -d)
+  say "building docker-compose $COMPOSE_VERSION into $BIN (first time only, takes minutes; log $log)"
+  {
+    moddir=$(cd "$tmp" && GOFLAGS=-mod=mod go mod download -json "github.com/docker/compose/v2@$COMPOSE_VERSION" |
+      sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p') &&
+      [[ -n $moddir && -d $moddir ]] &&
+      rm -rf "$src" && cp -r "$moddir" "$src" && chmod -R u+w "$src" &&
+      (cd "$src" && CGO_ENABLED=0 go build -trimpath \
+        -ldflags "-X github.com/docker/compose/v2/internal.Version=$COMPOSE_VERSION" -o "$BIN/docker-compose.tmp" ./cmd) &&
+      mv "$BIN/docker-compose.tmp" "$BIN/docker-compose"
+  } >"$log" 2>&1 || {
+    rm -rf "$tmp"
+    tail -n 30 "$log" >&2
+    die "docker-compose build failed"
+  }
+  rm -rf "$tmp"
+  say "built $("$BIN/docker-compose" version)"
 }
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -677,7 +706,7 @@ with_lock() { # serialize up/down between concurrent callers (e.g. two test runs
 }
 
 usage() {
-  sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -688,5 +717,6 @@ case $cmd in
   down) with_lock cmd_down "$@" ;;
   status) cmd_status ;;
   env) cmd_env ;;
+  tools) build_compose ;;
   *) usage ;;
 esac
