@@ -50,10 +50,10 @@ describe('durability and control on the real dev server', () => {
       );
       expect(Number(diff[0]!.n)).toBe(0);
       expect(resumes).toBeGreaterThanOrEqual(1); // the interrupted chunk resumed from its heartbeat…
-      // …so only rows after each partition's last heartbeat (≤ ~1 s of batches, the heartbeat throttle) were written again,
-      // never the whole partition from the start.
-      expect(rewritten).toBeLessThan(atKill / 2);
-      expect(rewritten).toBeLessThanOrEqual(spec.parallelism * spec.batchSize + report.rowsPerSecond * 2);
+      // …so only rows after each partition's last heartbeat were written again, never the partition from its start:
+      // the batch in flight plus what the 100 ms heartbeat throttle held back, per partition.
+      expect(rewritten).toBeLessThan(atKill / 4);
+      expect(rewritten).toBeLessThanOrEqual(spec.parallelism * spec.batchSize * 2);
     } finally {
       await first.kill9();
       await second?.stop();
