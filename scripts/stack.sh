@@ -142,6 +142,7 @@ spawn() {
   echo "$pid" >"$(pid_file "$svc")"
   sleep 0.3
   if ! alive "$pid"; then
+    rm -f "$(pid_file "$svc")"
     tail_log "$svc"
     die "$svc exited immediately (see $log)"
   fi
