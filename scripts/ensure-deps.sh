@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs node dependencies when node_modules is missing or older than the lockfile. Sourced by start/test.
+# `npm ci` is tried first; the registry reachable here lacks some optional platform packages (darwin/win32
+# builds of @swc/core, unrs-resolver), so the lockfile has no entries for them and `npm ci` may refuse it as
+# out of sync. `npm install` then resolves the same tree from the lockfile (it leaves the lockfile as is).
 if [[ ! -d node_modules ]] || { [[ -f package-lock.json ]] && [[ package-lock.json -nt node_modules/.package-lock.json ]]; }; then
-  if [[ -f package-lock.json ]]; then
-    echo "[deps] npm ci" >&2
-    npm ci
+  if [[ -f package-lock.json ]] && npm ci --no-audit --no-fund; then
+    :
   else
-    echo "[deps] npm install (no package-lock.json)" >&2
-    npm install
+    echo "[deps] npm ci refused the lockfile here; running npm install" >&2
+    npm install --no-audit --no-fund
   fi
 fi
