@@ -4,10 +4,11 @@
 # builds of @swc/core, unrs-resolver), so the lockfile has no entries for them and `npm ci` may refuse it as
 # out of sync. `npm install` then resolves the same tree from the lockfile (it leaves the lockfile as is).
 if [[ ! -d node_modules ]] || { [[ -f package-lock.json ]] && [[ package-lock.json -nt node_modules/.package-lock.json ]]; }; then
-  if [[ -f package-lock.json ]] && npm ci --no-audit --no-fund; then
+  ci_log=$(mktemp)
+  if [[ -f package-lock.json ]] && npm ci --no-audit --no-fund 2>"$ci_log"; then
     :
   else
-    echo "[deps] npm ci refused the lockfile here; running npm install" >&2
+    echo "[deps] npm ci refused the lockfile here ($(grep -m1 'npm error' "$ci_log" || echo 'no lockfile')); running npm install" >&2
     npm install --no-audit --no-fund
   fi
 fi
