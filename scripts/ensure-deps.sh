@@ -11,4 +11,5 @@ if [[ ! -d node_modules ]] || { [[ -f package-lock.json ]] && [[ package-lock.js
     echo "[deps] npm ci refused the lockfile here ($(grep -m1 'npm error' "$ci_log" || echo 'no lockfile')); running npm install" >&2
     npm install --no-audit --no-fund
   fi
+  rm -f "$ci_log"
 fi
