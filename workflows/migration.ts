@@ -119,6 +119,14 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
   };
 
   try {
+    if (!input.state) {
+      // Set here too, not only by our client, so a run started with `temporal workflow start` is findable.
+      wf.upsertSearchAttributes([
+        { key: SA.job, value: spec.name },
+        { key: SA.source, value: spec.source.type },
+        { key: SA.target, value: spec.target.type },
+      ]);
+    }
     publish();
     if (!st.plan) {
       const plan = await control.planMigration(spec);
