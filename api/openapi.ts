@@ -1,0 +1,166 @@
+import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+import {
+  ConnectorList,
+  ControlResponse,
+  DryRunResponse,
+  Health,
+  IdParams,
+  JobSpec,
+  ListQuery,
+  MigrationListSchema,
+  MigrationReportSchema,
+  MigrationViewSchema,
+  Problem,
+  StartRequest,
+  StartResponse,
+} from './schemas';
+
+/**
+ * The OpenAPI 3.1 document, generated from the zod schemas in api/schemas.ts (which reuse the engine's
+ * JobSpecSchema). Nothing here is written by hand but the route list and its wording.
+ */
+
+const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: Problem } } });
+const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
+
+const common = {
+  401: problem('API_TOKEN is set and the request has no valid `Authorization: Bearer` token'),
+  503: problem('Temporal is not reachable'),
+};
+
+export function buildOpenApiDocument(opts: { version?: string; serverUrl?: string } = {}) {
+  const r = new OpenAPIRegistry();
+  const bearer = r.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'Required on every route but /healthz when the API runs with API_TOKEN set',
+  });
+  const idParams = IdParams;
+
+  r.registerPath({
+    method: 'post',
+    path: '/migrations',
+    summary: 'Start a migration',
+    description:
+      'Validates the spec (schema and connector roles) and starts the migration workflow. With a client id — the body-level `id` ' +
+      'or the Idempotency-Key header — the start is idempotent: the same id again returns the existing migration (200) instead of ' +
+      'starting another; the same id with a different spec is a 409.',
+    request: {
+      headers: z.object({ 'idempotency-key': z.string().optional().describe('used as the migration id') }),
+      body: {
+        required: true,
+        content: {
+          'application/json': { schema: z.union([JobSpec, StartRequest]) },
+          'application/yaml': { schema: z.union([JobSpec, StartRequest]) },
+        },
+      },
+    },
+    responses: {
+      201: { ...json(StartResponse, 'Started'), headers: z.object({ Location: z.string() }) },
+      200: json(StartResponse, 'The id already named this migration: nothing new was started'),
+      400: problem('Invalid spec, bad JSON or a bad id; `errors` names each failing field by path'),
+      409: problem('The id is taken by a migration with a different spec'),
+      413: problem('Body over the size limit'),
+      415: problem('Body is neither JSON nor YAML'),
+      ...common,
+    },
+  });
+
+  r.registerPath({
+    method: 'get',
+    path: '/migrations',
+    summary: 'List migrations (Temporal visibility), newest first',
+    request: { query: ListQuery },
+    responses: { 200: json(MigrationListSchema, 'One page'), 400: problem('Bad filter or page token'), ...common },
+  });
+
+  r.registerPath({
+    method: 'post',
+    path: '/migrations/check',
+    summary: 'Dry run: validate, connect to both ends, describe the source, return a transformed sample. Nothing is written.',
+    request: { body: { required: true, content: { 'application/json': { schema: JobSpec }, 'application/yaml': { schema: JobSpec } } } },
+    responses: {
+      200: json(DryRunResponse, 'Everything checked out'),
+      400: problem('Invalid spec'),
+      422: problem('A database rejected the spec (auth, missing table, unknown transform field); `step` and `errors` say where'),
+      502: problem('A database could not be reached'),
+      ...common,
+    },
+  });
+
+  r.registerPath({
+    method: 'get',
+    path: '/migrations/{id}',
+    summary: 'Status, live progress (the `progress` query) and the report once completed',
+    request: { params: idParams },
+    responses: { 200: json(MigrationViewSchema, 'The migration'), 404: problem('No migration with this id'), ...common },
+  });
+
+  r.registerPath({
+    method: 'get',
+    path: '/migrations/{id}/report',
+    summary: 'The final report of a completed migration',
+    request: { params: idParams },
+    responses: {
+      200: json(MigrationReportSchema, 'The report'),
+      404: problem('No migration with this id'),
+      409: problem('Not completed (still running, failed or canceled)'),
+      ...common,
+    },
+  });
+
+  for (const [action, what] of [
+    ['pause', 'Pause between chunks (signal `pause`; same as `temporal workflow signal --name pause`)'],
+    ['resume', 'Resume a paused migration (signal `resume`)'],
+    ['cancel', 'Cancel: running chunks stop after their batch in hand; the partial report goes to the memo'],
+  ] as const) {
+    r.registerPath({
+      method: 'post',
+      path: `/migrations/{id}/${action}`,
+      summary: what,
+      request: { params: idParams },
+      responses: {
+        202: json(ControlResponse, 'Sent; the change is asynchronous'),
+        404: problem('No migration with this id'),
+        409: problem('The migration is no longer running'),
+        ...common,
+      },
+    });
+  }
+
+  r.registerPath({
+    method: 'get',
+    path: '/connectors',
+    summary: 'Connector types and what each supports',
+    responses: { 200: json(ConnectorList, 'Registered connectors'), 401: common[401] },
+  });
+
+  r.registerPath({
+    method: 'get',
+    path: '/healthz',
+    summary: 'Liveness and Temporal reachability (never needs a token)',
+    security: [],
+    responses: { 200: json(Health, 'Temporal answers'), 503: json(Health, 'Temporal does not answer') },
+  });
+
+  r.registerPath({
+    method: 'get',
+    path: '/openapi.json',
+    summary: 'This document',
+    responses: { 200: json(z.record(z.string(), z.any()), 'OpenAPI 3.1 document'), 401: common[401] },
+  });
+
+  return new OpenApiGeneratorV31(r.definitions).generateDocument({
+    openapi: '3.1.0',
+    info: {
+      title: 'datamigrato API',
+      version: opts.version ?? '0.1.0',
+      description: 'Start, watch, pause, resume and cancel durable data migrations running on Temporal. Errors are application/problem+json.',
+    },
+    servers: opts.serverUrl ? [{ url: opts.serverUrl }] : undefined,
+    security: [{ [bearer.name]: [] }],
+  });
+}
+
+export type OpenApiDocument = ReturnType<typeof buildOpenApiDocument>;

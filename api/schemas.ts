@@ -1,0 +1,260 @@
+import { z } from 'zod';
+import type { DryRunResult, MigrationList, MigrationOutcome, MigrationSummary, MigrationView, StartResult, ControlResult } from '../client';
+import { MIGRATION_STATUSES } from '../client/migrations';
+import { JobSpecSchema } from '../src/spec/job-spec';
+import type { MigrationProgress, MigrationReport } from '../workflows/types';
+
+/**
+ * zod schemas of everything the API accepts and returns. /openapi.json is generated from these (api/openapi.ts),
+ * requests are validated with them, and each response schema is checked at compile time against the
+ * TypeScript type the client module returns (the `Same<>` lines), so the document cannot drift from the code.
+ */
+
+/** Compile-time: A and B are mutually assignable. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Check<T extends true> = T;
+
+export const JobSpec = JobSpecSchema.meta({ id: 'JobSpec', description: 'A migration job: source, target, batching, transforms, validation' });
+
+export const MigrationId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$/)
+  .meta({ id: 'MigrationId', description: 'Workflow id of a migration', example: 'migration-orders-1f0c…' });
+
+export const StartRequest = z
+  .object({
+    spec: JobSpec,
+    id: MigrationId.optional().describe('Client-chosen id: starting twice with the same id starts one migration'),
+  })
+  .strict()
+  .meta({ id: 'StartRequest', description: 'A spec with options; POST /migrations also accepts a bare JobSpec' });
+
+const ProblemIssue = z.object({ path: z.string().describe('JSON path of the field at fault, e.g. source.connection.url'), message: z.string() });
+
+export const Problem = z
+  .object({
+    type: z.string().describe('URI identifying the problem type'),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+    errors: z.array(ProblemIssue).optional().describe('one entry per failing field'),
+    step: z.string().optional().describe('dry run: the step that failed (source.check, transform, …)'),
+    kind: z.string().optional().describe('dry run: the engine error kind (ConfigError, AuthError, SchemaError, TransientError)'),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details (application/problem+json)' });
+
+const Links = z.object({ self: z.string(), ui: z.string().describe('The workflow in the Temporal Web UI') });
+
+export const StartResponse = z
+  .object({
+    id: z.string(),
+    runId: z.string(),
+    created: z.boolean().describe('false: the id already named this migration; nothing new was started'),
+    summary: z.string(),
+    links: Links,
+  })
+  .meta({ id: 'StartResponse' });
+type _Start = Check<Same<Omit<z.infer<typeof StartResponse>, 'links'>, Omit<StartResult, 'spec'>>>;
+
+const Phase = z.enum(['preparing', 'copying', 'paused', 'validating', 'completed', 'failed', 'canceled']);
+const Nullable = <T extends z.ZodType>(t: T) => t.nullable();
+/**
+ * A registered (component) schema that may be null. Not `.nullable()`: zod-to-openapi 9 would then mark the
+ * shared component itself nullable; a union keeps the component exact and emits anyOf [$ref, null].
+ */
+const orNull = <T extends z.ZodType>(t: T) => z.union([t, z.null()]);
+
+export const PartitionProgress = z.object({
+  id: z.number().int(),
+  state: z.enum(['pending', 'copying', 'done']),
+  rows: z.number().int(),
+  estimatedRows: Nullable(z.number()),
+  quarantined: z.number().int(),
+  rowsPerSecond: z.number(),
+  etaSeconds: Nullable(z.number()),
+});
+
+export const MigrationProgressSchema = z
+  .object({
+    job: z.string(),
+    phase: Phase,
+    paused: z.boolean(),
+    rows: z.number().int(),
+    estimatedRows: Nullable(z.number()),
+    quarantined: z.number().int(),
+    rowsPerSecond: z.number(),
+    etaSeconds: Nullable(z.number()),
+    partitions: z.array(PartitionProgress),
+  })
+  .meta({ id: 'MigrationProgress', description: 'Live numbers from the workflow’s `progress` query' });
+type _Progress = Check<Same<z.infer<typeof MigrationProgressSchema>, MigrationProgress>>;
+
+const Digest = z.object({ count: z.number().int(), sum: z.string().describe('64-bit checksum, 16 hex digits') }).meta({ id: 'Digest' });
+const KeyValue = z.union([z.string(), z.number()]);
+
+const Validation = z
+  .union([
+    z.object({
+      status: z.enum(['match', 'mismatch']),
+      source: Digest,
+      target: Digest,
+      mismatchedBuckets: z.array(z.object({ bucket: z.number().int(), source: Digest, target: Digest })),
+    }),
+    z.object({ status: z.literal('skipped') }),
+  ])
+  .nullable();
+
+export const MigrationReportSchema = z
+  .object({
+    job: z.string(),
+    status: z.enum(['completed', 'canceled']),
+    source: z.object({ type: z.string(), object: z.string().nullable() }),
+    target: z.object({ type: z.string(), object: z.string().nullable() }),
+    rows: z.number().int(),
+    quarantined: z.number().int(),
+    rowsPerSecond: z.number(),
+    copyDigest: Digest,
+    partitions: z.array(
+      z.object({
+        id: z.number().int(),
+        lower: KeyValue.nullable(),
+        upper: KeyValue.nullable(),
+        rows: z.number().int(),
+        quarantined: z.number().int(),
+        chunks: z.number().int(),
+        resumes: z.number().int(),
+        digest: Digest,
+        done: z.boolean(),
+      }),
+    ),
+    validation: Validation,
+    timings: z.object({ startedAt: z.string(), prepareMs: z.number(), copyMs: z.number(), validateMs: z.number(), totalMs: z.number() }),
+    continuedAsNew: z.number().int(),
+  })
+  .meta({ id: 'MigrationReport', description: 'The workflow result: counts, checksums, validation and timings' });
+type _Report = Check<Same<z.infer<typeof MigrationReportSchema>, MigrationReport>>;
+
+const Outcome = z
+  .object({
+    status: z.string(),
+    rows: z.number().int(),
+    quarantined: z.number().int(),
+    rowsPerSecond: z.number(),
+    validation: z.string().nullable(),
+    partitions: z.number().int(),
+  })
+  .meta({ id: 'MigrationOutcome', description: 'Summary the workflow writes to its memo when it completes or is canceled' });
+type _Outcome = Check<Same<z.infer<typeof Outcome>, MigrationOutcome>>;
+
+const ExecutionStatus = z.enum(['UNSPECIFIED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'CONTINUED_AS_NEW', 'TIMED_OUT', 'PAUSED', 'UNKNOWN']);
+export const MigrationStatusSchema = z.enum(MIGRATION_STATUSES).meta({
+  id: 'MigrationStatus',
+  description: 'The workflow phase while it runs (Queued until a worker picks it up), the execution outcome once closed',
+});
+
+const summaryShape = {
+  id: z.string(),
+  runId: z.string(),
+  status: MigrationStatusSchema,
+  executionStatus: ExecutionStatus,
+  job: z.string().nullable(),
+  source: z.string().nullable().describe('source connector type'),
+  target: z.string().nullable().describe('target connector type'),
+  rows: z.number().int().nullable().describe('rows copied, as last published to visibility'),
+  taskQueue: z.string(),
+  startTime: z.string(),
+  closeTime: z.string().nullable(),
+  outcome: orNull(Outcome),
+};
+
+export const MigrationSummarySchema = z.object({ ...summaryShape, links: Links }).meta({ id: 'MigrationSummary' });
+type _Summary = Check<Same<Omit<z.infer<typeof MigrationSummarySchema>, 'links'>, MigrationSummary>>;
+
+export const MigrationListSchema = z
+  .object({
+    items: z.array(MigrationSummarySchema),
+    nextPageToken: z.string().nullable().describe('pass as pageToken for the next page; null on the last page'),
+    query: z.string().describe('the visibility query that was run'),
+  })
+  .meta({ id: 'MigrationList' });
+type _List = Check<Same<Omit<z.infer<typeof MigrationListSchema>, 'items'>, Omit<MigrationList, 'items'>>>;
+
+export const MigrationViewSchema = z
+  .object({
+    ...summaryShape,
+    summary: z.string().nullable().describe('e.g. "postgres public.a → postgres public.b"'),
+    closed: z.boolean(),
+    progress: orNull(MigrationProgressSchema),
+    progressError: z.string().nullable().describe('why progress is null (no worker answered the query in time)'),
+    report: orNull(MigrationReportSchema).describe('set once the migration completed'),
+    failure: z.object({ type: z.string().nullable(), message: z.string() }).nullable(),
+    links: Links,
+  })
+  .meta({ id: 'Migration' });
+type _View = Check<Same<Omit<z.infer<typeof MigrationViewSchema>, 'links'>, MigrationView>>;
+
+export const ControlResponse = z
+  .object({
+    id: z.string(),
+    runId: z.string(),
+    action: z.enum(['pause', 'resume', 'cancel']),
+    status: MigrationStatusSchema.describe('status when the request was sent; the change is asynchronous'),
+    links: Links,
+  })
+  .meta({ id: 'ControlResponse' });
+type _Control = Check<Same<Omit<z.infer<typeof ControlResponse>, 'links'>, ControlResult>>;
+
+const FieldType = z.enum(['string', 'int32', 'int64', 'float64', 'decimal', 'boolean', 'timestamptz', 'timestamp', 'date', 'uuid', 'json', 'bytes', 'objectid']);
+const ObjectSchemaSchema = z
+  .object({
+    object: z.string(),
+    key: z.string(),
+    fields: z.array(z.object({ name: z.string(), type: FieldType, nullable: z.boolean(), nativeType: z.string().optional(), nativeOf: z.string().optional() })),
+  })
+  .meta({ id: 'ObjectSchema' });
+
+export const DryRunResponse = z
+  .object({
+    ok: z.literal(true),
+    summary: z.string(),
+    spec: JobSpec,
+    source: z.object({ type: z.string(), object: z.string(), schema: ObjectSchemaSchema, partitions: z.number().int(), estimatedRows: z.number().nullable() }),
+    target: z.object({ type: z.string(), object: z.string(), exists: z.boolean(), schema: orNull(ObjectSchemaSchema) }),
+    targetSchema: ObjectSchemaSchema,
+    sample: z.array(z.record(z.string(), z.any())).describe('a few rows of the first partition after the transforms (bytes as {$base64}, int64 as strings)'),
+    warnings: z.array(z.string()),
+    elapsedMs: z.number(),
+  })
+  .meta({ id: 'DryRunResult' });
+type _DryRun = Check<Same<z.infer<typeof DryRunResponse>, DryRunResult>>;
+
+export const ConnectorInfo = z
+  .object({
+    type: z.string(),
+    description: z.string(),
+    capabilities: z.object({ source: z.boolean(), target: z.boolean(), notes: z.array(z.string()) }),
+    endpointSchema: z.record(z.string(), z.any()).describe('JSON Schema of this connector’s endpoint block'),
+  })
+  .meta({ id: 'Connector' });
+export const ConnectorList = z.object({ items: z.array(ConnectorInfo) }).meta({ id: 'ConnectorList' });
+
+export const Health = z
+  .object({
+    status: z.enum(['ok', 'unavailable']),
+    temporal: z.object({ ok: z.boolean(), address: z.string(), namespace: z.string(), error: z.string().optional() }),
+  })
+  .meta({ id: 'Health' });
+
+export const ListQuery = z
+  .object({
+    status: z.string().optional().describe(`running, or one of: ${MIGRATION_STATUSES.map((s) => s.toLowerCase()).join(', ')} (case-insensitive)`),
+    name: z.string().optional().describe('job name (spec.name), exact'),
+    pageSize: z.coerce.number().int().min(1).max(1000).optional().describe('default 20'),
+    pageToken: z.string().optional().describe('nextPageToken of the previous page'),
+  })
+  .strict();
+
+export const IdParams = z.object({ id: z.string().describe('migration id (the workflow id)') });
+
+export type { _Start, _Progress, _Report, _Outcome, _Summary, _List, _View, _Control, _DryRun };

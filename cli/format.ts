@@ -1,0 +1,73 @@
+import type { DryRunResult, MigrationSummary, MigrationView } from '../client';
+
+export const num = (n: number | null | undefined) => (n === null || n === undefined ? '?' : Math.round(n).toLocaleString('en-US'));
+
+export function duration(seconds: number | null | undefined): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '--';
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+export const pct = (done: number, total: number | null) => (total && total > 0 ? `${Math.min(100, Math.floor((done / total) * 100))}%` : '?%');
+
+/** Multi-line human view of one migration (the `status` command, and the end of `watch`). */
+export function describeView(v: MigrationView, ui: string): string {
+  const lines: string[] = [];
+  lines.push(`id:        ${v.id}`);
+  lines.push(`status:    ${v.status}${v.closed ? '' : ' (running)'}   [execution ${v.executionStatus}]`);
+  lines.push(`job:       ${v.job ?? '?'}${v.summary ? `   ${v.summary}` : ''}`);
+  lines.push(`started:   ${v.startTime}${v.closeTime ? `   closed: ${v.closeTime}` : ''}`);
+  const p = v.progress;
+  if (p) {
+    lines.push(
+      `progress:  ${num(p.rows)} / ${num(p.estimatedRows)} rows (${pct(p.rows, p.estimatedRows)})  ${num(p.rowsPerSecond)} rows/s  ETA ${duration(p.etaSeconds)}` +
+        `${p.paused && !v.closed ? '  PAUSED' : ''}${p.quarantined ? `  quarantined ${num(p.quarantined)}` : ''}`,
+    );
+    for (const part of p.partitions) {
+      lines.push(`  p${String(part.id).padEnd(3)} ${part.state.padEnd(8)} ${num(part.rows).padStart(12)} / ${num(part.estimatedRows).padEnd(12)} ${num(part.rowsPerSecond)} rows/s`);
+    }
+  } else if (v.progressError && !v.closed) {
+    lines.push(`progress:  unavailable (${v.progressError})`);
+  }
+  if (v.report) {
+    const val = v.report.validation;
+    lines.push(
+      `report:    ${num(v.report.rows)} rows, ${num(v.report.rowsPerSecond)} rows/s, quarantined ${num(v.report.quarantined)}, ` +
+        `validation ${val ? val.status : 'none'}${val && 'source' in val ? ` (source ${num(val.source.count)} / target ${num(val.target.count)})` : ''}, ` +
+        `total ${duration(v.report.timings.totalMs / 1000)}`,
+    );
+  } else if (v.outcome) {
+    lines.push(`outcome:   ${v.outcome.status}, ${num(v.outcome.rows)} rows written`);
+  }
+  if (v.failure) lines.push(`failure:   ${v.failure.type ? `[${v.failure.type}] ` : ''}${v.failure.message}`);
+  lines.push(`web ui:    ${ui}`);
+  return lines.join('\n');
+}
+
+export function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
+}
+
+export function listTable(items: MigrationSummary[]): string {
+  if (!items.length) return '(no migrations)';
+  return table([
+    ['ID', 'STATUS', 'JOB', 'SOURCE→TARGET', 'ROWS', 'STARTED'],
+    ...items.map((m) => [m.id, m.status, m.job ?? '?', `${m.source ?? '?'}→${m.target ?? '?'}`, m.rows === null ? '-' : num(m.rows), m.startTime]),
+  ]);
+}
+
+export function describeCheck(r: DryRunResult, sampleRows = 5): string {
+  const lines: string[] = [];
+  lines.push(`spec ok: ${r.summary}`);
+  lines.push(`source:  ${r.source.object}  key ${r.source.schema.key}, ${r.source.schema.fields.length} fields, ~${num(r.source.estimatedRows)} rows in ${r.source.partitions} partitions`);
+  lines.push(`target:  ${r.target.object}  ${r.target.exists ? 'exists (rows are upserted by key)' : 'does not exist (a run creates it)'}`);
+  lines.push(`target schema: ${r.targetSchema.fields.map((f) => `${f.name}:${f.type}${f.name === r.targetSchema.key ? '*' : ''}`).join(', ')}`);
+  lines.push(`sample (${r.sample.length} rows after transforms; nothing was written):`);
+  for (const row of r.sample.slice(0, sampleRows)) lines.push(`  ${JSON.stringify(row)}`);
+  for (const w of r.warnings) lines.push(`warning: ${w}`);
+  lines.push(`checked in ${r.elapsedMs} ms`);
+  return lines.join('\n');
+}
