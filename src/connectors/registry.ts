@@ -1,8 +1,14 @@
 import { configError } from '../errors';
 import type { Connector } from './contract';
+import { cassandraConnector } from './cassandra';
+import { mongodbConnector } from './mongodb';
 import { postgresConnector } from './postgres';
 
-const connectors = new Map<string, Connector>([[postgresConnector.type, postgresConnector]]);
+const connectors = new Map<string, Connector>([
+  [postgresConnector.type, postgresConnector],
+  [mongodbConnector.type, mongodbConnector],
+  [cassandraConnector.type, cassandraConnector],
+]);
 
 export function getConnector(type: string): Connector {
   const c = connectors.get(type);

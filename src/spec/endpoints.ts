@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { CassandraEndpointSchema } from '../connectors/cassandra/spec';
+import { MongoEndpointSchema } from '../connectors/mongodb/spec';
 import { PostgresEndpointSchema } from '../connectors/postgres/spec';
 
 /**
@@ -6,7 +8,7 @@ import { PostgresEndpointSchema } from '../connectors/postgres/spec';
  * drivers, so the API and CLI can validate specs without loading database clients.
  * Adding a connector = adding its spec schema to this list and its connector to src/connectors/registry.ts.
  */
-export const endpointSchemas = [PostgresEndpointSchema] as const;
+export const endpointSchemas = [PostgresEndpointSchema, MongoEndpointSchema, CassandraEndpointSchema] as const;
 
 export const connectorTypes = endpointSchemas.map((s) => s.shape.type.value);
 

@@ -1,6 +1,8 @@
 import { configError } from '../errors';
 import type { ObjectSchema, Row } from '../connectors/types';
-import type { TransformStep } from './steps';
+import { compileCast, compileJsonEncode } from './cast';
+import { compileFlatten, compileUnflatten } from './flatten';
+import type { StepOf, TransformStep } from './steps';
 
 /** A compiled pipeline: the schema the target will have, and the per-row function producing it. */
 export interface CompiledTransform {
@@ -10,6 +12,12 @@ export interface CompiledTransform {
 
 type RowFn = (row: Row) => Row;
 
+/** One step compiled against the schema before it: the schema after it and the per-row function. */
+export interface CompiledStep {
+  schema: ObjectSchema;
+  fn: RowFn;
+}
+
 /**
  * Compiles steps against the source schema once, so unknown fields are reported before any row moves
  * and the per-row work is plain property copying.
@@ -18,46 +26,68 @@ export function compileTransforms(steps: readonly TransformStep[], source: Objec
   let schema: ObjectSchema = { ...source, fields: source.fields.map((f) => ({ ...f })) };
   const fns: RowFn[] = [];
   steps.forEach((step, i) => {
-    const where = `transform[${i}] (${step.op})`;
-    const known = new Set(schema.fields.map((f) => f.name));
-    const requireKnown = (names: string[]) => {
-      const unknown = names.filter((n) => !known.has(n));
-      if (unknown.length) throw configError(`${where}: unknown field(s) ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
-    };
-    switch (step.op) {
-      case 'rename': {
-        const map = step.fields;
-        requireKnown(Object.keys(map));
-        const after = schema.fields.map((f) => map[f.name] ?? f.name);
-        if (new Set(after).size !== after.length) throw configError(`${where}: renaming would produce duplicate field names`);
-        schema = {
-          ...schema,
-          key: map[schema.key] ?? schema.key,
-          fields: schema.fields.map((f) => ({ ...f, name: map[f.name] ?? f.name })),
-        };
-        fns.push((row) => {
-          const out: Row = {};
-          for (const [k, v] of Object.entries(row)) out[map[k] ?? k] = v;
-          return out;
-        });
-        break;
-      }
-      case 'select':
-      case 'drop': {
-        requireKnown(step.fields);
-        const listed = new Set(step.fields);
-        if (step.op === 'drop' && listed.has(schema.key)) throw configError(`${where}: cannot drop the key field "${schema.key}"`);
-        const keep = schema.fields.filter((f) => f.name === schema.key || (step.op === 'select' ? listed.has(f.name) : !listed.has(f.name)));
-        const names = keep.map((f) => f.name);
-        schema = { ...schema, fields: keep };
-        fns.push((row) => {
-          const out: Row = {};
-          for (const n of names) if (n in row) out[n] = row[n]!;
-          return out;
-        });
-        break;
-      }
-    }
+    const compiled = compileStep(step, schema, `transform[${i}] (${step.op})`);
+    schema = compiled.schema;
+    fns.push(compiled.fn);
   });
   return { schema, apply: (row) => fns.reduce((r, fn) => fn(r), row) };
+}
+
+function compileStep(step: TransformStep, schema: ObjectSchema, where: string): CompiledStep {
+  switch (step.op) {
+    case 'rename':
+      return compileRename(step, schema, where);
+    case 'select':
+    case 'drop':
+      return compileSelectDrop(step, schema, where);
+    case 'flatten':
+      return compileFlatten(step, schema, where);
+    case 'unflatten':
+      return compileUnflatten(step, schema, where);
+    case 'cast':
+      return compileCast(step, schema, where);
+    case 'jsonEncode':
+      return compileJsonEncode(step, schema, where);
+  }
+}
+
+function requireKnown(schema: ObjectSchema, names: string[], where: string): void {
+  const known = new Set(schema.fields.map((f) => f.name));
+  const unknown = names.filter((n) => !known.has(n));
+  if (unknown.length) throw configError(`${where}: unknown field(s) ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
+}
+
+function compileRename(step: StepOf<'rename'>, schema: ObjectSchema, where: string): CompiledStep {
+  const map = step.fields;
+  requireKnown(schema, Object.keys(map), where);
+  const after = schema.fields.map((f) => map[f.name] ?? f.name);
+  if (new Set(after).size !== after.length) throw configError(`${where}: renaming would produce duplicate field names`);
+  return {
+    schema: {
+      ...schema,
+      key: map[schema.key] ?? schema.key,
+      fields: schema.fields.map((f) => ({ ...f, name: map[f.name] ?? f.name })),
+    },
+    fn: (row) => {
+      const out: Row = {};
+      for (const [k, v] of Object.entries(row)) out[map[k] ?? k] = v;
+      return out;
+    },
+  };
+}
+
+function compileSelectDrop(step: StepOf<'select'> | StepOf<'drop'>, schema: ObjectSchema, where: string): CompiledStep {
+  requireKnown(schema, step.fields, where);
+  const listed = new Set(step.fields);
+  if (step.op === 'drop' && listed.has(schema.key)) throw configError(`${where}: cannot drop the key field "${schema.key}"`);
+  const keep = schema.fields.filter((f) => f.name === schema.key || (step.op === 'select' ? listed.has(f.name) : !listed.has(f.name)));
+  const names = keep.map((f) => f.name);
+  return {
+    schema: { ...schema, fields: keep },
+    fn: (row) => {
+      const out: Row = {};
+      for (const n of names) if (n in row) out[n] = row[n]!;
+      return out;
+    },
+  };
 }

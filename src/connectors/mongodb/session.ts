@@ -1,0 +1,383 @@
+import {
+  BSON, Binary, Decimal128, MongoBulkWriteError, MongoClient, ObjectId, type AnyBulkWriteOperation, type Collection, type Db, type Document,
+  type WriteError,
+} from 'mongodb';
+import { configError, schemaError } from '../../errors';
+import type { Logger } from '../../logging';
+import { childrenOf } from '../../transform/nested';
+import type { ConnectorSession } from '../contract';
+import { rowToJsonSafe } from '../json-safe';
+import type { Cursor, FieldSchema, KeyRange, KeyValue, ObjectSchema, QuarantinedRecord, RejectedRecord, Row, RowBatch, WriteOutcome } from '../types';
+import { KEY_TYPES, READ_OPTIONS, keyToBson, keyValueOf, readField, toBson, type WriteOptions } from './bson';
+import { classifyMongoError, isSystemicWriteCode } from './errors';
+import { inferFields } from './infer';
+import { interpolateBounds, quantileBounds } from './partitions';
+import type { MongoEndpoint } from './spec';
+
+const DEAD_LETTERS = '_datamigrato_dead_letters';
+const DUPLICATE_KEY = 11000;
+
+interface Item {
+  row: Row;
+  doc: Document;
+}
+
+/**
+ * Where a schema's key lives in the documents. A target stores its key in _id (the only field MongoDB
+ * indexes uniquely by default), so a key renamed to `id` upstream still reads back from _id; a source
+ * keyed on another field (endpoint `key`) keeps its own _id as an ordinary field.
+ */
+export const keyPathOf = (schema: ObjectSchema) =>
+  schema.key === '_id' || schema.fields.some((f) => f.name === '_id') ? schema.key : '_id';
+
+/** Sort order brackets (MongoDB compares values of different types by type first). */
+function bracketOf(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v === 'number' || typeof v === 'bigint' || v instanceof Decimal128) return 'number';
+  if (typeof v === 'string') return 'string';
+  if (v instanceof ObjectId) return 'objectid';
+  if (v instanceof Date) return 'date';
+  if (v instanceof Binary) return 'binary';
+  return 'other';
+}
+const BRACKET_OF_TYPE: Record<string, string> = {
+  objectid: 'objectid', string: 'string', int32: 'number', int64: 'number', float64: 'number', decimal: 'number', uuid: 'binary', timestamptz: 'date',
+};
+
+export class MongoSession implements ConnectorSession {
+  private readonly client: MongoClient;
+  private readonly db: Db;
+  private readonly coll: Collection;
+  private readonly filter: Document | null;
+  private readonly writeOptions: WriteOptions;
+  private connecting: Promise<unknown> | null = null;
+  private ferretDb: Promise<boolean> | null = null;
+
+  constructor(
+    private readonly endpoint: MongoEndpoint,
+    url: string,
+    private readonly log: Logger,
+  ) {
+    try {
+      this.client = new MongoClient(url, {
+        appName: 'datamigrato',
+        maxPoolSize: 4,
+        serverSelectionTimeoutMS: 15_000,
+        connectTimeoutMS: 10_000,
+        // Null fields are left out of written documents rather than stored as null.
+        ignoreUndefined: true,
+      });
+    } catch (err) {
+      throw classifyMongoError(err, 'connection string');
+    }
+    this.db = this.client.db(endpoint.database);
+    this.coll = this.db.collection(endpoint.collection);
+    try {
+      this.filter = endpoint.filter && Object.keys(endpoint.filter).length ? (BSON.EJSON.deserialize(endpoint.filter) as Document) : null;
+    } catch (err) {
+      throw configError(`filter is not valid Extended JSON: ${(err as Error).message}`, 'mongodb');
+    }
+    this.writeOptions = { decimalAs: endpoint.decimalAs };
+  }
+
+  private get name() {
+    return `${this.endpoint.database}.${this.endpoint.collection}`;
+  }
+
+  private async run<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      this.connecting ??= this.client.connect();
+      await this.connecting;
+      return await fn();
+    } catch (err) {
+      this.connecting = null;
+      throw classifyMongoError(err, `${what} ${this.name}`);
+    }
+  }
+
+  /** FerretDB answers buildInfo with its own version: it lacks Decimal128 and fast _id lookups. */
+  private isFerretDb(): Promise<boolean> {
+    this.ferretDb ??= this.db
+      .admin()
+      .command({ buildInfo: 1 })
+      .then((info) => 'ferretdbVersion' in info || 'ferretdbFeatures' in info)
+      .catch(() => false);
+    return this.ferretDb;
+  }
+
+  private where(keyCondition: Document | null): Document {
+    if (!keyCondition) return this.filter ?? {};
+    return this.filter ? { $and: [this.filter, keyCondition] } : keyCondition;
+  }
+
+  async check(): Promise<void> {
+    await this.run('check', async () => {
+      await this.db.command({ ping: 1 });
+      if (await this.isFerretDb()) this.log.info('server is FerretDB: no Decimal128 (decimalAs: string), every query scans the collection (writeMode: insert, few partitions)');
+    });
+  }
+
+  private async exists(): Promise<boolean> {
+    const found = await this.db.listCollections({ name: this.endpoint.collection }, { nameOnly: true }).toArray();
+    return found.length > 0;
+  }
+
+  /** Raw documents (Int32/Double/Long kept apart) for inference: a random sample where $sample exists, else the first ones. */
+  private async sample(size: number): Promise<Document[]> {
+    const raw = { promoteValues: false } as const;
+    try {
+      return await this.coll.aggregate([{ $match: this.filter ?? {} }, { $sample: { size } }], raw).toArray();
+    } catch {
+      return this.coll.find(this.filter ?? {}, { ...raw, limit: size }).toArray();
+    }
+  }
+
+  async describe(): Promise<ObjectSchema | null> {
+    return this.run('describe', async () => {
+      if (!(await this.exists())) return null;
+      const docs = await this.sample(this.endpoint.sampleSize);
+      const key = this.endpoint.key ?? '_id';
+      const fields = docs.length ? inferFields(docs) : [{ name: key, type: key === '_id' ? 'objectid' : 'string', nullable: false } as FieldSchema];
+      const keyField = fields.find((f) => f.name === key);
+      if (!keyField) throw schemaError(`key field "${key}" not found in ${docs.length} sampled documents of ${this.name}`, 'mongodb');
+      if (!KEY_TYPES.has(keyField.type))
+        throw schemaError(
+          `key field "${key}" of ${this.name} holds ${keyField.nativeType} values (neutral ${keyField.type}); a key must be one of ` +
+            `${[...KEY_TYPES].join(', ')} and of one type`,
+          'mongodb',
+        );
+      keyField.nullable = false;
+      return { object: this.name, fields, key };
+    });
+  }
+
+  async planPartitions(schema: ObjectSchema, count: number): Promise<KeyRange[]> {
+    const keyField = this.keyField(schema);
+    const path = keyPathOf(schema);
+    return this.run('plan partitions of', async () => {
+      const end = async (dir: 1 | -1) =>
+        (await this.coll.find(this.where(null), { ...READ_OPTIONS, sort: { [path]: dir }, limit: 1, projection: { [path]: 1 } }).toArray())[0];
+      const [first, last] = await Promise.all([end(1), end(-1)]);
+      if (!first || !last) return [{ id: 0, lower: null, upper: null, estimatedRows: 0 }];
+      // Documents sort by type first: equal brackets at both ends mean every key is of one type,
+      // so key-range reads (which only match their own type) miss nothing.
+      const want = BRACKET_OF_TYPE[keyField.type];
+      const [lo, hi] = [bracketOf(first[path]), bracketOf(last[path])];
+      if (lo !== want || hi !== want)
+        throw schemaError(
+          `${path} in ${this.name} is not always ${keyField.type} (lowest key is ${lo}, highest ${hi}); key-range reads would miss ` +
+            'documents: migrate each type separately with a filter',
+          'mongodb',
+        );
+      const total = this.filter ? await this.coll.countDocuments(this.filter) : await this.coll.estimatedDocumentCount();
+      let bounds: KeyValue[] = [];
+      if (count > 1) {
+        const low = keyValueOf(readField(first[path], keyField));
+        const high = keyValueOf(readField(last[path], keyField));
+        bounds = (await this.sampledBounds(path, keyField, count)) ?? interpolateBounds(low, high, keyField.type, count) ?? [];
+        if (bounds.length === 0) this.log.warn({ key: path, type: keyField.type }, 'no $sample and a key that cannot be interpolated: one partition');
+      }
+      const ranges: KeyRange[] = [];
+      let lower: KeyValue | null = null;
+      for (const upper of [...bounds, null]) {
+        ranges.push({ id: ranges.length, lower, upper, estimatedRows: Math.round(total / (bounds.length + 1)) });
+        lower = upper;
+      }
+      return ranges;
+    });
+  }
+
+  /** Bounds from a server-side random sample of keys ($sample), or null where the server lacks it. */
+  private async sampledBounds(path: string, keyField: FieldSchema, count: number): Promise<KeyValue[] | null> {
+    const size = Math.min(10_000, Math.max(1_000, count * 100));
+    try {
+      const docs = await this.coll
+        .aggregate([{ $match: this.where(null) }, { $sample: { size } }, { $project: { [path]: 1 } }, { $sort: { [path]: 1 } }], READ_OPTIONS)
+        .toArray();
+      return quantileBounds(docs.map((d) => keyValueOf(readField(d[path], keyField))), count);
+    } catch (err) {
+      this.log.info({ err: (err as Error).message }, '$sample unavailable; partitions interpolated between min and max keys');
+      return null;
+    }
+  }
+
+  private keyField(schema: ObjectSchema): FieldSchema {
+    const f = schema.fields.find((x) => x.name === schema.key);
+    if (!f || !KEY_TYPES.has(f.type)) throw schemaError(`key ${schema.key} must be one of ${[...KEY_TYPES].join(', ')}`, 'mongodb');
+    return f;
+  }
+
+  private rowOf(doc: Document, schema: ObjectSchema, path: string): Row {
+    const row: Row = {};
+    for (const f of schema.fields) row[f.name] = readField(doc[f.name === schema.key ? path : f.name], f);
+    return row;
+  }
+
+  /**
+   * One server cursor per call, in key order, yielding `batchSize` rows at a time; the cursor after each
+   * batch is its last key. A single cursor (getMore) instead of a query per batch matters on FerretDB,
+   * which scans and sorts the collection for every query.
+   */
+  async *read(schema: ObjectSchema, range: KeyRange, after: Cursor | null, batchSize: number): AsyncIterable<RowBatch> {
+    const keyField = this.keyField(schema);
+    const path = keyPathOf(schema);
+    const cond: Document = {};
+    const lower = (after as KeyValue | null) ?? range.lower;
+    if (lower !== null) cond.$gt = keyToBson(lower, keyField, this.writeOptions);
+    if (range.upper !== null) cond.$lte = keyToBson(range.upper, keyField, this.writeOptions);
+    const projection: Document = { [path]: 1 };
+    for (const f of schema.fields) if (f.name !== schema.key) projection[f.name] = 1;
+    await this.run('read', async () => undefined);
+    const cursor = this.coll.find(this.where(Object.keys(cond).length ? { [path]: cond } : null), {
+      ...READ_OPTIONS,
+      sort: { [path]: 1 },
+      projection,
+      batchSize,
+    });
+    try {
+      let rows: Row[] = [];
+      for (;;) {
+        let doc: Document | null;
+        try {
+          doc = await cursor.next();
+        } catch (err) {
+          throw classifyMongoError(err, `read ${this.name}`);
+        }
+        if (doc) rows.push(this.rowOf(doc, schema, path));
+        if (rows.length > 0 && (rows.length >= batchSize || !doc)) {
+          yield { rows, cursor: keyValueOf(rows[rows.length - 1]![schema.key]!) };
+          rows = [];
+        }
+        if (!doc) return;
+      }
+    } finally {
+      await cursor.close().catch(() => undefined);
+    }
+  }
+
+  async prepare(schema: ObjectSchema): Promise<void> {
+    if (schema.key !== '_id' && schema.fields.some((f) => f.name === '_id'))
+      throw schemaError(`the target stores the key "${schema.key}" in _id, but the records also have an _id field: rename or drop it`, 'mongodb');
+    this.keyField(schema);
+    await this.run('prepare', async () => {
+      if (this.endpoint.decimalAs === 'decimal128' && hasDecimal(schema.fields) && (await this.isFerretDb()))
+        throw configError(`${this.name} is served by FerretDB, which has no Decimal128: set decimalAs to "string" or "double"`, 'mongodb');
+      if (await this.exists()) return;
+      await this.db.createCollection(this.endpoint.collection).catch((err) => {
+        if ((err as { code?: number }).code !== 48) throw err; // created meanwhile by a parallel prepare
+      });
+    });
+  }
+
+  private docOf(schema: ObjectSchema, row: Row): Document {
+    const doc: Document = {};
+    for (const f of schema.fields) {
+      let value: unknown;
+      try {
+        value = toBson(row[f.name], f, this.writeOptions);
+      } catch (err) {
+        throw new Error(`${f.name}: ${(err as Error).message}`);
+      }
+      if (f.name === schema.key) {
+        if (value === undefined) throw new Error(`key ${f.name} is null`);
+        doc._id = value;
+      } else if (value !== undefined) doc[f.name] = value;
+    }
+    return doc;
+  }
+
+  async write(schema: ObjectSchema, rows: Row[]): Promise<WriteOutcome> {
+    const rejected: RejectedRecord[] = [];
+    const items: Item[] = [];
+    for (const row of rows) {
+      try {
+        items.push({ row, doc: this.docOf(schema, row) });
+      } catch (err) {
+        rejected.push({ row, error: (err as Error).message });
+      }
+    }
+    const failed = await this.run('write', () => (this.endpoint.writeMode === 'insert' ? this.insertFirst(items) : this.upsert(items)));
+    rejected.push(...failed);
+    return { written: items.length - failed.length, rejected };
+  }
+
+  /** Unordered replaceOne upserts by _id: writing a batch twice leaves the same documents. */
+  private async upsert(items: Item[]): Promise<RejectedRecord[]> {
+    if (items.length === 0) return [];
+    const ops: AnyBulkWriteOperation[] = items.map(({ doc }) => ({ replaceOne: { filter: { _id: doc._id }, replacement: doc, upsert: true } }));
+    try {
+      await this.coll.bulkWrite(ops, { ordered: false });
+      return [];
+    } catch (err) {
+      return this.documentErrors(err, items, (one) => this.upsert(one));
+    }
+  }
+
+  /** insertMany, then upserts for the documents that already existed (duplicate _id): same end state as upsert. */
+  private async insertFirst(items: Item[]): Promise<RejectedRecord[]> {
+    if (items.length === 0) return [];
+    try {
+      await this.coll.insertMany(
+        items.map((i) => i.doc),
+        { ordered: false },
+      );
+      return [];
+    } catch (err) {
+      if (!(err instanceof MongoBulkWriteError)) return this.documentErrors(err, items, (one) => this.insertFirst(one));
+      const errors = writeErrorsOf(err);
+      const existing = errors.filter((e) => e.code === DUPLICATE_KEY).map((e) => items[e.index]!);
+      const others = errors.filter((e) => e.code !== DUPLICATE_KEY);
+      const rejected = others.length ? this.documentErrors(err, items, null, others) : [];
+      return [...(await rejected), ...(await this.upsert(existing))];
+    }
+  }
+
+  /**
+   * Per-document failures become rejected records; anything about the server (network, elections,
+   * auth, write concern) is thrown so the whole batch is retried. A batch the driver could not even
+   * serialize (BSONError) is retried document by document to find the culprits.
+   */
+  private async documentErrors(
+    err: unknown,
+    items: Item[],
+    retryOne: ((one: Item[]) => Promise<RejectedRecord[]>) | null,
+    only?: WriteError[],
+  ): Promise<RejectedRecord[]> {
+    if (err instanceof MongoBulkWriteError) {
+      const errors = only ?? writeErrorsOf(err);
+      if (errors.length === 0 || err.writeConcernError || errors.some((e) => isSystemicWriteCode(e.code))) throw err;
+      return errors.map((e) => ({ row: items[e.index]!.row, error: `${e.errmsg ?? 'write error'} (code ${e.code})` }));
+    }
+    if (err instanceof BSON.BSONError && retryOne && items.length > 1) {
+      const out: RejectedRecord[] = [];
+      for (const item of items) out.push(...(await retryOne([item])));
+      return out;
+    }
+    if (err instanceof BSON.BSONError) return items.map((i) => ({ row: i.row, error: `cannot encode as BSON: ${err.message}` }));
+    throw err;
+  }
+
+  async quarantine(records: QuarantinedRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    await this.run('quarantine into', async () => {
+      // The record is stored as JSON text: it may hold exactly the keys or values the server refused.
+      await this.db.collection(DEAD_LETTERS).insertMany(
+        records.map((r) => ({
+          job: r.job, runId: r.runId, target: this.name, partition: r.partition, key: r.key, stage: r.stage, error: r.error,
+          record: JSON.stringify(rowToJsonSafe(r.record)), createdAt: new Date(),
+        })),
+      );
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
+
+const writeErrorsOf = (err: MongoBulkWriteError): WriteError[] => {
+  const w = err.writeErrors as WriteError | WriteError[] | undefined;
+  return w === undefined ? [] : Array.isArray(w) ? w : [w];
+};
+
+const hasDecimal = (fields: FieldSchema[]): boolean => fields.some((f) => f.type === 'decimal' || hasDecimal(childrenOf(f) ?? []));
