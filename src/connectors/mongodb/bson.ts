@@ -33,6 +33,9 @@ export function bsonToNeutral(v: unknown): Value {
   }
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();
   if (v instanceof ObjectId) return v.toHexString();
+  // Wrapper classes appear only when values were not promoted (e.g. inference samples): unwrap them too.
+  if (v instanceof Long) return v.toBigInt();
+  if (v instanceof Int32 || v instanceof Double) return v.valueOf();
   if (v instanceof Decimal128) return plainDecimal(v.toString()) ?? v.toString(); // NaN / Infinity keep their spelling
   if (v instanceof Binary) return isUuidBinary(v) ? v.toUUID().toString() : binaryBytes(v);
   if (Array.isArray(v) || isPlainObject(v)) return bsonToJson(v);
