@@ -204,6 +204,8 @@ describe('API on the real stack', () => {
     expect(burst2.map((r) => r.status).sort()).toEqual([200, 200, 200, 201]);
     expect(new Set(burst2.map((r) => r.body.runId)).size).toBe(1);
     expect((await h.client.workflow.count(`WorkflowId = '${key2}'`)).count).toBe(1);
+    // Leave nothing running on this test's queue once its worker is gone.
+    await waitFor(async () => (await request(app).get(`/migrations/${key2}`)).body, (b) => b.closed, 120_000, 300);
   }, 300_000);
 
   test('list: filter by name and status, paginate with a page token', async () => {

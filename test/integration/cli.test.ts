@@ -138,6 +138,7 @@ describe('datamigrato CLI on the real stack', () => {
     expect(a.stdout).toMatch(`started ${fixed}`);
     expect(b.stdout).toMatch(`already started with this id and spec: ${fixed}`);
     expect((await h.client.workflow.count(`WorkflowId = '${fixed}'`)).count).toBe(1);
+    expect((await cli('watch', fixed)).code).toBe(0); // and let it finish while this file's worker is up
   }, 180_000);
 
   test('watch in a real terminal (tmux): bars move; CLI pause and `temporal workflow signal --name pause` both pause; `temporal workflow cancel` ends watch non-zero', async () => {
