@@ -7,7 +7,7 @@
 import { execSync } from 'node:child_process';
 import { Client, Connection } from '@temporalio/client';
 import { countRows, pgQuery } from '../test/helpers/pg';
-import { parsed, pgSpec } from '../test/helpers/specs';
+import { parsed } from '../test/helpers/specs';
 import { spawnWorker } from '../test/helpers/worker-process';
 import type { MigrationReport } from '../workflows/types';
 import { peakRssMb } from './process-tree';
@@ -48,13 +48,8 @@ async function service(writeMode: 'copy' | 'insert', target: string) {
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, peakRssMb(worker.child.pid!))), 500);
   try {
-    const base = pgSpec(`bench-${target}`, 'src', target, { batchSize: 5000, parallelism: 4, partitions: 8 });
-    const spec = parsed({
-      ...base,
-      source: { ...base.source, schema: SCHEMA },
-      target: { ...base.target, schema: SCHEMA, writeMode } as typeof base.target,
-      validate: { enabled: true },
-    });
+    const endpoint = (table: string) => ({ type: 'postgres' as const, connection: { url: { env: 'PG_URL' } }, schema: SCHEMA, table, writeMode });
+    const spec = parsed({ name: `bench-${target}`, source: endpoint('src'), target: endpoint(target), batchSize: 5000, parallelism: 4, partitions: 8 });
     const t0 = Date.now();
     const report: MigrationReport = await client.workflow.execute('migrationWorkflow', { taskQueue, workflowId: `bench-${target}-${taskQueue}`, args: [{ spec }] });
     const totalMs = Date.now() - t0;

@@ -162,6 +162,7 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
       await wf.CancellationScope.nonCancellable(async () => {
         // WAIT_CANCELLATION_COMPLETED: each chunk stops after its batch in hand and reports its rows.
         await Promise.allSettled(inFlight.values());
+        if (st.copyStartedAt !== null && st.phase === 'copying') st.copyMs = Date.now() - st.copyStartedAt;
         setPhase('canceled');
         wf.upsertMemo({ summary: summaryOf(buildReport(spec, st, 'canceled')) });
         wf.log.info('migration canceled', { rows: totalRows(st) });
