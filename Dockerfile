@@ -6,4 +6,6 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev && npm cache clean --force
 COPY . .
 ENV NODE_ENV=production
-CMD ["npx", "tsx", "worker/main.ts"]
+RUN npx tsx scripts/bundle-workflows.ts /app/dist/workflow-bundle.js
+ENV DATAMIGRATO_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js
+CMD ["bin/datamigrato-worker"]

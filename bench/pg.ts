@@ -5,6 +5,7 @@
  * Prints rows/s for both, their ratio and the worker's peak RSS. Figures, not assertions.
  */
 import { execSync } from 'node:child_process';
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { countRows, pgQuery } from '../test/helpers/pg';
 import { parsed } from '../test/helpers/specs';
@@ -15,6 +16,8 @@ import { peakRssMb } from './process-tree';
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const PG_URL = process.env.PG_URL ?? 'postgres://postgres:postgres@127.0.0.1:55432/postgres';
 const SCHEMA = 'dm_bench';
+/** Workers run from a prebuilt workflow bundle, as deployed workers should (scripts/bundle-workflows.ts). */
+const BUNDLE = path.resolve(__dirname, '../dist/workflow-bundle.js');
 
 async function seed() {
   await pgQuery(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
@@ -42,7 +45,7 @@ function nativePipe(): number {
 
 async function service(writeMode: 'copy' | 'insert', target: string) {
   const taskQueue = `bench-${Date.now().toString(36)}`;
-  const worker = await spawnWorker(taskQueue, { TEMPORAL_LOG_LEVEL: 'WARN' });
+  const worker = await spawnWorker(taskQueue, { TEMPORAL_LOG_LEVEL: 'WARN', DATAMIGRATO_WORKFLOW_BUNDLE: BUNDLE });
   const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
   const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
   let peak = 0;
@@ -65,6 +68,7 @@ async function service(writeMode: 'copy' | 'insert', target: string) {
 const rate = (rows: number, ms: number) => Math.round(rows / (ms / 1000));
 
 async function main() {
+  execSync(`npx tsx scripts/bundle-workflows.ts ${BUNDLE}`, { cwd: path.resolve(__dirname, '..'), stdio: 'ignore' });
   console.log(`seeding ${ROWS} rows in ${SCHEMA}.src …`);
   await seed();
   for (const t of ['native', 'svc_copy', 'svc_insert']) await recreate(t);

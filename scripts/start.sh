@@ -34,7 +34,8 @@ cleanup() {
 trap cleanup INT TERM EXIT
 
 # Each in its own process group, so stopping one stops tsx and the node it runs.
-setsid node_modules/.bin/tsx worker/main.ts >"$logs/worker.log" 2>&1 &
+node_modules/.bin/tsx scripts/bundle-workflows.ts "$logs/workflow-bundle.js" >/dev/null
+DATAMIGRATO_WORKFLOW_BUNDLE="$logs/workflow-bundle.js" setsid bin/datamigrato-worker >"$logs/worker.log" 2>&1 &
 pids+=($!)
 setsid node_modules/.bin/tsx api/main.ts >"$logs/api.log" 2>&1 &
 pids+=($!)

@@ -8,6 +8,13 @@ async function main() {
   const cfg = temporalConfig();
   const { worker, connection } = await createWorker();
   logger.info({ address: cfg.address, namespace: cfg.namespace, taskQueue: cfg.taskQueue, pid: process.pid }, 'worker started');
+  if (process.env.DATAMIGRATO_MEMLOG) {
+    // Memory flatness check for benchmarks: heap vs RSS every few seconds.
+    setInterval(() => {
+      const m = process.memoryUsage();
+      logger.info({ rssMb: Math.round(m.rss / 2 ** 20), heapUsedMb: Math.round(m.heapUsed / 2 ** 20), externalMb: Math.round(m.external / 2 ** 20), arrayBuffersMb: Math.round(m.arrayBuffers / 2 ** 20) }, 'memory');
+    }, Number(process.env.DATAMIGRATO_MEMLOG)).unref();
+  }
   // Ctrl-C / SIGTERM: Worker.run() resolves after in-flight activities are cancelled and have reported.
   await worker.run();
   await connection.close();

@@ -16,7 +16,7 @@ const ROOT = path.resolve(__dirname, '../..');
 
 export async function spawnWorker(taskQueue: string, extraEnv: Record<string, string> = {}): Promise<WorkerProcess> {
   let out = '';
-  const child = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), ['worker/main.ts'], {
+  const child = spawn(path.join(ROOT, 'bin/datamigrato-worker'), [], {
     cwd: ROOT,
     detached: true,
     env: { ...process.env, DATAMIGRATO_TASK_QUEUE: taskQueue, ...extraEnv },
