@@ -13,8 +13,10 @@ source scripts/ensure-deps.sh
 # shellcheck disable=SC2206
 components=(${DATAMIGRATO_START_STACK:-temporal postgres})
 started_here=()
+# Read status once into a variable: `status | grep -q` under pipefail fails when grep exits early (SIGPIPE).
+status_before=$(bash scripts/stack.sh status 2>/dev/null || true)
 for c in "${components[@]}"; do
-  bash scripts/stack.sh status 2>/dev/null | grep -qE "^$c +up" || started_here+=("$c")
+  grep -qE "^$c +up" <<<"$status_before" || started_here+=("$c")
 done
 bash scripts/stack.sh up "${components[@]}"
 eval "$(bash scripts/stack.sh env)"
