@@ -36,12 +36,18 @@ export interface ChunkResult extends ChunkProgress {
 export interface ChunkHooks {
   /** Progress recorded after a resumed attempt's last heartbeat, if any. */
   resumeFrom?: ChunkProgress;
-  /** Called after every written batch: the adapter heartbeats it. */
+  /**
+   * Called after every written batch, and every few seconds while a batch is still on its way (with the
+   * progress so far, unchanged): the adapter heartbeats it.
+   */
   onBatch(progress: ChunkProgress): void;
   /** True once cancellation was requested: the chunk stops after the batch in hand. */
   stopRequested(): boolean;
   now?: () => number;
 }
+
+/** Well inside the copy activity's heartbeat timeout (20 s). */
+export const KEEP_ALIVE_MS = 5_000;
 
 const keyText = (row: Row, key: string) => {
   const v = row[key];
@@ -69,35 +75,42 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
     ],
     async ({ source, target }) => {
       let done = true;
-      for await (const batch of source.read(sourceSchema, partition, progress.cursor, spec.batchSize)) {
-        const out: Row[] = [];
-        const rejected: (RejectedRecord & { stage: 'transform' | 'write' })[] = [];
-        for (const row of batch.rows) {
-          try {
-            out.push(transform.apply(row));
-          } catch (err) {
-            rejected.push({ row, error: (err as Error).message, stage: 'transform' });
+      // A store may take longer than the heartbeat timeout to produce a batch (FerretDB scans and sorts the
+      // collection before its first row): without this the attempt is declared dead and restarts forever.
+      const keepAlive = setInterval(() => hooks.onBatch({ ...progress }), KEEP_ALIVE_MS);
+      try {
+        for await (const batch of source.read(sourceSchema, partition, progress.cursor, spec.batchSize)) {
+          const out: Row[] = [];
+          const rejected: (RejectedRecord & { stage: 'transform' | 'write' })[] = [];
+          for (const row of batch.rows) {
+            try {
+              out.push(transform.apply(row));
+            } catch (err) {
+              rejected.push({ row, error: (err as Error).message, stage: 'transform' });
+            }
+          }
+          const outcome = await target.write(transform.schema, out);
+          const rejectedRows = new Set(outcome.rejected.map((r) => r.row));
+          rejected.push(...outcome.rejected.map((r) => ({ ...r, stage: 'write' as const })));
+          if (rejected.length) await handleRejected(input, target, rejected);
+
+          const digester = new RowDigester(transform.schema);
+          for (const row of out) if (!rejectedRows.has(row)) digester.add(row);
+          progress.digest = mergeDigests(progress.digest, digester.digest());
+          progress.rows += out.length - rejectedRows.size;
+          progress.quarantined += rejected.length;
+          progress.batches++;
+          progress.cursor = batch.cursor;
+          hooks.onBatch({ ...progress });
+
+          if (hooks.stopRequested()) throw new StoppedError({ ...progress });
+          if (progress.batches % spec.chunk.maxBatches === 0 || now() - started >= spec.chunk.maxSeconds * 1000) {
+            done = false;
+            break;
           }
         }
-        const outcome = await target.write(transform.schema, out);
-        const rejectedRows = new Set(outcome.rejected.map((r) => r.row));
-        rejected.push(...outcome.rejected.map((r) => ({ ...r, stage: 'write' as const })));
-        if (rejected.length) await handleRejected(input, target, rejected);
-
-        const digester = new RowDigester(transform.schema);
-        for (const row of out) if (!rejectedRows.has(row)) digester.add(row);
-        progress.digest = mergeDigests(progress.digest, digester.digest());
-        progress.rows += out.length - rejectedRows.size;
-        progress.quarantined += rejected.length;
-        progress.batches++;
-        progress.cursor = batch.cursor;
-        hooks.onBatch({ ...progress });
-
-        if (hooks.stopRequested()) throw new StoppedError({ ...progress });
-        if (progress.batches % spec.chunk.maxBatches === 0 || now() - started >= spec.chunk.maxSeconds * 1000) {
-          done = false;
-          break;
-        }
+      } finally {
+        clearInterval(keepAlive);
       }
       return { ...progress, done, resumedFrom: resumed ? { rows: resumed.rows, cursor: resumed.cursor } : null, elapsedMs: now() - started };
     },

@@ -4,6 +4,7 @@ import { compileTransforms } from '../transform/compile';
 import type { JobSpec } from '../spec/job-spec';
 import { RowDigester } from '../validation/checksum';
 import type { ScanResult } from '../validation/digest';
+import { KEEP_ALIVE_MS } from './copy-chunk';
 import { withEndpoints, type Side } from './sessions';
 
 export interface ScanInput {
@@ -41,19 +42,27 @@ export async function scanRange(input: ScanInput, onBatch: (p: ScanProgress) => 
     const digester = new RowDigester(transform.schema, true);
     const readSchema = side === 'source' ? sourceSchema : transform.schema;
     let rows = 0;
-    for await (const batch of session.read(readSchema, range, null, Math.max(spec.batchSize, 1000))) {
-      for (const row of batch.rows) {
-        if (side === 'source') {
-          try {
-            digester.add(transform.apply(row));
-          } catch {
-            // A row the transform rejects was quarantined (or failed the run) during the copy: not expected on the target.
-          }
-        } else digester.add(row);
+    let last: ScanProgress = { cursor: null, rows: 0 };
+    // Heartbeats continue while a batch is on its way: a store may scan for a long time before its first row.
+    const keepAlive = setInterval(() => onBatch(last), KEEP_ALIVE_MS);
+    try {
+      for await (const batch of session.read(readSchema, range, null, Math.max(spec.batchSize, 1000))) {
+        for (const row of batch.rows) {
+          if (side === 'source') {
+            try {
+              digester.add(transform.apply(row));
+            } catch {
+              // A row the transform rejects was quarantined (or failed the run) during the copy: not expected on the target.
+            }
+          } else digester.add(row);
+        }
+        rows += batch.rows.length;
+        last = { cursor: batch.cursor, rows };
+        onBatch(last);
+        if (stopRequested()) throw new StoppedError({ cursor: batch.cursor, rows });
       }
-      rows += batch.rows.length;
-      onBatch({ cursor: batch.cursor, rows });
-      if (stopRequested()) throw new StoppedError({ cursor: batch.cursor, rows });
+    } finally {
+      clearInterval(keepAlive);
     }
     return { total: digester.digest(), buckets: digester.bucketDigests() };
   });
