@@ -2,7 +2,7 @@ import { BSON, Binary, Decimal128, Double, Int32, Long, ObjectId, UUID } from 'm
 import { MongoEndpointSchema } from '../../src/connectors/mongodb/spec';
 import { READ_OPTIONS, bsonToJson, keyToBson, readField, toBson } from '../../src/connectors/mongodb/bson';
 import { inferFields, MAX_NESTED_KEYS } from '../../src/connectors/mongodb/infer';
-import { interpolateBounds, quantileBounds } from '../../src/connectors/mongodb/partitions';
+import { KeySampler, compareKeys, interpolateBounds, quantileBounds } from '../../src/connectors/mongodb/partitions';
 import type { FieldSchema, ObjectSchema, Row } from '../../src/connectors/types';
 import type { NestedFieldSchema } from '../../src/transform/nested';
 import { canonicalRow } from '../../src/validation/canonical';
@@ -137,6 +137,21 @@ describe('MongoDB partition bounds', () => {
     expect(interpolateBounds('2024-01-01T00:00:00.000Z', '2024-01-03T00:00:00.000Z', 'timestamptz', 2)).toEqual(['2024-01-02T00:00:00.000Z']);
     expect(interpolateBounds(5, 6, 'int32', 8)).toEqual([]); // nothing strictly between
     expect(interpolateBounds('a', 'z', 'string', 4)).toBeNull();
+  });
+  test('client-side key order matches the server: UTF-8 bytes for strings, numbers by value', () => {
+    expect(['b', 'é', 'a', 'Z', '\u{1F600}', '\uFF5E'].sort((a, b) => compareKeys(a, b, 'string'))).toEqual(['Z', 'a', 'b', 'é', '\uFF5E', '\u{1F600}']);
+    expect(['10', '9', '-1'].sort((a, b) => compareKeys(a, b, 'int64'))).toEqual(['-1', '9', '10']);
+    expect([10, 9, 1.5].sort((a, b) => compareKeys(a, b, 'float64'))).toEqual([1.5, 9, 10]);
+  });
+  test('one-pass reservoir keeps a bounded uniform sample (FerretDB has no $sample)', () => {
+    const s = new KeySampler('int32', 1000);
+    for (let i = 0; i < 100_000; i++) s.add(i);
+    const sorted = s.sorted();
+    expect(sorted).toHaveLength(1000);
+    const [q1, q2, q3] = quantileBounds(sorted, 4) as number[];
+    expect(Math.abs(q1! - 25_000)).toBeLessThan(7_000);
+    expect(Math.abs(q2! - 50_000)).toBeLessThan(7_000);
+    expect(Math.abs(q3! - 75_000)).toBeLessThan(7_000);
   });
   test('sample quantiles, deduplicated', () => {
     expect(quantileBounds(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'], 4)).toEqual(['c', 'e', 'g']);

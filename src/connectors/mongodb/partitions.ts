@@ -1,8 +1,7 @@
 import type { FieldType, KeyValue } from '../types';
 
 /**
- * Range boundaries between a key's min and max when no sample of keys is available (FerretDB has no
- * $sample). Even steps suit keys that grow with insertion: integers, dates and ObjectIds, whose leading
+ * Range boundaries between a key's min and max when the server has no $sample. Even steps suit keys that grow with insertion: integers, dates and ObjectIds, whose leading
  * 4 bytes are the creation second. Returns up to count-1 ascending, distinct bounds strictly inside (lo, hi);
  * null when the type cannot be interpolated (strings, uuids).
  */
@@ -49,4 +48,50 @@ export function quantileBounds(sorted: readonly KeyValue[], count: number): KeyV
     if (b !== out[out.length - 1]) out.push(b);
   }
   return out;
+}
+
+/** Orders keys as the server does for one key type (strings: UTF-8 bytes, MongoDB's simple collation). */
+export function compareKeys(a: KeyValue, b: KeyValue, type: FieldType): number {
+  switch (type) {
+    case 'int32':
+    case 'float64':
+    case 'decimal':
+      return Number(a) - Number(b);
+    case 'int64': {
+      const [x, y] = [BigInt(a), BigInt(b)];
+      return x < y ? -1 : x > y ? 1 : 0;
+    }
+    case 'string':
+      return Buffer.compare(Buffer.from(String(a)), Buffer.from(String(b)));
+    default:
+      // objectid and uuid as lowercase hex, timestamptz as ISO text: text order is byte order.
+      return String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
+  }
+}
+
+/**
+ * A uniform random sample of keys seen in one pass (reservoir sampling), for bounds where the server
+ * cannot sample: memory stays at `size` keys whatever the collection holds.
+ */
+export class KeySampler {
+  private readonly keys: KeyValue[] = [];
+  private seen = 0;
+
+  constructor(
+    private readonly type: FieldType,
+    private readonly size = 10_000,
+  ) {}
+
+  add(k: KeyValue): void {
+    this.seen++;
+    if (this.keys.length < this.size) this.keys.push(k);
+    else {
+      const j = Math.floor(Math.random() * this.seen);
+      if (j < this.size) this.keys[j] = k;
+    }
+  }
+
+  sorted(): KeyValue[] {
+    return [...this.keys].sort((a, b) => compareKeys(a, b, this.type));
+  }
 }

@@ -11,7 +11,7 @@ import type { Cursor, FieldSchema, KeyRange, KeyValue, ObjectSchema, Quarantined
 import { KEY_TYPES, READ_OPTIONS, keyToBson, keyValueOf, readField, toBson, type WriteOptions } from './bson';
 import { classifyMongoError, isSystemicWriteCode } from './errors';
 import { inferFields } from './infer';
-import { interpolateBounds, quantileBounds } from './partitions';
+import { KeySampler, interpolateBounds, quantileBounds } from './partitions';
 import type { MongoEndpoint } from './spec';
 
 const DEAD_LETTERS = '_datamigrato_dead_letters';
@@ -20,6 +20,13 @@ const DUPLICATE_KEY = 11000;
 interface Item {
   row: Row;
   doc: Document;
+}
+
+interface KeyPlan {
+  total: number;
+  /** Sort-order type brackets seen among the keys. */
+  brackets: Set<string>;
+  bounds: KeyValue[];
 }
 
 /**
@@ -151,40 +158,64 @@ export class MongoSession implements ConnectorSession {
     });
   }
 
+  /**
+   * Key ranges for `count` partitions. MongoDB: min and max key from the index (to check the key has one
+   * type), bounds at quantiles of a $sample. FerretDB, where any query scans the whole collection: one
+   * pass over the keys gives the count, the type check and a reservoir sample for the bounds at once.
+   */
   async planPartitions(schema: ObjectSchema, count: number): Promise<KeyRange[]> {
     const keyField = this.keyField(schema);
     const path = keyPathOf(schema);
     return this.run('plan partitions of', async () => {
-      const end = async (dir: 1 | -1) =>
-        (await this.coll.find(this.where(null), { ...READ_OPTIONS, sort: { [path]: dir }, limit: 1, projection: { [path]: 1 } }).toArray())[0];
-      const [first, last] = await Promise.all([end(1), end(-1)]);
-      if (!first || !last) return [{ id: 0, lower: null, upper: null, estimatedRows: 0 }];
-      // Documents sort by type first: equal brackets at both ends mean every key is of one type,
-      // so key-range reads (which only match their own type) miss nothing.
+      const plan = (await this.isFerretDb()) ? await this.scanKeys(path, keyField, count) : await this.indexKeys(path, keyField, count);
+      if (!plan) return [{ id: 0, lower: null, upper: null, estimatedRows: 0 }];
       const want = BRACKET_OF_TYPE[keyField.type];
-      const [lo, hi] = [bracketOf(first[path]), bracketOf(last[path])];
-      if (lo !== want || hi !== want)
+      const other = [...plan.brackets].filter((b) => b !== want);
+      // Key-range reads only match keys of their own type: a second type would be silently skipped.
+      if (other.length)
         throw schemaError(
-          `${path} in ${this.name} is not always ${keyField.type} (lowest key is ${lo}, highest ${hi}); key-range reads would miss ` +
+          `${path} in ${this.name} is not always ${keyField.type} (also ${other.join(', ')}); key-range reads would miss ` +
             'documents: migrate each type separately with a filter',
           'mongodb',
         );
-      const total = this.filter ? await this.coll.countDocuments(this.filter) : await this.coll.estimatedDocumentCount();
-      let bounds: KeyValue[] = [];
-      if (count > 1) {
-        const low = keyValueOf(readField(first[path], keyField));
-        const high = keyValueOf(readField(last[path], keyField));
-        bounds = (await this.sampledBounds(path, keyField, count)) ?? interpolateBounds(low, high, keyField.type, count) ?? [];
-        if (bounds.length === 0) this.log.warn({ key: path, type: keyField.type }, 'no $sample and a key that cannot be interpolated: one partition');
-      }
       const ranges: KeyRange[] = [];
       let lower: KeyValue | null = null;
-      for (const upper of [...bounds, null]) {
-        ranges.push({ id: ranges.length, lower, upper, estimatedRows: Math.round(total / (bounds.length + 1)) });
+      for (const upper of [...plan.bounds, null]) {
+        ranges.push({ id: ranges.length, lower, upper, estimatedRows: Math.round(plan.total / (plan.bounds.length + 1)) });
         lower = upper;
       }
       return ranges;
     });
+  }
+
+  private async indexKeys(path: string, keyField: FieldSchema, count: number): Promise<KeyPlan | null> {
+    const end = async (dir: 1 | -1) =>
+      (await this.coll.find(this.where(null), { ...READ_OPTIONS, sort: { [path]: dir }, limit: 1, projection: { [path]: 1 } }).toArray())[0];
+    const [first, last] = await Promise.all([end(1), end(-1)]);
+    if (!first || !last) return null;
+    // Documents sort by type first: the same type at both ends means every key has that type.
+    const brackets = new Set([bracketOf(first[path]), bracketOf(last[path])]);
+    const total = this.filter ? await this.coll.countDocuments(this.filter) : await this.coll.estimatedDocumentCount();
+    if (count <= 1 || brackets.size > 1) return { total, brackets, bounds: [] };
+    const low = keyValueOf(readField(first[path], keyField));
+    const high = keyValueOf(readField(last[path], keyField));
+    const bounds = (await this.sampledBounds(path, keyField, count)) ?? interpolateBounds(low, high, keyField.type, count) ?? [];
+    if (bounds.length === 0) this.log.warn({ key: path, type: keyField.type }, 'no $sample and a key that cannot be interpolated: one partition');
+    return { total, brackets, bounds };
+  }
+
+  private async scanKeys(path: string, keyField: FieldSchema, count: number): Promise<KeyPlan | null> {
+    const sampler = new KeySampler(keyField.type);
+    const brackets = new Set<string>();
+    let total = 0;
+    for await (const doc of this.coll.find(this.where(null), { ...READ_OPTIONS, projection: { [path]: 1 }, batchSize: 10_000 })) {
+      total++;
+      const b = bracketOf(doc[path]);
+      brackets.add(b);
+      if (b === BRACKET_OF_TYPE[keyField.type]) sampler.add(keyValueOf(readField(doc[path], keyField)));
+    }
+    if (total === 0) return null;
+    return { total, brackets, bounds: count > 1 ? quantileBounds(sampler.sorted(), count) : [] };
   }
 
   /** Bounds from a server-side random sample of keys ($sample), or null where the server lacks it. */

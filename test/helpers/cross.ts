@@ -1,0 +1,24 @@
+import type { JobSpecInput } from '../../src/spec/job-spec';
+import { cassandraConnection } from './cassandra';
+
+export { parsed } from './specs';
+
+export const TEST_DB = 'dm_test';
+export const TEST_KEYSPACE = 'dm_test';
+
+/**
+ * The issue's recipe for a document → column store migration: _id → id, nested documents flattened into
+ * typed columns. FerretDB scans and sorts the whole collection for every range query, so one range read by
+ * one long chunk costs a single scan; against MongoDB more partitions would read in parallel.
+ */
+export const mongoToCassandra = (name: string, collection: string, table: string, extra: Partial<JobSpecInput> = {}): JobSpecInput => ({
+  name,
+  source: { type: 'mongodb', connection: { url: { env: 'MONGO_URL' } }, database: TEST_DB, collection },
+  target: { type: 'cassandra', connection: cassandraConnection(), keyspace: TEST_KEYSPACE, table },
+  transform: [{ op: 'rename', fields: { _id: 'id' } }, { op: 'flatten' }],
+  batchSize: 2_000,
+  parallelism: 2,
+  partitions: 1,
+  chunk: { maxBatches: 10_000, maxSeconds: 600 },
+  ...extra,
+});
