@@ -72,14 +72,14 @@ describe(`cross-store pairs, ${ROWS} rows each, on the real dev server`, () => {
   test('MongoDB → PostgreSQL: nested documents as jsonb, ObjectIds as text, typed columns', async () => {
     const collection = `people_${uniqueSuffix()}`;
     const table = `from_mongo_${uniqueSuffix()}`;
-    // Integer _ids: PostgreSQL's range planning on text keys is broken at the moment (see the issue note),
-    // so ObjectIds are exercised here as a non-key field (meta.createdBy) and in the Cassandra tests.
-    await seedPeople(DB, collection, ROWS, (i) => i);
+    await seedPeople(DB, collection, ROWS);
     const report = await run('mongo2pg', {
       name: `mongo2pg-${table}`,
       source: { type: 'mongodb', connection: { url: { env: 'MONGO_URL' } }, database: DB, collection },
       target: pgEndpoint(table),
       transform: [{ op: 'rename', fields: { _id: 'id' } }],
+      // One range: a single FerretDB scan. (It also keeps the PostgreSQL target scan to one range: its range
+      // planning on text keys is broken at the moment — see the issue note.)
       batchSize: 2_000, parallelism: 2, partitions: 1, chunk: { maxBatches: 10_000, maxSeconds: 600 },
     });
     expectValidated(report, ROWS);
@@ -88,10 +88,11 @@ describe(`cross-store pairs, ${ROWS} rows each, on the real dev server`, () => {
       [PG_SCHEMA, table],
     );
     expect(Object.fromEntries(cols.map((r) => [r.c, r.t]))).toEqual({
-      id: 'integer', name: 'text', age: 'integer', score: 'double precision', balance: 'bigint', createdAt: 'timestamp with time zone',
+      id: 'text', name: 'text', age: 'integer', score: 'double precision', balance: 'bigint', createdAt: 'timestamp with time zone',
       active: 'boolean', tags: 'jsonb', avatar: 'bytea', meta: 'jsonb', address: 'jsonb',
     });
-    const [row] = await pgQuery<Record<string, unknown>>(`SELECT * FROM ${PG_SCHEMA}.${table} WHERE id = 26`);
+    const [row] = await pgQuery<Record<string, unknown>>(`SELECT * FROM ${PG_SCHEMA}.${table} WHERE name LIKE 'person 26 %'`);
+    expect(row!.id).toMatch(/^[0-9a-f]{24}$/); // the ObjectId key as text
     expect(row).toMatchObject({ name: 'person 26 — ünïcødé "q" \\', age: 26, balance: String(26 * 1_000_003 - 7_000_000_000), address: null, tags: ['t5', 'x', 2] });
     expect((row!.meta as { createdBy: string }).createdBy).toMatch(/^[0-9a-f]{24}$/);
     expect((row!.meta as { updatedAt: string }).updatedAt).toBe(new Date(Date.UTC(2020, 0, 1) + 26 * 999).toISOString());

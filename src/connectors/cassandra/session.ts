@@ -227,6 +227,8 @@ export class CassandraSession implements ConnectorSession {
   async write(schema: ObjectSchema, rows: Row[]): Promise<WriteOutcome> {
     if (rows.length === 0) return { written: 0, rejected: [] };
     const meta = await this.run('write', () => this.tableMeta());
+    const missing = schema.fields.filter((f) => !meta.columns.has(f.name)).map((f) => f.name);
+    if (missing.length) throw schemaError(`target ${this.name} lacks columns: ${missing.join(', ')}`, 'cassandra');
     const cql = `INSERT INTO ${this.table} (${schema.fields.map((f) => q(f.name)).join(', ')}) VALUES (${schema.fields.map(() => '?').join(', ')})`;
     const empty = this.endpoint.nullToUnset ? types.unset : null;
     const rejected: RejectedRecord[] = [];

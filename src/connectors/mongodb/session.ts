@@ -120,7 +120,7 @@ export class MongoSession implements ConnectorSession {
   async check(): Promise<void> {
     await this.run('check', async () => {
       await this.db.command({ ping: 1 });
-      if (await this.isFerretDb()) this.log.info('server is FerretDB: no Decimal128 (decimalAs: string), every query scans the collection (writeMode: insert, few partitions)');
+      if (await this.isFerretDb()) this.log.debug('server is FerretDB: no Decimal128 (decimalAs: string), every query scans the collection (writeMode: insert, few partitions)');
     });
   }
 
