@@ -126,7 +126,7 @@ describe('docker-compose.yml', () => {
       expect(names).toContain(e.CASSANDRA_CONTACT_POINTS.split(':')[0]);
       expect(names).toContain(e.FIRESTORE_EMULATOR_HOST.split(':')[0]);
     }
-    expect(services.worker.command.join(' ')).toBe('npx tsx worker/main.ts');
+    expect(services.worker.command.join(' ')).toBe('bin/datamigrato-worker');
     expect(services.api.command.join(' ')).toBe('npx tsx api/main.ts');
   });
 });
