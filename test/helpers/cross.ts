@@ -1,5 +1,7 @@
 import type { JobSpecInput } from '../../src/spec/job-spec';
-import { cassandraConnection } from './cassandra';
+import { cassandraConnection, withCassandra } from './cassandra';
+import { withMongo } from './mongo';
+import { pgQuery } from './pg';
 
 export { parsed } from './specs';
 
@@ -22,3 +24,19 @@ export const mongoToCassandra = (name: string, collection: string, table: string
   chunk: { maxBatches: 10_000, maxSeconds: 600 },
   ...extra,
 });
+
+/**
+ * Big test datasets are dropped after the file (FerretDB's SQLite files and Cassandra's sstables would
+ * otherwise grow by hundreds of MB per run); small ones are left for inspection like the PostgreSQL tests do.
+ */
+export function cleanup() {
+  const drops: (() => Promise<unknown>)[] = [];
+  return {
+    collection: (name: string) => drops.push(() => withMongo((m) => m.db(TEST_DB).collection(name).drop())),
+    table: (name: string) => drops.push(() => withCassandra((c) => c.execute(`DROP TABLE IF EXISTS ${TEST_KEYSPACE}.${name}`))),
+    pgTable: (name: string) => drops.push(() => pgQuery(`DROP TABLE IF EXISTS dm_test.${name}`)),
+    run: async () => {
+      for (const drop of drops.splice(0)) await drop().catch(() => undefined);
+    },
+  };
+}

@@ -1,19 +1,25 @@
 import type { MigrationReport } from '../../workflows/types';
 import { countCassandra, withCassandra } from '../helpers/cassandra';
-import { TEST_DB as DB, TEST_KEYSPACE as KS, mongoToCassandra, parsed } from '../helpers/cross';
+import { TEST_DB as DB, TEST_KEYSPACE as KS, cleanup, mongoToCassandra, parsed } from '../helpers/cross';
 import { uniqueSuffix } from '../helpers/env';
 import { mongoIds, seedPeople } from '../helpers/mongo';
 import { startHarness, waitFor } from '../helpers/temporal';
 import { spawnWorker, type WorkerProcess } from '../helpers/worker-process';
 
-const DOCS = Number(process.env.KILL_DOCS ?? 60_000);
+const DOCS = Number(process.env.KILL_DOCS ?? 40_000);
 
 describe('kill -9 of the worker mid MongoDB → Cassandra', () => {
   const collection = `kill_src_${uniqueSuffix()}`;
-  beforeAll(async () => seedPeople(DB, collection, DOCS), 120_000);
+  const drop = cleanup();
+  beforeAll(async () => {
+    drop.collection(collection);
+    await seedPeople(DB, collection, DOCS);
+  }, 120_000);
+  afterAll(() => drop.run(), 120_000);
 
   test(`${DOCS} documents: a second worker finishes, exact row count, no duplicates, checksums equal`, async () => {
     const table = `kill_${uniqueSuffix()}`;
+    drop.table(table);
     const taskQueue = `kill-mc-${uniqueSuffix()}`;
     const h = await startHarness('kill-mc-client'); // a client; its own in-process worker polls another queue
     const first = await spawnWorker(taskQueue);

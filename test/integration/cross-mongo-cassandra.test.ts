@@ -1,6 +1,6 @@
 import type { MigrationReport } from '../../workflows/types';
 import { withCassandra } from '../helpers/cassandra';
-import { TEST_DB as DB, TEST_KEYSPACE as KS, mongoToCassandra, parsed } from '../helpers/cross';
+import { TEST_DB as DB, TEST_KEYSPACE as KS, cleanup, mongoToCassandra, parsed } from '../helpers/cross';
 import { uniqueSuffix } from '../helpers/env';
 import { mongoIds, seedPeople, withMongo } from '../helpers/mongo';
 import { startHarness, type TemporalHarness } from '../helpers/temporal';
@@ -10,15 +10,21 @@ const DOCS = Number(process.env.MONGO_CASSANDRA_DOCS ?? 100_000);
 describe('MongoDB → Cassandra with flatten on the real dev server', () => {
   let h: TemporalHarness;
   const collection = `people_${uniqueSuffix()}`;
+  const drop = cleanup();
 
   beforeAll(async () => {
     h = await startHarness('mongo2cass');
+    drop.collection(collection);
     await seedPeople(DB, collection, DOCS);
   }, 180_000);
-  afterAll(async () => h?.stop());
+  afterAll(async () => {
+    await h?.stop();
+    await drop.run();
+  }, 120_000);
 
   test(`${DOCS} documents with nested objects: every row present, types as documented, counts and checksums equal`, async () => {
     const table = `people_${uniqueSuffix()}`;
+    drop.table(table);
     const t0 = Date.now();
     const report: MigrationReport = await h.client.workflow.execute('migrationWorkflow', {
       taskQueue: h.taskQueue,

@@ -5,7 +5,7 @@ import { uniqueSuffix } from '../helpers/env';
 import { seedPeople, withMongo } from '../helpers/mongo';
 import { createMixedSource, pgQuery } from '../helpers/pg';
 import { startHarness, type TemporalHarness } from '../helpers/temporal';
-import { TEST_DB as DB, TEST_KEYSPACE as KS, parsed } from '../helpers/cross';
+import { TEST_DB as DB, TEST_KEYSPACE as KS, cleanup, parsed } from '../helpers/cross';
 
 const ROWS = Number(process.env.CROSS_ROWS ?? 50_000);
 const PG_SCHEMA = 'dm_test';
@@ -31,8 +31,12 @@ function expectValidated(report: MigrationReport, rows: number) {
 
 describe(`cross-store pairs, ${ROWS} rows each, on the real dev server`, () => {
   let h: TemporalHarness;
+  const drop = cleanup();
   beforeAll(async () => (h = await startHarness('cross')), 60_000);
-  afterAll(async () => h?.stop());
+  afterAll(async () => {
+    await h?.stop();
+    await drop.run();
+  }, 120_000);
 
   const run = async (name: string, spec: Parameters<typeof parsed>[0]): Promise<MigrationReport> => {
     const t0 = Date.now();
@@ -44,6 +48,8 @@ describe(`cross-store pairs, ${ROWS} rows each, on the real dev server`, () => {
   test('Cassandra → MongoDB: bigint key into _id, decimals as text (FerretDB), collections as arrays and sub-documents', async () => {
     const src = `people_src_${uniqueSuffix()}`;
     const collection = `from_cassandra_${uniqueSuffix()}`;
+    drop.table(src);
+    drop.collection(collection);
     await seedCassandraSource(KS, src, ROWS);
     const report = await run('cass2mongo', {
       name: `cass2mongo-${collection}`, source: cassandraEndpoint(src), target: mongoEndpoint(collection), batchSize: 2_000, parallelism: 2,
@@ -72,6 +78,8 @@ describe(`cross-store pairs, ${ROWS} rows each, on the real dev server`, () => {
   test('MongoDB → PostgreSQL: nested documents as jsonb, ObjectIds as text, typed columns', async () => {
     const collection = `people_${uniqueSuffix()}`;
     const table = `from_mongo_${uniqueSuffix()}`;
+    drop.collection(collection);
+    drop.pgTable(table);
     await seedPeople(DB, collection, ROWS);
     const report = await run('mongo2pg', {
       name: `mongo2pg-${table}`,
@@ -102,6 +110,8 @@ describe(`cross-store pairs, ${ROWS} rows each, on the real dev server`, () => {
   test('PostgreSQL → Cassandra: numeric, timestamptz (ms), jsonb, bytea, uuid, text[] into a created table', async () => {
     const src = `mixed_src_${uniqueSuffix()}`;
     const table = `from_pg_${uniqueSuffix()}`;
+    drop.pgTable(src);
+    drop.table(table);
     await createMixedSource(PG_SCHEMA, src, ROWS);
     // Cassandra timestamps hold milliseconds: a source with microseconds is caught by validation (next test).
     await pgQuery(`UPDATE ${PG_SCHEMA}.${src} SET created_at = date_trunc('milliseconds', created_at)`);
