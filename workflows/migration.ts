@@ -254,7 +254,7 @@ function buildReport(spec: JobSpec, st: MigrationState, status: MigrationReport[
     job: spec.name,
     status,
     source: { type: spec.source.type, object: st.plan?.sourceSchema.object ?? null },
-    target: { type: spec.target.type, object: (spec.target as { table?: string }).table ?? null },
+    target: { type: spec.target.type, object: objectName(spec.target as { table?: string; collection?: string }) },
     rows,
     quarantined: st.partitions.reduce((n, p) => n + p.quarantined, 0),
     rowsPerSecond: copySeconds > 0 ? Math.round(rows / copySeconds) : 0,
@@ -274,6 +274,8 @@ function buildReport(spec: JobSpec, st: MigrationState, status: MigrationReport[
     continuedAsNew: st.continuedAsNew,
   };
 }
+
+const objectName = (e: { table?: string; collection?: string }) => e.table ?? e.collection ?? null;
 
 /** The memo holds a summary only: the memo is visible in list views and must stay small. */
 const summaryOf = (r: MigrationReport) => ({

@@ -41,10 +41,14 @@ async function loadNamedConnection(name: string, where: string): Promise<Record<
   return entry as Record<string, unknown>;
 }
 
+const USER_NAME_FIELD = /\.(user|username|login)$/i;
+
 async function resolveDeep(value: unknown, where: string, secrets: string[]): Promise<unknown> {
   if (isSecretRef(value)) {
     const secret = await resolveRef(value, where);
-    secrets.push(secret);
+    // A user name is not a secret, and scrubbing a common one ("cassandra", "postgres") would also erase
+    // the connector and object names from every error message.
+    if (!USER_NAME_FIELD.test(where)) secrets.push(secret);
     return secret;
   }
   if (Array.isArray(value)) return Promise.all(value.map((v, i) => resolveDeep(v, `${where}[${i}]`, secrets)));

@@ -68,4 +68,20 @@ describe('PostgreSQL → PostgreSQL on the real dev server', () => {
     expect(second.validation).toMatchObject({ status: 'mismatch', source: { count: 3000 }, target: { count: 3000 } });
     expect(second.validation && 'mismatchedBuckets' in second.validation ? second.validation.mismatchedBuckets.length : 0).toBe(1);
   }, 300_000);
+  test('a text key is split into disjoint ranges by percentiles', async () => {
+    const src2 = `text_src_${uniqueSuffix()}`;
+    const tgt = `text_tgt_${uniqueSuffix()}`;
+    await pgQuery(`CREATE TABLE dm_test.${src2} (k text PRIMARY KEY, n integer NOT NULL)`);
+    await pgQuery(`INSERT INTO dm_test.${src2} SELECT md5(g::text), g FROM generate_series(1, 20000) g`);
+    const report: MigrationReport = await h.client.workflow.execute('migrationWorkflow', {
+      taskQueue: h.taskQueue,
+      workflowId: `pg2pg-text-${tgt}`,
+      args: [{ spec: parsed(pgSpec(`text-${tgt}`, src2, tgt, { partitions: 4, batchSize: 1000 })) }],
+    });
+    expect(report.partitions).toHaveLength(4);
+    expect(report.partitions.map((p) => p.rows).reduce((a, b) => a + b, 0)).toBe(20000); // no range read twice
+    expect(report.partitions.every((p) => p.rows > 3000)).toBe(true); // percentiles, not one big range
+    expect(report.validation).toMatchObject({ status: 'match', source: { count: 20000 }, target: { count: 20000 } });
+    expect(await rowDiff(`dm_test.${src2}`, `dm_test.${tgt}`)).toEqual({ onlyA: 0, onlyB: 0 });
+  }, 300_000);
 });

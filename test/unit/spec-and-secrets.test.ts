@@ -66,6 +66,14 @@ describe('secret resolution', () => {
     expect(r.secrets).toEqual(['postgres://u:envpass@h/db', 'filetoken']);
   });
 
+  test('a user name from a secret reference is resolved but not scrubbed (it would erase connector names)', async () => {
+    process.env.DM_TEST_USER = 'cassandra';
+    process.env.DM_TEST_PW = 'pw-123456';
+    const r = await resolveConnection({ username: { env: 'DM_TEST_USER' }, password: { env: 'DM_TEST_PW' } }, 'source.connection');
+    expect(r.connection).toEqual({ username: 'cassandra', password: 'pw-123456' });
+    expect(r.secrets).toEqual(['pw-123456']);
+  });
+
   test('a missing variable names the field and the variable, not a value', async () => {
     delete process.env.DM_MISSING;
     await expect(resolveConnection({ url: { env: 'DM_MISSING' } }, 'target.connection')).rejects.toThrow(

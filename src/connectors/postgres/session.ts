@@ -119,8 +119,9 @@ export class PostgresSession implements ConnectorSession {
         if (keyField.type === 'int32') bounds = bounds.map(Number);
       } else if (count > 1) {
         const fractions = Array.from({ length: count - 1 }, (_, i) => (i + 1) / count);
+        // As JSON: the session's type parsers pass arrays through as PostgreSQL text ("{a,b}"), which is not a list.
         const pct = await c.query<{ b: string[] | null }>(
-          `SELECT (percentile_disc($1::float8[]) WITHIN GROUP (ORDER BY ${key}))::text[] AS b FROM ${this.table}`,
+          `SELECT array_to_json((percentile_disc($1::float8[]) WITHIN GROUP (ORDER BY ${key}))::text[]) AS b FROM ${this.table}`,
           [fractions],
         );
         bounds = [...new Set(pct.rows[0]?.b ?? [])];
