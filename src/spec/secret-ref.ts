@@ -23,3 +23,18 @@ export type NamedConnection = z.infer<typeof NamedConnectionSchema>;
 
 export const isSecretRef = (v: unknown): v is SecretRef =>
   typeof v === 'object' && v !== null && (('env' in v && Object.keys(v).length === 1) || ('file' in v && Object.keys(v).length === 1));
+
+/**
+ * The connection block of a connector reached by one URL: the URL as a secret reference, or a named
+ * connection from the worker's connections file — exactly one of them.
+ */
+export const urlConnectionSchema = (urlDescription: string) =>
+  z
+    .object({
+      url: SecretRefSchema.optional().describe(urlDescription),
+      name: z.string().min(1).optional().describe('A connection named in the worker connections file'),
+    })
+    .strict()
+    .refine((c) => (c.url ? 1 : 0) + (c.name ? 1 : 0) === 1, {
+      message: 'give exactly one of url (a secret reference) or name (a named connection)',
+    });

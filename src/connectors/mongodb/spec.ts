@@ -1,15 +1,7 @@
 import { z } from 'zod';
-import { SecretRefSchema } from '../../spec/secret-ref';
+import { urlConnectionSchema } from '../../spec/secret-ref';
 
-export const MongoConnectionSchema = z
-  .object({
-    url: SecretRefSchema.optional().describe('mongodb:// or mongodb+srv:// connection string, as a secret reference'),
-    name: z.string().min(1).optional().describe('A connection named in the worker connections file'),
-  })
-  .strict()
-  .refine((c) => (c.url ? 1 : 0) + (c.name ? 1 : 0) === 1, {
-    message: 'give exactly one of url (a secret reference) or name (a named connection)',
-  });
+export const MongoConnectionSchema = urlConnectionSchema('mongodb:// or mongodb+srv:// connection string, as a secret reference');
 
 export const MongoEndpointSchema = z
   .object({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SecretRefSchema } from '../../spec/secret-ref';
+import { urlConnectionSchema } from '../../spec/secret-ref';
 
 const identifier = z
   .string()
@@ -7,15 +7,7 @@ const identifier = z
   .max(63)
   .describe('A PostgreSQL identifier (quoted as given, so case matters)');
 
-export const PostgresConnectionSchema = z
-  .object({
-    url: SecretRefSchema.optional().describe('postgres:// connection URL, as a secret reference'),
-    name: z.string().min(1).optional().describe('A connection named in the worker connections file'),
-  })
-  .strict()
-  .refine((c) => (c.url ? 1 : 0) + (c.name ? 1 : 0) === 1, {
-    message: 'give exactly one of url (a secret reference) or name (a named connection)',
-  });
+export const PostgresConnectionSchema = urlConnectionSchema('postgres:// connection URL, as a secret reference');
 
 export const PostgresEndpointSchema = z
   .object({
