@@ -1,3 +1,4 @@
+import { toDeclaredType } from '../declared-type';
 import { types } from 'cassandra-driver';
 import { toJsonSafe } from '../json-safe';
 import type { FieldSchema, FieldType, JsonValue, Value } from '../types';
@@ -109,22 +110,7 @@ export function readCql(v: unknown, f: FieldSchema): Value {
     }
     return cqlToJson(v);
   }
-  const n = driverToNeutral(v);
-  switch (f.type) {
-    case 'int64':
-      return typeof n === 'number' && Number.isInteger(n) ? BigInt(n) : n;
-    case 'int32':
-    case 'float64':
-      return typeof n === 'bigint' ? Number(n) : n;
-    case 'decimal':
-      return typeof n === 'bigint' || typeof n === 'number' ? toDecimalText(n) : n;
-    case 'timestamp':
-      return v instanceof Date && typeof n === 'string' ? n.replace(/Z$/, '') : n;
-    case 'date':
-      return v instanceof Date && typeof n === 'string' ? n.slice(0, 10) : n;
-    default:
-      return n;
-  }
+  return toDeclaredType(driverToNeutral(v), v, f.type);
 }
 
 export function toBigDecimal(v: unknown): types.BigDecimal {

@@ -1,3 +1,4 @@
+import { toDeclaredType } from '../declared-type';
 import { BSON, Binary, Decimal128, Double, Int32, Long, ObjectId, UUID } from 'mongodb';
 import type { FieldSchema, JsonValue, KeyValue, Value } from '../types';
 import { coerce, toText } from '../../transform/coerce';
@@ -68,21 +69,7 @@ export function bsonToJson(v: unknown): JsonValue {
 export function readField(v: unknown, f: FieldSchema): Value {
   if (v === null || v === undefined) return null;
   if (f.type === 'json') return bsonToJson(v);
-  const n = bsonToNeutral(v);
-  switch (f.type) {
-    case 'int64':
-      return typeof n === 'number' && Number.isInteger(n) ? BigInt(n) : n;
-    case 'float64':
-      return typeof n === 'bigint' ? Number(n) : n;
-    case 'decimal':
-      return typeof n === 'number' || typeof n === 'bigint' ? toDecimalText(n) : n;
-    case 'timestamp':
-      return v instanceof Date && typeof n === 'string' ? n.replace(/Z$/, '') : n;
-    case 'date':
-      return v instanceof Date && typeof n === 'string' ? n.slice(0, 10) : n;
-    default:
-      return n;
-  }
+  return toDeclaredType(bsonToNeutral(v), v, f.type);
 }
 
 export interface WriteOptions {
