@@ -17,11 +17,25 @@ export async function pgQuery<T extends Record<string, unknown> = Record<string,
 }
 
 /**
+ * CREATE SCHEMA IF NOT EXISTS is not safe under concurrency in PostgreSQL: two sessions can both
+ * see it missing and the loser fails on pg_namespace's unique index. Tests seed in parallel, so
+ * the loser treats "someone else created it" as success.
+ */
+export async function ensureSchema(schema: string): Promise<void> {
+  try {
+    await pgQuery(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code !== '23505' && code !== '42P06') throw err;
+  }
+}
+
+/**
  * A source table with every type the engine must carry exactly: numeric, timestamptz (µs),
  * jsonb, bytea, unicode text and nulls. Generated server-side so seeding 200k rows takes a second.
  */
 export async function createMixedSource(schema: string, table: string, rows: number): Promise<void> {
-  await pgQuery(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  await ensureSchema(schema);
   await pgQuery(`DROP TABLE IF EXISTS "${schema}"."${table}"`);
   await pgQuery(`CREATE TABLE "${schema}"."${table}" (
       id bigint PRIMARY KEY,
@@ -67,7 +81,7 @@ export async function rowDiff(a: string, b: string): Promise<{ onlyA: number; on
 
 /** A plain keyed table, fast to seed, for tests about control flow rather than types. */
 export async function createSimpleSource(schema: string, table: string, rows: number): Promise<void> {
-  await pgQuery(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  await ensureSchema(schema);
   await pgQuery(`DROP TABLE IF EXISTS "${schema}"."${table}"`);
   await pgQuery(`CREATE TABLE "${schema}"."${table}" (id bigint PRIMARY KEY, n integer NOT NULL, payload text)`);
   await pgQuery(`INSERT INTO "${schema}"."${table}" SELECT g, g % 1000, md5(g::text) || repeat('p', 100) FROM generate_series(1, ${rows}) g`);
