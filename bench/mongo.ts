@@ -10,21 +10,17 @@
  */
 import { execSync } from 'node:child_process';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import type { JobSpecInput } from '../src/spec/job-spec';
 import { cassandraConnection, withCassandra } from '../test/helpers/cassandra';
 import { seedPeople, withMongo } from '../test/helpers/mongo';
 import { pgQuery } from '../test/helpers/pg';
 import { parsed } from '../test/helpers/specs';
-import { spawnWorker } from '../test/helpers/worker-process';
-import type { MigrationReport } from '../workflows/types';
-import { peakRssMb } from './process-tree';
+import { BUNDLE, runInWorkerProcess } from './run-in-worker';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 200_000);
 const DB = 'dm_bench';
 const COLLECTION = 'people';
 const TARGETS = (process.env.BENCH_MONGO_TARGETS ?? 'postgres,cassandra').split(',') as ('postgres' | 'cassandra')[];
-const BUNDLE = path.resolve(__dirname, '../dist/workflow-bundle.js');
 
 async function seed(): Promise<void> {
   const have = await withMongo((m) => m.db(DB).collection(COLLECTION).estimatedDocumentCount().catch(() => 0));
@@ -50,34 +46,18 @@ async function dropTarget(target: 'postgres' | 'cassandra', table: string): Prom
 async function service(target: 'postgres' | 'cassandra') {
   const table = `from_mongo`;
   await dropTarget(target, table);
-  const taskQueue = `bench-mongo-${Date.now().toString(36)}`;
-  const worker = await spawnWorker(taskQueue, { TEMPORAL_LOG_LEVEL: 'WARN', DATAMIGRATO_WORKFLOW_BUNDLE: BUNDLE });
-  const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
-  const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
-  let peak = 0;
-  const sampler = setInterval(() => (peak = Math.max(peak, peakRssMb(worker.child.pid!))), 500);
-  try {
-    const spec = parsed({
-      name: `bench-mongo-${target}`,
-      source: { type: 'mongodb', connection: { url: { env: 'MONGO_URL' } }, database: DB, collection: COLLECTION },
-      target: targetEndpoint(target, table),
-      // Column stores get the nested documents as typed columns; PostgreSQL keeps them as jsonb.
-      transform: target === 'cassandra' ? [{ op: 'rename', fields: { _id: 'id' } }, { op: 'flatten' }] : [{ op: 'rename', fields: { _id: 'id' } }],
-      batchSize: 5_000,
-      parallelism: 2,
-      partitions: 1,
-      chunk: { maxBatches: 100_000, maxSeconds: 3_600 },
-    });
-    const t0 = Date.now();
-    const report: MigrationReport = await client.workflow.execute('migrationWorkflow', { taskQueue, workflowId: `bench-mongo-${target}-${taskQueue}`, args: [{ spec }] });
-    const totalMs = Date.now() - t0;
-    peak = Math.max(peak, peakRssMb(worker.child.pid!));
-    return { report, totalMs, peakRssMb: peak };
-  } finally {
-    clearInterval(sampler);
-    await worker.stop();
-    await connection.close();
-  }
+  const spec = parsed({
+    name: `bench-mongo-${target}`,
+    source: { type: 'mongodb', connection: { url: { env: 'MONGO_URL' } }, database: DB, collection: COLLECTION },
+    target: targetEndpoint(target, table),
+    // Column stores get the nested documents as typed columns; PostgreSQL keeps them as jsonb.
+    transform: target === 'cassandra' ? [{ op: 'rename', fields: { _id: 'id' } }, { op: 'flatten' }] : [{ op: 'rename', fields: { _id: 'id' } }],
+    batchSize: 5_000,
+    parallelism: 2,
+    partitions: 1,
+    chunk: { maxBatches: 100_000, maxSeconds: 3_600 },
+  });
+  return runInWorkerProcess(spec, `bench-mongo-${target}`);
 }
 
 const rate = (rows: number, ms: number) => (ms > 0 ? Math.round(rows / (ms / 1000)) : 0);

@@ -6,18 +6,13 @@
  */
 import { execSync } from 'node:child_process';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import { countRows, pgQuery } from '../test/helpers/pg';
 import { parsed } from '../test/helpers/specs';
-import { spawnWorker } from '../test/helpers/worker-process';
-import type { MigrationReport } from '../workflows/types';
-import { peakRssMb } from './process-tree';
+import { BUNDLE, runInWorkerProcess } from './run-in-worker';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const PG_URL = process.env.PG_URL ?? 'postgres://postgres:postgres@127.0.0.1:55432/postgres';
 const SCHEMA = 'dm_bench';
-/** Workers run from a prebuilt workflow bundle, as deployed workers should (scripts/bundle-workflows.ts). */
-const BUNDLE = path.resolve(__dirname, '../dist/workflow-bundle.js');
 
 async function seed() {
   await pgQuery(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
@@ -44,25 +39,9 @@ function nativePipe(): number {
 }
 
 async function service(writeMode: 'copy' | 'insert', target: string) {
-  const taskQueue = `bench-${Date.now().toString(36)}`;
-  const worker = await spawnWorker(taskQueue, { TEMPORAL_LOG_LEVEL: 'WARN', DATAMIGRATO_WORKFLOW_BUNDLE: BUNDLE });
-  const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
-  const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
-  let peak = 0;
-  const sampler = setInterval(() => (peak = Math.max(peak, peakRssMb(worker.child.pid!))), 500);
-  try {
-    const endpoint = (table: string) => ({ type: 'postgres' as const, connection: { url: { env: 'PG_URL' } }, schema: SCHEMA, table, writeMode });
-    const spec = parsed({ name: `bench-${target}`, source: endpoint('src'), target: endpoint(target), batchSize: 5000, parallelism: 4, partitions: 8 });
-    const t0 = Date.now();
-    const report: MigrationReport = await client.workflow.execute('migrationWorkflow', { taskQueue, workflowId: `bench-${target}-${taskQueue}`, args: [{ spec }] });
-    const totalMs = Date.now() - t0;
-    peak = Math.max(peak, peakRssMb(worker.child.pid!));
-    return { report, totalMs, peakRssMb: peak };
-  } finally {
-    clearInterval(sampler);
-    await worker.stop();
-    await connection.close();
-  }
+  const endpoint = (table: string) => ({ type: 'postgres' as const, connection: { url: { env: 'PG_URL' } }, schema: SCHEMA, table, writeMode });
+  const spec = parsed({ name: `bench-${target}`, source: endpoint('src'), target: endpoint(target), batchSize: 5000, parallelism: 4, partitions: 8 });
+  return runInWorkerProcess(spec, `bench-${target}`);
 }
 
 const rate = (rows: number, ms: number) => Math.round(rows / (ms / 1000));

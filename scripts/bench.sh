@@ -4,7 +4,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-[[ -d node_modules ]] || npm ci
+bash scripts/ensure-deps.sh
 only=${BENCH_ONLY:-all}
 components=(temporal postgres)
 [[ $only == pg ]] || components+=(ferretdb cassandra)

@@ -1,0 +1,39 @@
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import type { JobSpec } from '../src/spec/job-spec';
+import { spawnWorker } from '../test/helpers/worker-process';
+import type { MigrationReport } from '../workflows/types';
+import { peakRssMb } from './process-tree';
+
+/** Workers run from a prebuilt workflow bundle, as deployed workers should (scripts/bundle-workflows.ts). */
+export const BUNDLE = path.resolve(__dirname, '../dist/workflow-bundle.js');
+
+export interface Measured {
+  report: MigrationReport;
+  totalMs: number;
+  peakRssMb: number;
+}
+
+/**
+ * One migration on a fresh worker process of its own, so the worker's peak RSS (VmHWM, sampled from
+ * /proc) belongs to this run alone; the wall time covers the whole workflow, validation included.
+ */
+export async function runInWorkerProcess(spec: JobSpec, label: string): Promise<Measured> {
+  const taskQueue = `${label}-${Date.now().toString(36)}`;
+  const worker = await spawnWorker(taskQueue, { TEMPORAL_LOG_LEVEL: 'WARN', DATAMIGRATO_WORKFLOW_BUNDLE: BUNDLE });
+  const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
+  const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, peakRssMb(worker.child.pid!))), 500);
+  try {
+    const t0 = Date.now();
+    const report: MigrationReport = await client.workflow.execute('migrationWorkflow', { taskQueue, workflowId: `${label}-${taskQueue}`, args: [{ spec }] });
+    const totalMs = Date.now() - t0;
+    peak = Math.max(peak, peakRssMb(worker.child.pid!));
+    return { report, totalMs, peakRssMb: peak };
+  } finally {
+    clearInterval(sampler);
+    await worker.stop();
+    await connection.close();
+  }
+}
