@@ -114,7 +114,7 @@ export const MigrationReportSchema = z
     rows: z.number().int(),
     quarantined: z.number().int(),
     rowsPerSecond: z.number(),
-    copyDigest: Digest,
+    copyDigest: Digest.nullable(),
     partitions: z.array(
       z.object({
         id: z.number().int(),

@@ -38,9 +38,16 @@ function nativePipe(): number {
   return Date.now() - t0;
 }
 
-async function service(writeMode: 'copy' | 'insert', target: string) {
+/** `passthrough` moves COPY text unparsed (always through the copy write path); the others parse rows. */
+type Mode = 'copy' | 'insert' | 'passthrough';
+
+async function service(mode: Mode, target: string) {
+  const writeMode: 'copy' | 'insert' = mode === 'insert' ? 'insert' : 'copy';
   const endpoint = (table: string) => ({ type: 'postgres' as const, connection: { url: { env: 'PG_URL' } }, schema: SCHEMA, table, writeMode });
-  const spec = parsed({ name: `bench-${target}`, source: endpoint('src'), target: endpoint(target), batchSize: 5000, parallelism: 4, partitions: 8 });
+  const spec = parsed({
+    name: `bench-${target}`, source: endpoint('src'), target: endpoint(target), batchSize: 5000, parallelism: 4, partitions: 8,
+    passthrough: mode === 'passthrough',
+  });
   return runInWorkerProcess(spec, `bench-${target}`);
 }
 
@@ -50,18 +57,18 @@ async function main() {
   execSync(`npx tsx scripts/bundle-workflows.ts ${BUNDLE}`, { cwd: path.resolve(__dirname, '..'), stdio: 'ignore' });
   console.log(`seeding ${ROWS} rows in ${SCHEMA}.src …`);
   await seed();
-  for (const t of ['native', 'svc_copy', 'svc_insert']) await recreate(t);
+  for (const t of ['native', 'svc_copy', 'svc_insert', 'svc_passthrough']) await recreate(t);
 
   const nativeMs = nativePipe();
   const nativeRate = rate(ROWS, nativeMs);
   console.log(`native psql COPY pipe   : ${ROWS} rows in ${(nativeMs / 1000).toFixed(1)} s = ${nativeRate} rows/s`);
 
-  const modes = (process.env.BENCH_PG_MODES ?? 'copy,insert').split(',') as ('copy' | 'insert')[];
+  const modes = (process.env.BENCH_PG_MODES ?? 'passthrough,copy,insert').split(',') as Mode[];
   for (const mode of modes) {
     const { report, totalMs, peakRssMb: rss } = await service(mode, `svc_${mode}`);
     const copyRate = rate(report.rows, report.timings.copyMs);
     console.log(
-      `service writeMode=${mode.padEnd(6)} : copy ${report.rows} rows in ${(report.timings.copyMs / 1000).toFixed(1)} s = ${copyRate} rows/s` +
+      `service ${mode.padEnd(11)} : copy ${report.rows} rows in ${(report.timings.copyMs / 1000).toFixed(1)} s = ${copyRate} rows/s` +
         ` (ratio to native ${(copyRate / nativeRate).toFixed(2)}); end-to-end incl. prepare+validation ${(totalMs / 1000).toFixed(1)} s` +
         ` = ${rate(report.rows, totalMs)} rows/s; validation ${report.validation?.status}; worker peak RSS ${rss} MB`,
     );

@@ -258,7 +258,7 @@ function buildReport(spec: JobSpec, st: MigrationState, status: MigrationReport[
     rows,
     quarantined: st.partitions.reduce((n, p) => n + p.quarantined, 0),
     rowsPerSecond: copySeconds > 0 ? Math.round(rows / copySeconds) : 0,
-    copyDigest: st.partitions.reduce((d, p) => mergeDigests(d, p.digest), emptyDigest()),
+    copyDigest: spec.passthrough ? null : st.partitions.reduce((d, p) => mergeDigests(d, p.digest), emptyDigest()),
     partitions: st.partitions.map((p) => ({
       id: p.range.id, lower: p.range.lower, upper: p.range.upper, rows: p.rows, quarantined: p.quarantined,
       chunks: p.chunks, resumes: p.resumes, digest: p.digest, done: p.state === 'done',

@@ -68,8 +68,11 @@ export interface MigrationReport {
   rows: number;
   quarantined: number;
   rowsPerSecond: number;
-  /** Digest of every row written during the copy (post-transform), merged over partitions. */
-  copyDigest: Digest;
+  /**
+   * Digest of every row written during the copy (post-transform), merged over partitions; null with
+   * `passthrough`, whose rows are never parsed (partition digests then stay empty).
+   */
+  copyDigest: Digest | null;
   partitions: {
     id: number;
     lower: KeyRange['lower'];

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Logger } from '../logging';
-import type { Cursor, KeyRange, ObjectSchema, QuarantinedRecord, RowBatch, Row, WriteOutcome } from './types';
+import type { Cursor, KeyRange, ObjectSchema, QuarantinedRecord, RawBatch, RowBatch, Row, WriteOutcome } from './types';
 
 /**
  * The one contract every database implements, in the spirit of Airbyte's spec/check/discover/read/write.
@@ -52,4 +52,14 @@ export interface ConnectorSession {
   /** Stores records that could not be migrated (dead letters) beside the target object. */
   quarantine(records: QuarantinedRecord[]): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Optional pass-through (`passthrough: true`): `read` in the store's bulk format, same ordering and cursor
+   * semantics, for a target of the same connector type. Rows are never parsed, so nothing is transformed.
+   */
+  readRaw?(schema: ObjectSchema, range: KeyRange, after: Cursor | null, batchSize: number): AsyncIterable<RawBatch>;
+  /**
+   * Upserts a raw batch by key, like `write`. 'rejected' means the server refused the batch for its data:
+   * the engine then re-reads that batch as rows so the bad records meet `onRecordError` one by one.
+   */
+  writeRaw?(schema: ObjectSchema, batch: RawBatch): Promise<'written' | 'rejected'>;
 }

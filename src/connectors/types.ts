@@ -67,6 +67,17 @@ export interface RowBatch {
   cursor: Cursor;
 }
 
+/**
+ * A batch in a store's own bulk format (PostgreSQL: COPY text), moved between two endpoints of the same
+ * connector type without being parsed into rows.
+ */
+export interface RawBatch {
+  format: string;
+  data: Buffer;
+  rows: number;
+  cursor: Cursor;
+}
+
 export interface RejectedRecord {
   row: Row;
   error: string;

@@ -1,9 +1,11 @@
 import { DatamigratoError, StoppedError } from '../errors';
-import type { Cursor, KeyRange, ObjectSchema, QuarantinedRecord, RejectedRecord, Row } from '../connectors/types';
+import type { ConnectorSession } from '../connectors/contract';
+import type { Cursor, KeyRange, ObjectSchema, QuarantinedRecord, RejectedRecord, Row, RowBatch } from '../connectors/types';
 import { compileTransforms } from '../transform/compile';
 import type { JobSpec } from '../spec/job-spec';
 import { RowDigester } from '../validation/checksum';
 import { emptyDigest, mergeDigests, type Digest } from '../validation/digest';
+import { passthroughUnsupported } from './plan';
 import { withEndpoints } from './sessions';
 
 export interface ChunkInput {
@@ -78,35 +80,36 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
       // A store may take longer than the heartbeat timeout to produce a batch (FerretDB scans and sorts the
       // collection before its first row): without this the attempt is declared dead and restarts forever.
       const keepAlive = setInterval(() => hooks.onBatch({ ...progress }), KEEP_ALIVE_MS);
+      /** After each batch: report, honour cancellation, and end the chunk at its bounds. */
+      const endOfBatch = (): boolean => {
+        hooks.onBatch({ ...progress });
+        if (hooks.stopRequested()) throw new StoppedError({ ...progress });
+        if (progress.batches % spec.chunk.maxBatches === 0 || now() - started >= spec.chunk.maxSeconds * 1000) {
+          done = false;
+          return true;
+        }
+        return false;
+      };
       try {
-        for await (const batch of source.read(sourceSchema, partition, progress.cursor, spec.batchSize)) {
-          const out: Row[] = [];
-          const rejected: (RejectedRecord & { stage: 'transform' | 'write' })[] = [];
-          for (const row of batch.rows) {
-            try {
-              out.push(transform.apply(row));
-            } catch (err) {
-              rejected.push({ row, error: (err as Error).message, stage: 'transform' });
+        if (spec.passthrough) {
+          if (!source.readRaw || !target.writeRaw) throw passthroughUnsupported(spec);
+          for await (const raw of source.readRaw(sourceSchema, partition, progress.cursor, spec.batchSize)) {
+            if ((await target.writeRaw(transform.schema, raw)) === 'written') {
+              progress.rows += raw.rows;
+              progress.batches++;
+              progress.cursor = raw.cursor;
+            } else {
+              // The server refused something in the batch: the same page again, as rows, finds the records at fault.
+              const rows = await firstBatch(source, progress.cursor);
+              if (rows) await copyRows(target, rows, false);
+              progress.cursor = raw.cursor;
             }
+            if (endOfBatch()) break;
           }
-          const outcome = await target.write(transform.schema, out);
-          const rejectedRows = new Set(outcome.rejected.map((r) => r.row));
-          rejected.push(...outcome.rejected.map((r) => ({ ...r, stage: 'write' as const })));
-          if (rejected.length) await handleRejected(input, target, rejected);
-
-          const digester = new RowDigester(transform.schema);
-          for (const row of out) if (!rejectedRows.has(row)) digester.add(row);
-          progress.digest = mergeDigests(progress.digest, digester.digest());
-          progress.rows += out.length - rejectedRows.size;
-          progress.quarantined += rejected.length;
-          progress.batches++;
-          progress.cursor = batch.cursor;
-          hooks.onBatch({ ...progress });
-
-          if (hooks.stopRequested()) throw new StoppedError({ ...progress });
-          if (progress.batches % spec.chunk.maxBatches === 0 || now() - started >= spec.chunk.maxSeconds * 1000) {
-            done = false;
-            break;
+        } else {
+          for await (const batch of source.read(sourceSchema, partition, progress.cursor, spec.batchSize)) {
+            await copyRows(target, batch, true);
+            if (endOfBatch()) break;
           }
         }
       } finally {
@@ -115,6 +118,38 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
       return { ...progress, done, resumedFrom: resumed ? { rows: resumed.rows, cursor: resumed.cursor } : null, elapsedMs: now() - started };
     },
   );
+
+  async function firstBatch(source: ConnectorSession, after: Cursor | null): Promise<RowBatch | null> {
+    for await (const batch of source.read(sourceSchema, partition, after, spec.batchSize)) return batch;
+    return null;
+  }
+
+  /** Transform, upsert, quarantine or fail on rejected records, and (unless passing through) digest one batch. */
+  async function copyRows(target: ConnectorSession, batch: RowBatch, digest: boolean): Promise<void> {
+    const out: Row[] = [];
+    const rejected: (RejectedRecord & { stage: 'transform' | 'write' })[] = [];
+    for (const row of batch.rows) {
+      try {
+        out.push(transform.apply(row));
+      } catch (err) {
+        rejected.push({ row, error: (err as Error).message, stage: 'transform' });
+      }
+    }
+    const outcome = await target.write(transform.schema, out);
+    const rejectedRows = new Set(outcome.rejected.map((r) => r.row));
+    rejected.push(...outcome.rejected.map((r) => ({ ...r, stage: 'write' as const })));
+    if (rejected.length) await handleRejected(input, target, rejected);
+
+    if (digest) {
+      const digester = new RowDigester(transform.schema);
+      for (const row of out) if (!rejectedRows.has(row)) digester.add(row);
+      progress.digest = mergeDigests(progress.digest, digester.digest());
+    }
+    progress.rows += out.length - rejectedRows.size;
+    progress.quarantined += rejected.length;
+    progress.batches++;
+    progress.cursor = batch.cursor;
+  }
 
   async function handleRejected(
     chunk: ChunkInput,

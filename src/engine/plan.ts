@@ -17,6 +17,9 @@ export function checkRoles(spec: JobSpec): void {
   if (!getConnector(spec.target.type).capabilities.target) throw configError(`target.type: ${spec.target.type} cannot be a target`);
 }
 
+export const passthroughUnsupported = (spec: JobSpec) =>
+  configError(`passthrough: ${spec.source.type} → ${spec.target.type} has no raw copy path; remove passthrough`, spec.source.type);
+
 /** Checks both ends, describes the source, creates the target if missing and splits the source into ranges. */
 export async function planMigration(spec: JobSpec): Promise<MigrationPlan> {
   checkRoles(spec);
@@ -27,6 +30,8 @@ export async function planMigration(spec: JobSpec): Promise<MigrationPlan> {
     ],
     async ({ source, target }) => {
       await Promise.all([source.check(), target.check()]);
+      // Fail before anything is created rather than in the first chunk.
+      if (spec.passthrough && (!source.readRaw || !target.writeRaw)) throw passthroughUnsupported(spec);
       const sourceSchema = await source.describe();
       if (!sourceSchema) throw schemaError(`source object not found`, spec.source.type);
       const { schema: targetSchema } = compileTransforms(spec.transform, sourceSchema);

@@ -24,10 +24,23 @@ export const JobSpecSchema = z
       .object({ enabled: z.boolean().default(true).describe('count + checksum both sides after the copy') })
       .strict()
       .prefault({}),
+    passthrough: z
+      .boolean()
+      .default(false)
+      .describe(
+        "same connector type on both ends and no transforms: move the store's bulk format (PostgreSQL COPY text) without parsing rows; several times faster, and the copy phase then computes no checksum (validation still reads both sides)",
+      ),
     onRecordError: z.enum(['fail', 'quarantine']).default('fail').describe('quarantine: store bad records in a dead-letter table on the target and go on'),
     chunk: ChunkSchema.prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine((spec, ctx) => {
+    if (!spec.passthrough) return;
+    if (spec.source.type !== spec.target.type)
+      ctx.addIssue({ code: 'custom', path: ['passthrough'], message: `needs the same connector type on both ends (here ${spec.source.type} → ${spec.target.type})` });
+    if (spec.transform.length)
+      ctx.addIssue({ code: 'custom', path: ['passthrough'], message: 'rows are not parsed when passing through, so transform must be empty' });
+  });
 
 /** The spec as a client sends it (defaults optional). */
 export type JobSpecInput = z.input<typeof JobSpecSchema>;

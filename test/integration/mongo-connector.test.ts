@@ -167,6 +167,15 @@ describe('MongoDB connector against FerretDB', () => {
     expect(ok.validation).toMatchObject({ status: 'match', source: { count: 100 } });
   }, 120_000);
 
+  test('passthrough between two MongoDB endpoints is refused at planning (no raw path), before the target exists', async () => {
+    const target = `pt_${uniqueSuffix()}`;
+    const f = await failureOf(run({ name: `pt-${target}`, source: mongo(people), target: mongo(target), passthrough: true }));
+    expect(f.type).toBe('ConfigError');
+    expect(f.message).toMatch(/passthrough: mongodb → mongodb has no raw copy path/);
+    const exists = await withMongo((m) => m.db(DB).listCollections({ name: target }).toArray());
+    expect(exists).toHaveLength(0);
+  }, 120_000);
+
   test('a key holding two types is refused, by describe() or, when the sample missed one, at planning', async () => {
     const mixed = `mixed_ids_${uniqueSuffix()}`;
     await withMongo(async (m) => {

@@ -1,3 +1,4 @@
+import { lastRowField } from '../../src/connectors/postgres/copy-text';
 import { copyField, pgTimestampToIso, toPgText } from '../../src/connectors/postgres/types';
 
 describe('PostgreSQL text encodings', () => {
@@ -22,5 +23,18 @@ describe('PostgreSQL text encodings', () => {
     expect(pgTimestampToIso('2024-01-02 03:04:05+00', true)).toBe('2024-01-02T03:04:05Z');
     expect(pgTimestampToIso('2024-01-02 03:04:05.5', false)).toBe('2024-01-02T03:04:05.5');
     expect(pgTimestampToIso('infinity', true)).toBe('infinity');
+  });
+});
+
+describe('COPY text cursor', () => {
+  test('reads one field of the last row, unescaping what COPY escapes', () => {
+    const buf = Buffer.from('1\ta\\tb\tx\n2\tc\\\\d\\ne 日本\ty\n');
+    expect(lastRowField(buf, 0)).toBe('2');
+    expect(lastRowField(buf, 1)).toBe('c\\d\ne 日本');
+    expect(lastRowField(buf, 2)).toBe('y');
+  });
+  test('a one-row batch and a NULL key', () => {
+    expect(lastRowField(Buffer.from('só\t1\n'), 0)).toBe('só');
+    expect(() => lastRowField(Buffer.from('\\N\t1\n'), 0)).toThrow(/NULL/);
   });
 });

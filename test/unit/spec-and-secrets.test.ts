@@ -29,11 +29,23 @@ describe('job spec', () => {
     ['unknown target type', { ...valid, target: { ...valid.target, type: 'oracle' } }, 'target.type'],
     ['rename without fields', { ...valid, transform: [{ op: 'rename' }] }, 'transform[0].fields'],
     ['unknown top-level key', { ...valid, extra: true }, '(root)'],
+    ['passthrough with transforms', { ...valid, passthrough: true, transform: [{ op: 'drop', fields: ['note'] }] }, 'passthrough'],
+    [
+      'passthrough across connector types',
+      { ...valid, passthrough: true, target: { type: 'mongodb', connection: { url: { env: 'M' } }, database: 'd', collection: 'c' } },
+      'passthrough',
+    ],
   ])('rejects %s at %s', (_label, input, where) => {
     const r = parseJobSpec(input);
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.issues.map((i) => i.path)).toContain(where);
+  });
+
+  test('passthrough between two endpoints of one type, without transforms, is accepted', () => {
+    const r = parseJobSpec({ ...valid, passthrough: true });
+    expect(r.ok && r.spec.passthrough).toBe(true);
+    expect(parseJobSpec(valid)).toMatchObject({ ok: true, spec: { passthrough: false } });
   });
 
   test('a literal URL is refused with the reason, at its path', () => {

@@ -1,15 +1,16 @@
 import { Pool, type PoolClient } from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { schemaError } from '../../errors';
 import type { Logger } from '../../logging';
 import type { ConnectorSession } from '../contract';
 import { rowToJsonSafe } from '../json-safe';
-import type { Cursor, FieldSchema, KeyRange, ObjectSchema, QuarantinedRecord, RejectedRecord, Row, RowBatch, WriteOutcome } from '../types';
+import type { Cursor, FieldSchema, KeyRange, ObjectSchema, QuarantinedRecord, RawBatch, RejectedRecord, Row, RowBatch, WriteOutcome } from '../types';
 import { classifyPgError, isDataError } from './errors';
 import type { PostgresEndpoint } from './spec';
 import { copyField, neutralTypeOf, neutralTypeParsers, pgColumnType, toPgText } from './types';
+import { COPY_TEXT, lastRowField } from './copy-text';
 
 const q = (ident: string) => `"${ident.replace(/"/g, '""')}"`;
 const DEAD_LETTERS = '_datamigrato_dead_letters';
@@ -157,6 +158,49 @@ export class PostgresSession implements ConnectorSession {
     }
   }
 
+  /**
+   * `read` as COPY text: the same keyset pages, but the server's output goes to the target unparsed. COPY takes
+   * no bind parameters, so the bounds are inlined as escaped literals.
+   */
+  async *readRaw(schema: ObjectSchema, range: KeyRange, after: Cursor | null, batchSize: number): AsyncIterable<RawBatch> {
+    const key = q(schema.key);
+    const keyIndex = schema.fields.findIndex((f) => f.name === schema.key);
+    const keyField = schema.fields[keyIndex]!;
+    const cols = schema.fields.map((f) => q(f.name)).join(', ');
+    let cursor = after as string | number | null;
+    for (;;) {
+      const batch = await this.withClient('read', async (c) => {
+        const where: string[] = [];
+        const lowerBound = cursor ?? range.lower;
+        if (lowerBound !== null) where.push(`${key} > ${c.escapeLiteral(String(lowerBound))}`);
+        if (range.upper !== null) where.push(`${key} <= ${c.escapeLiteral(String(range.upper))}`);
+        const sql = `SELECT ${cols} FROM ${this.table}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${key} LIMIT ${batchSize}`;
+        const parts: Buffer[] = [];
+        for await (const part of c.query(copyTo(`COPY (${sql}) TO STDOUT`))) parts.push(part as Buffer);
+        return Buffer.concat(parts);
+      });
+      if (batch.length === 0) return;
+      let rows = 0;
+      for (let i = batch.indexOf(10); i !== -1; i = batch.indexOf(10, i + 1)) rows++;
+      const last = lastRowField(batch, keyIndex);
+      // The same cursor type `read` gives, so a chunk may resume from either path.
+      cursor = keyField.type === 'int32' ? Number(last) : last;
+      yield { format: COPY_TEXT, data: batch, rows, cursor };
+      if (rows < batchSize) return;
+    }
+  }
+
+  async writeRaw(schema: ObjectSchema, batch: RawBatch): Promise<'written' | 'rejected'> {
+    if (batch.format !== COPY_TEXT) throw schemaError(`cannot write a ${batch.format} batch`, 'postgres');
+    try {
+      await this.copyUpsert(schema, batch.data);
+      return 'written';
+    } catch (err) {
+      if (isDataError((err as { cause?: unknown }).cause ?? err)) return 'rejected';
+      throw err;
+    }
+  }
+
   async prepare(schema: ObjectSchema): Promise<void> {
     await this.withClient('prepare', async (c) => {
       const cols = schema.fields.map(
@@ -205,15 +249,19 @@ export class PostgresSession implements ConnectorSession {
 
   /** COPY into a session temp table, then one INSERT … ON CONFLICT: the fastest idempotent bulk path measured. */
   private async writeCopy(schema: ObjectSchema, rows: Row[]): Promise<void> {
+    // One buffer per batch: a socket write per row costs more than encoding the row.
+    const payload = rows.map((r) => schema.fields.map((f) => copyField(toPgText(r[f.name], f.type))).join('\t')).join('\n') + '\n';
+    await this.copyUpsert(schema, Buffer.from(payload));
+  }
+
+  private async copyUpsert(schema: ObjectSchema, payload: Buffer): Promise<void> {
     const cols = schema.fields.map((f) => q(f.name)).join(', ');
     await this.withClient('write', async (c) => {
       await c.query('BEGIN');
       try {
         // Each pooled connection needs its own temp table; IF NOT EXISTS makes that cheap after the first time.
         await c.query(`CREATE TEMP TABLE IF NOT EXISTS _dm_stage ON COMMIT DELETE ROWS AS SELECT ${cols} FROM ${this.table} WITH NO DATA`);
-        // One buffer per batch: a socket write per row costs more than encoding the row.
-        const payload = rows.map((r) => schema.fields.map((f) => copyField(toPgText(r[f.name], f.type))).join('\t')).join('\n') + '\n';
-        await pipeline(Readable.from([Buffer.from(payload)]), c.query(copyFrom(`COPY _dm_stage (${cols}) FROM STDIN`)));
+        await pipeline(Readable.from([payload]), c.query(copyFrom(`COPY _dm_stage (${cols}) FROM STDIN`)));
         await c.query(`INSERT INTO ${this.table} (${cols}) SELECT ${cols} FROM _dm_stage ${this.upsertTail(schema)}`);
         await c.query('COMMIT');
       } catch (err) {
