@@ -54,10 +54,13 @@ describe('durability and control on the real dev server', () => {
       );
       expect(Number(diff[0]!.n)).toBe(0);
       expect(resumes).toBeGreaterThanOrEqual(1); // the interrupted chunk resumed from its heartbeat…
-      // …so only rows after each partition's last heartbeat were written again, never the partition from its start:
-      // the batch in flight plus what the 100 ms heartbeat throttle held back, per partition.
+      // …so only rows after each partition's last recorded heartbeat were written again, never the partition from
+      // its start: the batch in flight plus the batches that finished while the last heartbeat was on its way
+      // (throttled to 100 ms, longer when the dev server is loaded). Measured: 1–2 batches in all on the row path,
+      // 3–5 on the faster passthrough path. No row was written more than twice.
       expect(rewritten).toBeLessThan(atKill / 4);
-      expect(rewritten).toBeLessThanOrEqual(spec.parallelism * spec.batchSize * 2);
+      expect(rewritten).toBeLessThanOrEqual(spec.parallelism * spec.batchSize * 4);
+      expect(Number(w!.max)).toBeLessThanOrEqual(2);
     } finally {
       await first.kill9();
       await second?.stop();
