@@ -1,9 +1,9 @@
 import { Context } from '@temporalio/activity';
-import type { KeyRange, ObjectSchema } from '../src/connectors/types';
+import type { KeyRange, ObjectSchema } from '../src/model/types';
 import { copyChunk as copyChunkEngine, type ChunkInput, type ChunkProgress, type ChunkResult } from '../src/engine/copy-chunk';
 import { planMigration as planMigrationEngine, type MigrationPlan } from '../src/engine/plan';
 import { planTargetScan as planTargetScanEngine, scanRange as scanRangeEngine, type ScanInput, type ScanProgress } from '../src/engine/validate';
-import type { JobSpec } from '../src/spec/job-spec';
+import type { JobSpec } from '../src/job/job-spec';
 import type { ScanResult } from '../src/validation/digest';
 import { adapt } from './failures';
 

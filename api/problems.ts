@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, Response } from 'express';
 import { CheckFailedError, ClientError } from '../client/errors';
 import type { Logger } from '../src/logging';
-import type { SpecIssue } from '../src/spec/job-spec';
+import type { SpecIssue } from '../src/job/job-spec';
 
 /** RFC 9457 problem details. Every error the API returns has this shape and `application/problem+json`. */
 export interface ProblemBody {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { DryRunResult, MigrationList, MigrationOutcome, MigrationSummary, MigrationView, StartResult, ControlResult } from '../client';
 import { MIGRATION_STATUSES } from '../client/migrations';
-import { JobSpecSchema } from '../src/spec/job-spec';
+import { JobSpecSchema } from '../src/job/job-spec';
 import type { MigrationProgress, MigrationReport } from '../workflows/types';
 
 /**

@@ -10,7 +10,7 @@
  */
 import { execSync } from 'node:child_process';
 import path from 'node:path';
-import type { JobSpecInput } from '../src/spec/job-spec';
+import type { JobSpecInput } from '../src/job/job-spec';
 import { cassandraConnection, withCassandra } from '../test/helpers/cassandra';
 import { seedPeople, withMongo } from '../test/helpers/mongo';
 import { pgQuery } from '../test/helpers/pg';

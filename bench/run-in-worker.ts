@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import type { JobSpec } from '../src/spec/job-spec';
+import type { JobSpec } from '../src/job/job-spec';
 import { spawnWorker } from '../test/helpers/worker-process';
 import type { MigrationReport } from '../workflows/types';
 import { peakRssMb } from './process-tree';

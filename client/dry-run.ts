@@ -1,9 +1,9 @@
-import type { ObjectSchema } from '../src/connectors/types';
-import { rowToJsonSafe } from '../src/connectors/json-safe';
-import type { JsonValue } from '../src/connectors/types';
+import type { ObjectSchema } from '../src/model/types';
+import { rowToJsonSafe } from '../src/model/json-safe';
+import type { JsonValue } from '../src/model/types';
 import { withEndpoints } from '../src/engine/sessions';
 import { DatamigratoError, schemaError } from '../src/errors';
-import type { JobSpec } from '../src/spec/job-spec';
+import type { JobSpec } from '../src/job/job-spec';
 import { compileTransforms } from '../src/transform/compile';
 import { CheckFailedError } from './errors';
 import { endpointLabel, parseSpecOrThrow, specSummary, type ConnectorRoles } from './spec';

@@ -1,4 +1,4 @@
-import type { SpecIssue } from '../src/spec/job-spec';
+import type { SpecIssue } from '../src/job/job-spec';
 
 /**
  * Errors the shared client raises. The API maps them to problem+json statuses, the CLI to exit codes;

@@ -11,7 +11,7 @@ import {
 } from '@temporalio/client';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { JobSpec } from '../src/spec/job-spec';
+import type { JobSpec } from '../src/job/job-spec';
 import { MIGRATION_WORKFLOW, SA, pauseSignal, progressQuery, resumeSignal } from '../workflows/definitions';
 import type { MigrationProgress, MigrationReport } from '../workflows/types';
 import { ClientError, ConflictError, InvalidRequestError, NotFoundError, UnavailableError } from './errors';

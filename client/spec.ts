@@ -4,7 +4,7 @@ import YAML from 'yaml';
 import type { z } from 'zod';
 import type { ConnectorCapabilities } from '../src/connectors/contract';
 import { listConnectors } from '../src/connectors/registry';
-import { JobSpecSchema, formatPath, type JobSpec, type SpecIssue } from '../src/spec/job-spec';
+import { JobSpecSchema, formatPath, type JobSpec, type SpecIssue } from '../src/job/job-spec';
 import { InvalidSpecError } from './errors';
 
 export interface ConnectorRoles {

@@ -2,7 +2,7 @@ import * as wf from '@temporalio/workflow';
 import { ActivityFailure, ApplicationFailure, CancelledFailure } from '@temporalio/workflow';
 import type * as activities from '../activities';
 import type { ChunkProgress } from '../src/engine/copy-chunk';
-import type { JobSpec } from '../src/spec/job-spec';
+import type { JobSpec } from '../src/job/job-spec';
 import { compareScans, emptyDigest, mergeDigests, sumScans, type ScanResult } from '../src/validation/digest';
 import { SA, pauseSignal, progressQuery, resumeSignal } from './definitions';
 import type { MigrationInput, MigrationProgress, MigrationReport, MigrationState, PartitionState, Phase } from './types';

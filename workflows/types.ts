@@ -1,5 +1,5 @@
-import type { Cursor, KeyRange, ObjectSchema } from '../src/connectors/types';
-import type { JobSpec } from '../src/spec/job-spec';
+import type { Cursor, KeyRange, ObjectSchema } from '../src/model/types';
+import type { JobSpec } from '../src/job/job-spec';
 import type { Digest, ValidationSummary } from '../src/validation/digest';
 
 export type Phase = 'preparing' | 'copying' | 'paused' | 'validating' | 'completed' | 'failed' | 'canceled';

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Logger } from '../logging';
-import type { Cursor, KeyRange, ObjectSchema, QuarantinedRecord, RawBatch, RowBatch, Row, WriteOutcome } from './types';
+import type { Cursor, KeyRange, ObjectSchema, QuarantinedRecord, RawBatch, RowBatch, Row, WriteOutcome } from '../model/types';
 
 /**
  * The one contract every database implements, in the spirit of Airbyte's spec/check/discover/read/write.

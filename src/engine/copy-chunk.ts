@@ -1,8 +1,8 @@
 import { DatamigratoError, StoppedError } from '../errors';
 import type { ConnectorSession } from '../connectors/contract';
-import type { Cursor, KeyRange, ObjectSchema, QuarantinedRecord, RejectedRecord, Row, RowBatch } from '../connectors/types';
+import type { Cursor, KeyRange, ObjectSchema, QuarantinedRecord, RejectedRecord, Row, RowBatch } from '../model/types';
 import { compileTransforms } from '../transform/compile';
-import type { JobSpec } from '../spec/job-spec';
+import type { JobSpec } from '../job/job-spec';
 import { RowDigester } from '../validation/checksum';
 import { emptyDigest, mergeDigests, type Digest } from '../validation/digest';
 import { passthroughUnsupported } from './plan';

@@ -1,8 +1,8 @@
 import { configError, schemaError } from '../errors';
-import type { KeyRange, ObjectSchema } from '../connectors/types';
+import type { KeyRange, ObjectSchema } from '../model/types';
 import { getConnector } from '../connectors/registry';
 import { compileTransforms } from '../transform/compile';
-import type { JobSpec } from '../spec/job-spec';
+import type { JobSpec } from '../job/job-spec';
 import { withEndpoints } from './sessions';
 
 export interface MigrationPlan {

@@ -2,7 +2,7 @@ import { DatamigratoError, StoppedError, scrubSecrets, transientError } from '..
 import { logger } from '../logging';
 import type { ConnectorSession } from '../connectors/contract';
 import { getConnector } from '../connectors/registry';
-import type { Endpoint } from '../spec/endpoints';
+import type { Endpoint } from '../job/endpoints';
 import { resolveConnection } from '../secrets/resolve';
 
 export type Side = 'source' | 'target';

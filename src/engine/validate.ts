@@ -1,7 +1,7 @@
 import { StoppedError, schemaError } from '../errors';
-import type { Cursor, KeyRange, ObjectSchema } from '../connectors/types';
+import type { Cursor, KeyRange, ObjectSchema } from '../model/types';
 import { compileTransforms } from '../transform/compile';
-import type { JobSpec } from '../spec/job-spec';
+import type { JobSpec } from '../job/job-spec';
 import { RowDigester } from '../validation/checksum';
 import type { ScanResult } from '../validation/digest';
 import { KEEP_ALIVE_MS } from './copy-chunk';

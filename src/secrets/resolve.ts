@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import YAML from 'yaml';
 import { configError } from '../errors';
 import type { ResolvedConnection } from '../connectors/contract';
-import { isSecretRef, type SecretRef } from '../spec/secret-ref';
+import { isSecretRef, type SecretRef } from '../job/secret-ref';
 
 export interface Resolution {
   connection: ResolvedConnection;

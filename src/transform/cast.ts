@@ -1,9 +1,9 @@
-import type { FieldSchema, FieldType, Row, Value } from '../connectors/types';
+import type { FieldSchema, FieldType, Row, Value } from '../model/types';
 import { configError } from '../errors';
-import { toJsonSafe } from '../connectors/json-safe';
-import { castAllowed, coerce } from './coerce';
+import { toJsonSafe } from '../model/json-safe';
+import { castAllowed, coerce } from '../model/coerce';
 import type { CompiledStep } from './compile';
-import { withoutChildren } from './nested';
+import { withoutChildren } from '../model/nested';
 import type { StepOf } from './steps';
 
 type Schema = CompiledStep['schema'];

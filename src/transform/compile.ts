@@ -1,5 +1,5 @@
 import { configError } from '../errors';
-import type { ObjectSchema, Row } from '../connectors/types';
+import type { ObjectSchema, Row } from '../model/types';
 import { compileCast, compileJsonEncode } from './cast';
 import { compileFlatten, compileUnflatten } from './flatten';
 import type { StepOf, TransformStep } from './steps';

@@ -1,11 +1,11 @@
-import { toJsonSafe } from '../connectors/json-safe';
-import type { FieldSchema, FieldType, JsonValue, ObjectSchema, Row, Value } from '../connectors/types';
+import { toJsonSafe } from '../model/json-safe';
+import type { FieldSchema, FieldType, JsonValue, ObjectSchema, Row, Value } from '../model/types';
 import { configError } from '../errors';
-import { coerce } from './coerce';
+import { coerce } from '../model/coerce';
 import type { CompiledStep } from './compile';
-import { childrenOf, withoutChildren, type NestedFieldSchema } from './nested';
+import { childrenOf, withoutChildren, type NestedFieldSchema } from '../model/nested';
 import type { StepOf } from './steps';
-import { describeValue, isPlainObject } from './values';
+import { describeValue, isPlainObject } from '../model/values';
 
 interface PlanNode {
   key: string;

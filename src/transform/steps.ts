@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { FieldType } from '../connectors/types';
+import type { FieldType } from '../model/types';
 
 const fieldName = z.string().min(1);
 

@@ -1,4 +1,4 @@
-import type { FieldType, ObjectSchema, Row } from '../connectors/types';
+import type { FieldType, ObjectSchema, Row } from '../model/types';
 
 /**
  * One spelling per value, whatever driver produced it, so a row read from the source (and transformed)

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import type { FieldSchema, ObjectSchema, Row } from '../connectors/types';
+import type { FieldSchema, ObjectSchema, Row } from '../model/types';
 import { canonicalRow, canonicalValue } from './canonical';
 import { VALIDATION_BUCKETS, sumToHex, type Digest } from './digest';
 

@@ -1,4 +1,4 @@
-import type { JobSpecInput } from '../../src/spec/job-spec';
+import type { JobSpecInput } from '../../src/job/job-spec';
 import { cassandraConnection, withCassandra } from './cassandra';
 import { withMongo } from './mongo';
 import { pgQuery } from './pg';

@@ -1,4 +1,4 @@
-import { parseJobSpec, type JobSpec, type JobSpecInput } from '../../src/spec/job-spec';
+import { parseJobSpec, type JobSpec, type JobSpecInput } from '../../src/job/job-spec';
 
 /** A PG → PG spec in the test schema; connections are secret references to PG_URL, never literals. */
 export function pgSpec(name: string, source: string, target: string, extra: Partial<JobSpecInput> = {}): JobSpecInput {

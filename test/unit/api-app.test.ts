@@ -3,7 +3,7 @@ import request from 'supertest';
 import { createApp, tokenMatches } from '../../api/app';
 import { decodePageToken, encodePageToken } from '../../client/migrations';
 import { roleIssues, specIssues, validateSpec } from '../../client/spec';
-import { JobSpecSchema } from '../../src/spec/job-spec';
+import { JobSpecSchema } from '../../src/job/job-spec';
 
 /**
  * The API's request handling without Temporal: the client points at a port nothing listens on and is

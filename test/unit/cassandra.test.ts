@@ -10,7 +10,7 @@ import { classifyCassandraError, isRecordError } from '../../src/connectors/cass
 import { MAX_TOKEN, MIN_TOKEN, splitTokenRing } from '../../src/connectors/cassandra/session';
 import { CassandraEndpointSchema } from '../../src/connectors/cassandra/spec';
 import { bigDecimalText, cqlColumnType, neutralTypeOfCql, readCql, toCql } from '../../src/connectors/cassandra/types';
-import type { FieldSchema, ObjectSchema, Row } from '../../src/connectors/types';
+import type { FieldSchema, ObjectSchema, Row } from '../../src/model/types';
 import { canonicalRow } from '../../src/validation/canonical';
 
 // The driver's own wire encoder: values make the same round trip they make through a real node.

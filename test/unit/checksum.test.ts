@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { ObjectSchema, Row } from '../../src/connectors/types';
+import type { ObjectSchema, Row } from '../../src/model/types';
 import { canonicalValue } from '../../src/validation/canonical';
 import { RowDigester } from '../../src/validation/checksum';
 import { compareScans, mergeDigests, sumScans } from '../../src/validation/digest';

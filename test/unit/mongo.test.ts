@@ -3,8 +3,8 @@ import { MongoEndpointSchema } from '../../src/connectors/mongodb/spec';
 import { READ_OPTIONS, bsonToJson, keyToBson, readField, toBson } from '../../src/connectors/mongodb/bson';
 import { inferFields, MAX_NESTED_KEYS } from '../../src/connectors/mongodb/infer';
 import { KeySampler, compareKeys, interpolateBounds, quantileBounds } from '../../src/connectors/mongodb/partitions';
-import type { FieldSchema, ObjectSchema, Row } from '../../src/connectors/types';
-import type { NestedFieldSchema } from '../../src/transform/nested';
+import type { FieldSchema, ObjectSchema, Row } from '../../src/model/types';
+import type { NestedFieldSchema } from '../../src/model/nested';
 import { canonicalRow } from '../../src/validation/canonical';
 
 const oid = () => new ObjectId();

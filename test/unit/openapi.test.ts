@@ -1,7 +1,7 @@
 import Ajv2020 from 'ajv/dist/2020';
 import { z } from 'zod';
 import { buildOpenApiDocument } from '../../api/openapi';
-import { JobSpecSchema } from '../../src/spec/job-spec';
+import { JobSpecSchema } from '../../src/job/job-spec';
 
 /**
  * /openapi.json is generated from the zod schemas (api/openapi.ts). No OpenAPI validator package is

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { scrubSecrets } from '../../src/errors';
 import { resolveConnection } from '../../src/secrets/resolve';
-import { parseJobSpec } from '../../src/spec/job-spec';
+import { parseJobSpec } from '../../src/job/job-spec';
 
 const valid = {
   name: 'orders',

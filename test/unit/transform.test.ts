@@ -1,9 +1,9 @@
-import type { ObjectSchema, Row } from '../../src/connectors/types';
+import type { ObjectSchema, Row } from '../../src/model/types';
 import { compileTransforms } from '../../src/transform/compile';
-import { objectIdToUuid, uuidToObjectId } from '../../src/transform/coerce';
-import type { NestedFieldSchema } from '../../src/transform/nested';
+import { objectIdToUuid, uuidToObjectId } from '../../src/model/coerce';
+import type { NestedFieldSchema } from '../../src/model/nested';
 import { TransformStepSchema, type TransformStep } from '../../src/transform/steps';
-import { parseDecimal, plainDecimal } from '../../src/transform/values';
+import { parseDecimal, plainDecimal } from '../../src/model/values';
 import { canonicalRow } from '../../src/validation/canonical';
 
 const steps = (...s: unknown[]): TransformStep[] => s.map((x) => TransformStepSchema.parse(x));

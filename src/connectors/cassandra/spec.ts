@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SecretRefSchema } from '../../spec/secret-ref';
+import { SecretRefSchema } from '../../job/secret-ref';
 
 const identifier = z
   .string()

@@ -1,12 +1,12 @@
-import { toDeclaredType } from '../declared-type';
+import { toDeclaredType } from '../../model/declared-type';
 import { types } from 'cassandra-driver';
-import { toJsonSafe } from '../json-safe';
-import type { FieldSchema, FieldType, JsonValue, Value } from '../types';
-import { toText } from '../../transform/coerce';
+import { toJsonSafe } from '../../model/json-safe';
+import type { FieldSchema, FieldType, JsonValue, Value } from '../../model/types';
+import { toText } from '../../model/coerce';
 import {
   formatDecimal, isPlainObject, parseDecimal, toBoolean, toBytes, toDateText, toDecimalText, toFloat64, toInt32, toInt64,
   toTimestampText, toTimestamptzText, toUuidText,
-} from '../../transform/values';
+} from '../../model/values';
 
 /**
  * CQL ⇄ neutral types.

@@ -1,12 +1,12 @@
-import { toDeclaredType } from '../declared-type';
+import { toDeclaredType } from '../../model/declared-type';
 import { BSON, Binary, Decimal128, Double, Int32, Long, ObjectId, UUID } from 'mongodb';
-import type { FieldSchema, JsonValue, KeyValue, Value } from '../types';
-import { coerce, toText } from '../../transform/coerce';
-import { childrenOf } from '../../transform/nested';
+import type { FieldSchema, JsonValue, KeyValue, Value } from '../../model/types';
+import { coerce, toText } from '../../model/coerce';
+import { childrenOf } from '../../model/nested';
 import {
   isPlainObject, plainDecimal, toBoolean, toBytes, toDateText, toDecimalText, toFloat64, toInt32, toInt64, toObjectIdText,
   toTimestampText, toTimestamptzText, toUuidText,
-} from '../../transform/values';
+} from '../../model/values';
 
 /**
  * BSON ⇄ neutral values. Reads use the driver options in READ_OPTIONS (Int32/Double → number,

@@ -1,7 +1,7 @@
 import { Binary, Decimal128, Double, Int32, Long, ObjectId } from 'mongodb';
-import type { FieldType } from '../types';
-import type { NestedFieldSchema } from '../../transform/nested';
-import { isPlainObject } from '../../transform/values';
+import type { FieldType } from '../../model/types';
+import type { NestedFieldSchema } from '../../model/nested';
+import { isPlainObject } from '../../model/values';
 
 /**
  * Field and type inference from sampled documents (read with promoteValues: false, so Int32, Double

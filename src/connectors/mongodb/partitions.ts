@@ -1,4 +1,4 @@
-import type { FieldType, KeyValue } from '../types';
+import type { FieldType, KeyValue } from '../../model/types';
 
 /**
  * Range boundaries between a key's min and max when the server has no $sample. Even steps suit keys that grow with insertion: integers, dates and ObjectIds, whose leading

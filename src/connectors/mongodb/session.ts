@@ -4,10 +4,10 @@ import {
 } from 'mongodb';
 import { configError, schemaError } from '../../errors';
 import type { Logger } from '../../logging';
-import { childrenOf } from '../../transform/nested';
+import { childrenOf } from '../../model/nested';
 import type { ConnectorSession } from '../contract';
-import { rowToJsonSafe } from '../json-safe';
-import type { Cursor, FieldSchema, KeyRange, KeyValue, ObjectSchema, QuarantinedRecord, RejectedRecord, Row, RowBatch, WriteOutcome } from '../types';
+import { rowToJsonSafe } from '../../model/json-safe';
+import type { Cursor, FieldSchema, KeyRange, KeyValue, ObjectSchema, QuarantinedRecord, RejectedRecord, Row, RowBatch, WriteOutcome } from '../../model/types';
 import { KEY_TYPES, READ_OPTIONS, keyToBson, keyValueOf, readField, toBson, type WriteOptions } from './bson';
 import { classifyMongoError, isSystemicWriteCode } from './errors';
 import { inferFields } from './infer';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { urlConnectionSchema } from '../../spec/secret-ref';
+import { urlConnectionSchema } from '../../job/secret-ref';
 
 export const MongoConnectionSchema = urlConnectionSchema('mongodb:// or mongodb+srv:// connection string, as a secret reference');
 

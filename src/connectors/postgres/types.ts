@@ -1,5 +1,5 @@
 import { types as pgTypes } from 'pg';
-import type { FieldType, Value } from '../types';
+import type { FieldType, Value } from '../../model/types';
 
 /** pg's built-in type OIDs we read into the neutral model; everything else passes through as text. */
 const OID = {

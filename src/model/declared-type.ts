@@ -1,4 +1,4 @@
-import { toDecimalText } from '../transform/values';
+import { toDecimalText } from './values';
 import type { FieldType, Value } from './types';
 
 /**

@@ -1,5 +1,5 @@
-import { toJsonSafe } from '../connectors/json-safe';
-import type { FieldType, JsonValue, Value } from '../connectors/types';
+import { toJsonSafe } from './json-safe';
+import type { FieldType, JsonValue, Value } from './types';
 import {
   describeValue, toBoolean, toBytes, toDateText, toDecimalText, toFloat64, toInt32, toInt64, toObjectIdText,
   toTimestampText, toTimestamptzText, toUuidText,

@@ -1,4 +1,4 @@
-import type { FieldSchema } from '../connectors/types';
+import type { FieldSchema } from './types';
 
 /**
  * A `json` field whose value is an object of known shape carries that shape in `fields`: a document
