@@ -113,6 +113,7 @@ export const MigrationReportSchema = z
     target: z.object({ type: z.string(), object: z.string().nullable() }),
     rows: z.number().int(),
     quarantined: z.number().int(),
+    droppedFields: z.number().int().describe('field values left out because onUnknownField is drop'),
     rowsPerSecond: z.number(),
     copyDigest: Digest.nullable(),
     partitions: z.array(
@@ -206,11 +207,24 @@ export const ControlResponse = z
 type _Control = Check<Same<Omit<z.infer<typeof ControlResponse>, 'links'>, ControlResult>>;
 
 const FieldType = z.enum(['string', 'int32', 'int64', 'float64', 'decimal', 'boolean', 'timestamptz', 'timestamp', 'date', 'uuid', 'json', 'bytes', 'objectid']);
+const FieldSchemaSchema = z
+  .object({
+    name: z.string(),
+    type: FieldType,
+    nullable: z.boolean(),
+    nativeType: z.string().optional(),
+    nativeOf: z.string().optional(),
+    get fields() {
+      return z.array(FieldSchemaSchema).optional().describe('the sampled shape of a json field holding objects');
+    },
+  })
+  .meta({ id: 'FieldSchema' });
+
 const ObjectSchemaSchema = z
   .object({
     object: z.string(),
-    key: z.string(),
-    fields: z.array(z.object({ name: z.string(), type: FieldType, nullable: z.boolean(), nativeType: z.string().optional(), nativeOf: z.string().optional() })),
+    key: z.array(z.string()).min(1).describe('key fields in key order (several for a composite key)'),
+    fields: z.array(FieldSchemaSchema),
   })
   .meta({ id: 'ObjectSchema' });
 

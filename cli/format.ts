@@ -62,9 +62,9 @@ export function listTable(items: MigrationSummary[]): string {
 export function describeCheck(r: DryRunResult, sampleRows = 5): string {
   const lines: string[] = [];
   lines.push(`spec ok: ${r.summary}`);
-  lines.push(`source:  ${r.source.object}  key ${r.source.schema.key}, ${r.source.schema.fields.length} fields, ~${num(r.source.estimatedRows)} rows in ${r.source.partitions} partitions`);
+  lines.push(`source:  ${r.source.object}  key (${r.source.schema.key.join(', ')}), ${r.source.schema.fields.length} fields, ~${num(r.source.estimatedRows)} rows in ${r.source.partitions} partitions`);
   lines.push(`target:  ${r.target.object}  ${r.target.exists ? 'exists (rows are upserted by key)' : 'does not exist (a run creates it)'}`);
-  lines.push(`target schema: ${r.targetSchema.fields.map((f) => `${f.name}:${f.type}${f.name === r.targetSchema.key ? '*' : ''}`).join(', ')}`);
+  lines.push(`target schema: ${r.targetSchema.fields.map((f) => `${f.name}:${f.type}${r.targetSchema.key.includes(f.name) ? '*' : ''}`).join(', ')}`);
   lines.push(`sample (${r.sample.length} rows after transforms; nothing was written):`);
   for (const row of r.sample.slice(0, sampleRows)) lines.push(`  ${JSON.stringify(row)}`);
   for (const w of r.warnings) lines.push(`warning: ${w}`);

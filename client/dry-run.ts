@@ -4,8 +4,9 @@ import type { JsonValue } from '../src/model/types';
 import { withEndpoints } from '../src/engine/sessions';
 import { DatamigratoError, schemaError } from '../src/errors';
 import type { JobSpec } from '../src/job/job-spec';
-import { compileTransforms } from '../src/transform/compile';
+import { compileJob, readSchemaOf } from '../src/engine/job-schema';
 import { CheckFailedError } from './errors';
+import { objectNameOf } from '../src/connectors/registry';
 import { endpointLabel, parseSpecOrThrow, specSummary, type ConnectorRoles } from './spec';
 
 export interface DryRunResult {
@@ -54,11 +55,12 @@ export async function dryRunCheck(input: unknown, opts: DryRunOptions = {}): Pro
         await target.check();
 
         step = 'source.describe';
-        const sourceSchema = await source.describe();
-        if (!sourceSchema) throw schemaError(`source object ${endpointLabel(spec.source)} not found`, spec.source.type);
+        const described = await source.describe();
+        if (!described) throw schemaError(`source object ${endpointLabel(spec.source)} not found`, spec.source.type);
 
+        const sourceSchema = readSchemaOf(spec, described);
         step = 'transform';
-        const transform = compileTransforms(spec.transform, sourceSchema);
+        const transform = compileJob(spec, sourceSchema);
 
         step = 'target.describe';
         let targetSchema: ObjectSchema | null = null;
@@ -72,8 +74,8 @@ export async function dryRunCheck(input: unknown, opts: DryRunOptions = {}): Pro
           const have = new Set(targetSchema.fields.map((f) => f.name));
           const missing = transform.schema.fields.filter((f) => !have.has(f.name)).map((f) => f.name);
           if (missing.length) warnings.push(`target ${targetSchema.object} exists but lacks field(s) ${missing.join(', ')}: the run would fail`);
-          if (targetSchema.key !== transform.schema.key) {
-            warnings.push(`target key is "${targetSchema.key}" but the source key after transforms is "${transform.schema.key}"`);
+          if (targetSchema.key.join(',') !== transform.schema.key.join(',')) {
+            warnings.push(`target key is (${targetSchema.key.join(', ')}) but the source key after transforms is (${transform.schema.key.join(', ')})`);
           }
         }
 
@@ -101,7 +103,7 @@ export async function dryRunCheck(input: unknown, opts: DryRunOptions = {}): Pro
           summary: specSummary(spec),
           spec,
           source: { type: spec.source.type, object: sourceSchema.object, schema: sourceSchema, partitions: partitions.length, estimatedRows },
-          target: { type: spec.target.type, object: targetSchema?.object ?? endpointLabel(spec.target).replace(/^\S+ /, ''), exists: targetSchema !== null, schema: targetSchema },
+          target: { type: spec.target.type, object: targetSchema?.object ?? objectNameOf(spec.target), exists: targetSchema !== null, schema: targetSchema },
           targetSchema: transform.schema,
           sample,
           warnings,

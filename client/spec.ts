@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import YAML from 'yaml';
 import type { z } from 'zod';
 import type { ConnectorCapabilities } from '../src/connectors/contract';
-import { listConnectors } from '../src/connectors/registry';
+import { listConnectors, objectNameOf } from '../src/connectors/registry';
 import { JobSpecSchema, formatPath, type JobSpec, type SpecIssue } from '../src/job/job-spec';
 import { InvalidSpecError } from './errors';
 
@@ -101,15 +101,7 @@ export function canonicalJson(v: unknown): string {
 export const specHash = (spec: JobSpec) => createHash('sha256').update(canonicalJson(spec)).digest('hex').slice(0, 32);
 
 /** "postgres public.a → postgres public.b": the one-line summary shown in the Web UI and `temporal workflow list`. */
-export function endpointLabel(e: JobSpec['source']): string {
-  const obj = e as { schema?: string; table?: string; collection?: string; keyspace?: string; database?: string; path?: string };
-  const name =
-    obj.table !== undefined
-      ? [obj.schema ?? obj.keyspace ?? obj.database, obj.table].filter(Boolean).join('.')
-      : obj.collection !== undefined
-        ? [obj.database, obj.collection].filter(Boolean).join('.')
-        : (obj.path ?? '');
-  return name ? `${e.type} ${name}` : e.type;
-}
+/** `postgres public.orders`: the connector type and the object as its descriptor names it. */
+export const endpointLabel = (e: JobSpec['source']): string => `${e.type} ${objectNameOf(e)}`;
 
 export const specSummary = (spec: JobSpec) => `${endpointLabel(spec.source)} → ${endpointLabel(spec.target)}`;

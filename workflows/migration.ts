@@ -130,7 +130,7 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
     publish();
     if (!st.plan) {
       const plan = await control.planMigration(spec);
-      st.plan = { sourceSchema: plan.sourceSchema, targetSchema: plan.targetSchema };
+      st.plan = { sourceSchema: plan.sourceSchema, targetSchema: plan.targetSchema, targetObject: plan.targetObject };
       st.partitions = plan.partitions.map((range) => ({
         range, state: 'pending', cursor: null, rows: 0, quarantined: 0, digest: emptyDigest(), chunks: 0, resumes: 0, copyMs: 0,
       }));
@@ -191,6 +191,7 @@ function absorb(p: PartitionState, r: ChunkProgress) {
   p.cursor = r.cursor;
   p.rows += r.rows;
   p.quarantined += r.quarantined;
+  p.droppedFields = (p.droppedFields ?? 0) + (r.droppedFields ?? 0);
   p.digest = mergeDigests(p.digest, r.digest);
 }
 
@@ -254,9 +255,10 @@ function buildReport(spec: JobSpec, st: MigrationState, status: MigrationReport[
     job: spec.name,
     status,
     source: { type: spec.source.type, object: st.plan?.sourceSchema.object ?? null },
-    target: { type: spec.target.type, object: objectName(spec.target as { table?: string; collection?: string }) },
+    target: { type: spec.target.type, object: st.plan?.targetObject ?? null },
     rows,
     quarantined: st.partitions.reduce((n, p) => n + p.quarantined, 0),
+    droppedFields: st.partitions.reduce((n, p) => n + (p.droppedFields ?? 0), 0),
     rowsPerSecond: copySeconds > 0 ? Math.round(rows / copySeconds) : 0,
     copyDigest: spec.passthrough ? null : st.partitions.reduce((d, p) => mergeDigests(d, p.digest), emptyDigest()),
     partitions: st.partitions.map((p) => ({
@@ -274,8 +276,6 @@ function buildReport(spec: JobSpec, st: MigrationState, status: MigrationReport[
     continuedAsNew: st.continuedAsNew,
   };
 }
-
-const objectName = (e: { table?: string; collection?: string }) => e.table ?? e.collection ?? null;
 
 /** The memo holds a summary only: the memo is visible in list views and must stay small. */
 const summaryOf = (r: MigrationReport) => ({

@@ -10,6 +10,8 @@ export interface PartitionState {
   cursor: Cursor | null;
   rows: number;
   quarantined: number;
+  /** Field values left out under `onUnknownField: drop` (absent in state recorded before it existed). */
+  droppedFields?: number;
   digest: Digest;
   chunks: number;
   /** Chunks that resumed from a heartbeat after their worker died or their attempt failed. */
@@ -26,7 +28,8 @@ export interface MigrationState {
   copyStartedAt: number | null;
   copyMs: number;
   validateMs: number;
-  plan: { sourceSchema: ObjectSchema; targetSchema: ObjectSchema } | null;
+  /** targetObject is absent in runs planned before it existed. */
+  plan: { sourceSchema: ObjectSchema; targetSchema: ObjectSchema; targetObject?: string } | null;
   partitions: PartitionState[];
   validation: ValidationSummary | { status: 'skipped' } | null;
   continuedAsNew: number;
@@ -67,6 +70,8 @@ export interface MigrationReport {
   target: { type: string; object: string | null };
   rows: number;
   quarantined: number;
+  /** Field values that did not travel because onUnknownField is drop. */
+  droppedFields: number;
   rowsPerSecond: number;
   /**
    * Digest of every row written during the copy (post-transform), merged over partitions; null with

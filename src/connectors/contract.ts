@@ -6,20 +6,39 @@ import type { Cursor, KeyRange, ObjectSchema, QuarantinedRecord, RawBatch, RowBa
  * The one contract every database implements, in the spirit of Airbyte's spec/check/discover/read/write.
  * A migration is any source connector paired with any target connector; there is no per-pair code.
  * Connectors know nothing of Temporal: the engine drives them and the activities adapt the engine.
+ *
+ * A descriptor is metadata first, driver later (as dlt's destination factories): its folder's index.ts
+ * imports only zod schemas, and `open()` loads the driver lazily, so the API and CLI validate specs and
+ * list connectors without loading any database client.
  */
-export interface Connector {
+export interface ConnectorDescriptor<E extends EndpointBase = EndpointBase> {
   readonly type: string;
   readonly description: string;
   readonly capabilities: ConnectorCapabilities;
-  /** zod schema of this connector's endpoint (`{ type, connection, ...object naming }`). */
-  readonly endpointSchema: z.ZodType<EndpointBase>;
+  /** zod schema of this connector's endpoint (`{ type: literal, connection, ...object naming }`). */
+  readonly endpointSchema: EndpointSchemaOf<E>;
+  /** The endpoint's object as reports and the UI name it, e.g. `public.orders` or `shop.users`. */
+  objectName(endpoint: E): string;
   /** Opens a session. `connection` has every secret reference already resolved to its value. */
-  open(endpoint: EndpointBase, connection: ResolvedConnection, log: Logger): Promise<ConnectorSession>;
+  open(endpoint: E, connection: ResolvedConnection, log: Logger): Promise<ConnectorSession>;
 }
+
+/** The endpoint schema's shape as the job spec's discriminated union needs it. */
+export type EndpointSchemaOf<E extends EndpointBase = EndpointBase> = z.ZodType<E> & { shape: { type: z.ZodLiteral<string> } };
+
+/** Widens a typed descriptor to the registry's element type (endpoint types are checked by the schema). */
+export const descriptor = <E extends EndpointBase>(d: ConnectorDescriptor<E>): ConnectorDescriptor => d as unknown as ConnectorDescriptor;
 
 export interface ConnectorCapabilities {
   source: boolean;
   target: boolean;
+  /**
+   * A document store keeps fields a schema did not foresee as they are (a column store collects them
+   * into one JSON field): what `onUnknownField: json` does with a record's `_extra` field.
+   */
+  documentStore?: boolean;
+  /** Implements readRaw/writeRaw for `passthrough: true` between two endpoints of this type. */
+  passthrough?: boolean;
   /** What a user should know: partitioning strategy, type mapping caveats, what was verified where. */
   notes: string[];
 }

@@ -1,19 +1,24 @@
 import { configError } from '../errors';
-import type { Connector } from './contract';
-import { cassandraConnector } from './cassandra';
-import { mongodbConnector } from './mongodb';
-import { postgresConnector } from './postgres';
+import type { ConnectorDescriptor } from './contract';
+import { cassandra } from './cassandra';
+import { mongodb } from './mongodb';
+import { postgres } from './postgres';
 
-const connectors = new Map<string, Connector>([
-  [postgresConnector.type, postgresConnector],
-  [mongodbConnector.type, mongodbConnector],
-  [cassandraConnector.type, cassandraConnector],
-]);
+/**
+ * The one list of connectors: it builds the job spec's endpoint union, GET /connectors and every object
+ * name in reports. Adding a connector = its folder + one line here. Descriptors import no driver.
+ */
+export const descriptors: readonly ConnectorDescriptor[] = [postgres, mongodb, cassandra];
 
-export function getConnector(type: string): Connector {
-  const c = connectors.get(type);
-  if (!c) throw configError(`unknown connector type "${type}"; known: ${[...connectors.keys()].join(', ')}`);
+const byType = new Map(descriptors.map((d) => [d.type, d]));
+
+export function getConnector(type: string): ConnectorDescriptor {
+  const c = byType.get(type);
+  if (!c) throw configError(`unknown connector type "${type}"; known: ${[...byType.keys()].join(', ')}`);
   return c;
 }
 
-export const listConnectors = (): Connector[] => [...connectors.values()];
+export const listConnectors = (): readonly ConnectorDescriptor[] => descriptors;
+
+/** The endpoint's object as reports name it (`public.orders`, `shop.users`). */
+export const objectNameOf = (endpoint: { type: string }): string => getConnector(endpoint.type).objectName(endpoint as never);

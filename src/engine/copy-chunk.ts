@@ -1,7 +1,8 @@
 import { DatamigratoError, StoppedError } from '../errors';
 import type { ConnectorSession } from '../connectors/contract';
-import type { Cursor, KeyRange, ObjectSchema, QuarantinedRecord, RejectedRecord, Row, RowBatch } from '../model/types';
-import { compileTransforms } from '../transform/compile';
+import { keyText } from '../model/keys';
+import type { Cursor, KeyRange, ObjectSchema, QuarantinedRecord, RecordStage, RejectedRecord, Row, RowBatch } from '../model/types';
+import { compileJob } from './job-schema';
 import type { JobSpec } from '../job/job-spec';
 import { RowDigester } from '../validation/checksum';
 import { emptyDigest, mergeDigests, type Digest } from '../validation/digest';
@@ -25,6 +26,8 @@ export interface ChunkProgress {
   quarantined: number;
   batches: number;
   digest: Digest;
+  /** Field values left out under `onUnknownField: drop` (absent in progress recorded before it existed). */
+  droppedFields?: number;
 }
 
 export interface ChunkResult extends ChunkProgress {
@@ -51,10 +54,7 @@ export interface ChunkHooks {
 /** Well inside the copy activity's heartbeat timeout (20 s). */
 export const KEEP_ALIVE_MS = 5_000;
 
-const keyText = (row: Row, key: string) => {
-  const v = row[key];
-  return v === null || v === undefined ? null : typeof v === 'object' && !Buffer.isBuffer(v) ? JSON.stringify(v) : String(v);
-};
+type Rejected = RejectedRecord & { stage: RecordStage };
 
 /**
  * Copies one bounded chunk of a partition: read a batch after the cursor, transform, upsert, digest,
@@ -64,7 +64,7 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
   const { spec, sourceSchema, partition } = input;
   const now = hooks.now ?? Date.now;
   const started = now();
-  const transform = compileTransforms(spec.transform, sourceSchema);
+  const transform = compileJob(spec, sourceSchema);
   const resumed = hooks.resumeFrom ?? null;
   const progress: ChunkProgress = resumed
     ? { ...resumed }
@@ -127,7 +127,7 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
   /** Transform, upsert, quarantine or fail on rejected records, and (unless passing through) digest one batch. */
   async function copyRows(target: ConnectorSession, batch: RowBatch, digest: boolean): Promise<void> {
     const out: Row[] = [];
-    const rejected: (RejectedRecord & { stage: 'transform' | 'write' })[] = [];
+    const rejected: Rejected[] = (batch.rejected ?? []).map((r) => ({ ...r, stage: 'read' as const }));
     for (const row of batch.rows) {
       try {
         out.push(transform.apply(row));
@@ -147,6 +147,7 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
     }
     progress.rows += out.length - rejectedRows.size;
     progress.quarantined += rejected.length;
+    if (batch.droppedFields) progress.droppedFields = (progress.droppedFields ?? 0) + batch.droppedFields;
     progress.batches++;
     progress.cursor = batch.cursor;
   }
@@ -154,14 +155,15 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
   async function handleRejected(
     chunk: ChunkInput,
     target: { quarantine(records: QuarantinedRecord[]): Promise<void> },
-    rejected: (RejectedRecord & { stage: 'transform' | 'write' })[],
+    rejected: Rejected[],
   ): Promise<void> {
-    const key = chunk.sourceSchema.key;
+    // Rows rejected by the target carry the transformed key's names; earlier stages the source's.
+    const keyOf = (r: Rejected) => keyText(r.row, r.stage === 'write' ? transform.schema.key : chunk.sourceSchema.key);
     if (chunk.spec.onRecordError === 'fail') {
       const first = rejected[0]!;
       throw new DatamigratoError(
         'RecordError',
-        `record with key ${keyText(first.row, key) ?? '(none)'} in partition ${chunk.partition.id} rejected at ${first.stage}: ${first.error}` +
+        `record with key ${keyOf(first) ?? '(none)'} in partition ${chunk.partition.id} rejected at ${first.stage}: ${first.error}` +
           (rejected.length > 1 ? ` (and ${rejected.length - 1} more in the same batch)` : '') +
           '; set onRecordError: quarantine to store bad records and continue',
       );
@@ -171,7 +173,7 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
         job: chunk.spec.name,
         runId: chunk.runId,
         partition: chunk.partition.id,
-        key: keyText(r.row, r.stage === 'transform' ? key : transform.schema.key),
+        key: keyOf(r),
         record: r.row,
         error: r.error,
         stage: r.stage,

@@ -1,7 +1,7 @@
 import { configError, schemaError } from '../errors';
 import type { KeyRange, ObjectSchema } from '../model/types';
-import { getConnector } from '../connectors/registry';
-import { compileTransforms } from '../transform/compile';
+import { getConnector, objectNameOf } from '../connectors/registry';
+import { compileJob, readSchemaOf } from './job-schema';
 import type { JobSpec } from '../job/job-spec';
 import { withEndpoints } from './sessions';
 
@@ -10,6 +10,8 @@ export interface MigrationPlan {
   /** The schema the target gets: the source schema after the transform steps. */
   targetSchema: ObjectSchema;
   partitions: KeyRange[];
+  /** The target object as reports name it. */
+  targetObject: string;
 }
 
 export function checkRoles(spec: JobSpec): void {
@@ -32,12 +34,13 @@ export async function planMigration(spec: JobSpec): Promise<MigrationPlan> {
       await Promise.all([source.check(), target.check()]);
       // Fail before anything is created rather than in the first chunk.
       if (spec.passthrough && (!source.readRaw || !target.writeRaw)) throw passthroughUnsupported(spec);
-      const sourceSchema = await source.describe();
-      if (!sourceSchema) throw schemaError(`source object not found`, spec.source.type);
-      const { schema: targetSchema } = compileTransforms(spec.transform, sourceSchema);
+      const described = await source.describe();
+      if (!described) throw schemaError(`source object ${objectNameOf(spec.source)} not found`, spec.source.type);
+      const sourceSchema = readSchemaOf(spec, described);
+      const { schema: targetSchema } = compileJob(spec, sourceSchema);
       await target.prepare(targetSchema);
       const partitions = await source.planPartitions(sourceSchema, spec.partitions ?? spec.parallelism * 2);
-      return { sourceSchema, targetSchema, partitions };
+      return { sourceSchema, targetSchema, partitions, targetObject: objectNameOf(spec.target) };
     },
   );
 }

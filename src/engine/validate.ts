@@ -1,6 +1,6 @@
 import { StoppedError, schemaError } from '../errors';
 import type { Cursor, KeyRange, ObjectSchema } from '../model/types';
-import { compileTransforms } from '../transform/compile';
+import { compileJob } from './job-schema';
 import type { JobSpec } from '../job/job-spec';
 import { RowDigester } from '../validation/checksum';
 import type { ScanResult } from '../validation/digest';
@@ -21,7 +21,7 @@ export interface ScanProgress {
 
 /** Ranges to scan the target with: the target's own partitioning, over the target's (transformed) schema. */
 export async function planTargetScan(spec: JobSpec, sourceSchema: ObjectSchema): Promise<KeyRange[]> {
-  const { schema } = compileTransforms(spec.transform, sourceSchema);
+  const { schema } = compileJob(spec, sourceSchema);
   return withEndpoints([{ side: 'target', endpoint: spec.target }], async ({ target }) => {
     const described = await target.describe();
     if (!described) throw schemaError('target object disappeared before validation', spec.target.type);
@@ -35,7 +35,7 @@ export async function planTargetScan(spec: JobSpec, sourceSchema: ObjectSchema):
  */
 export async function scanRange(input: ScanInput, onBatch: (p: ScanProgress) => void, stopRequested: () => boolean): Promise<ScanResult> {
   const { spec, side, sourceSchema, range } = input;
-  const transform = compileTransforms(spec.transform, sourceSchema);
+  const transform = compileJob(spec, sourceSchema);
   const endpoint = side === 'source' ? spec.source : spec.target;
   return withEndpoints([{ side, endpoint }], async (s) => {
     const session = s[side];

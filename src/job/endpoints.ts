@@ -1,21 +1,22 @@
 import { z } from 'zod';
-import { CassandraEndpointSchema } from '../connectors/cassandra/spec';
-import { MongoEndpointSchema } from '../connectors/mongodb/spec';
-import { PostgresEndpointSchema } from '../connectors/postgres/spec';
+import { descriptors } from '../connectors/registry';
+
+type EndpointOption = z.ZodObject<{ type: z.ZodLiteral<string> }>;
 
 /**
- * Every connector's endpoint schema, discriminated by `type`. Only zod schemas are imported here, never
- * drivers, so the API and CLI can validate specs without loading database clients.
- * Adding a connector = adding its spec schema to this list and its connector to src/connectors/registry.ts.
+ * Every registered connector's endpoint schema, discriminated by `type`. Descriptors import zod schemas
+ * only, never drivers, so the API and CLI validate specs without loading database clients.
  */
-export const endpointSchemas = [PostgresEndpointSchema, MongoEndpointSchema, CassandraEndpointSchema] as const;
+const endpointSchemas = descriptors.map((d) => d.endpointSchema) as unknown as [EndpointOption, ...EndpointOption[]];
 
-export const connectorTypes = endpointSchemas.map((s) => s.shape.type.value);
+export const connectorTypes = descriptors.map((d) => d.type);
+
+/** An endpoint after parsing: `{ type, connection, ...the connector's own fields }`. */
+export type Endpoint = { type: string; connection: unknown; [k: string]: unknown };
 
 export const EndpointSchema = z.discriminatedUnion('type', endpointSchemas, {
   error: (issue) =>
     issue.code === 'invalid_union' && (issue as { note?: string }).note === 'No matching discriminator'
       ? `unknown connector type ${JSON.stringify((issue.input as { type?: unknown } | undefined)?.type)}; known: ${connectorTypes.join(', ')}`
       : undefined,
-});
-export type Endpoint = z.infer<typeof EndpointSchema>;
+}) as unknown as z.ZodType<Endpoint, Endpoint>;

@@ -30,6 +30,18 @@ export const JobSpecSchema = z
       .describe(
         "same connector type on both ends and no transforms: move the store's bulk format (PostgreSQL COPY text) without parsing rows; several times faster, and the copy phase then computes no checksum (validation still reads both sides)",
       ),
+    onUnknownField: z
+      .enum(['json', 'reject', 'drop'])
+      .default('json')
+      .describe(
+        'schemaless sources (MongoDB…): fields the inferred schema did not foresee. json: carried in one JSON field (`_extra`) on column stores and kept as they are on document stores; reject: the record follows onRecordError; drop: left out and counted in the report',
+      ),
+    targetKey: z
+      .array(z.string().min(1))
+      .min(1)
+      .max(32)
+      .optional()
+      .describe('the key the target is upserted by, in key order (default: the source key after transforms)'),
     onRecordError: z.enum(['fail', 'quarantine']).default('fail').describe('quarantine: store bad records in a dead-letter table on the target and go on'),
     chunk: ChunkSchema.prefault({}),
   })

@@ -4,16 +4,11 @@ import type { FieldSchema } from './types';
  * A `json` field whose value is an object of known shape carries that shape in `fields`: a document
  * store's describe() fills it from sampled documents, `flatten` turns it into columns, `unflatten`
  * builds it back, and a document-store target uses it to restore typed leaves (dates, int64, ObjectIds).
- *
- * It is an optional extension of FieldSchema kept here until src/connectors/types.ts grows the
- * property itself; schemas are plain data, so it travels through Temporal like every other field.
  */
-export interface NestedFieldSchema extends FieldSchema {
-  fields?: NestedFieldSchema[];
-}
+export type NestedFieldSchema = FieldSchema;
 
 export const childrenOf = (f: FieldSchema): NestedFieldSchema[] | undefined => {
-  const c = (f as NestedFieldSchema).fields;
+  const c = f.fields;
   return f.type === 'json' && Array.isArray(c) && c.length > 0 ? c : undefined;
 };
 

@@ -27,14 +27,33 @@ export interface FieldSchema {
   nativeType?: string;
   /** Which connector kind nativeType belongs to. */
   nativeOf?: string;
+  /** A `json` field holding objects of a known shape (sampled by a document store): the shape. */
+  fields?: FieldSchema[];
 }
 
 export interface ObjectSchema {
   /** Human name of the object, e.g. public.orders. */
   object: string;
   fields: FieldSchema[];
-  /** Single-column key used for keyset pagination, partitioning and idempotent upserts. */
-  key: string;
+  /**
+   * The key, as an ordered list of field names (one or more): keyset pagination follows this order,
+   * partitions split on the leading field (or on tokens), and upserts are idempotent by the whole tuple.
+   */
+  key: string[];
+  /** Set by schemaless sources (document stores): a record may hold fields that `fields` does not list. */
+  open?: boolean;
+  /**
+   * How a reader treats a record's fields outside `fields`; set by the engine from the spec's
+   * onUnknownField on open schemas. `json` collects them into `field` (one JSON object), `reject` sends
+   * the record to onRecordError, `drop` leaves them out and counts them.
+   */
+  unknownFields?: UnknownFieldPolicy;
+}
+
+export interface UnknownFieldPolicy {
+  policy: 'json' | 'reject' | 'drop';
+  /** The JSON field that carries them (`_extra`); a document-store target spreads it back into the document. */
+  field: string;
 }
 
 export type Value = null | boolean | number | bigint | string | Buffer | Date | JsonValue;
@@ -58,13 +77,23 @@ export interface KeyRange {
   estimatedRows?: number;
 }
 
-/** Where a reader stopped inside a range; opaque to the engine, JSON-serializable. */
-export type Cursor = KeyValue | { [k: string]: JsonValue };
+/**
+ * Where a reader stopped inside a range; opaque to the engine, JSON-serializable. Key-ordered stores use
+ * the last key (a KeyValue for one key field, a KeyValue tuple for a composite key).
+ */
+export type Cursor = KeyValue | KeyValue[] | { [k: string]: JsonValue };
 
 export interface RowBatch {
   rows: Row[];
-  /** Cursor after the last row of this batch: reading again from it continues after the batch. */
+  /** Cursor after the last row of this batch (rejected records included): reading again continues after it. */
   cursor: Cursor;
+  /**
+   * Records the reader could not bring to the schema (an unknown field under `onUnknownField: reject`, a
+   * value of another type than its column): they follow `onRecordError` at the 'read' stage, never vanish.
+   */
+  rejected?: RejectedRecord[];
+  /** Field values left out under `onUnknownField: drop`, counted so the report says what did not travel. */
+  droppedFields?: number;
 }
 
 /**
@@ -88,12 +117,15 @@ export interface WriteOutcome {
   rejected: RejectedRecord[];
 }
 
+export type RecordStage = 'read' | 'transform' | 'write';
+
 export interface QuarantinedRecord {
   job: string;
   runId: string;
   partition: number;
+  /** The record's key as text: the value for one key field, a JSON array for a composite key. */
   key: string | null;
   record: Row;
   error: string;
-  stage: 'transform' | 'write';
+  stage: RecordStage;
 }

@@ -39,7 +39,7 @@ export function compileCast(step: StepOf<'cast'>, schema: Schema, where: string)
     const f = byName.get(name);
     if (!f) throw configError(`${where}: unknown field ${name}; known: ${[...byName.keys()].join(', ')}`);
     if (!castAllowed(f.type, to)) throw configError(`${where}: cannot cast ${name} from ${f.type} to ${to}`);
-    if (name === schema.key && (to === 'json' || to === 'bytes')) throw configError(`${where}: the key field cannot become ${to}`);
+    if (schema.key.includes(name) && (to === 'json' || to === 'bytes')) throw configError(`${where}: the key field cannot become ${to}`);
     if (f.type === to) continue;
     const from = f.type;
     changes.set(name, (v) => coerce(v, to, from));
@@ -55,7 +55,7 @@ export function compileCast(step: StepOf<'cast'>, schema: Schema, where: string)
  * stores and tools that want text. Bytes inside are spelled { "$base64": … } and int64s as strings.
  */
 export function compileJsonEncode(step: StepOf<'jsonEncode'>, schema: Schema, where: string): CompiledStep {
-  const names = step.fields ?? schema.fields.filter((f) => f.type === 'json' && f.name !== schema.key).map((f) => f.name);
+  const names = step.fields ?? schema.fields.filter((f) => f.type === 'json' && !schema.key.includes(f.name)).map((f) => f.name);
   const changes = new Map<string, (v: Value) => Value>();
   for (const name of names) {
     const f = schema.fields.find((x) => x.name === name);

@@ -65,7 +65,7 @@ function compileRename(step: StepOf<'rename'>, schema: ObjectSchema, where: stri
   return {
     schema: {
       ...schema,
-      key: map[schema.key] ?? schema.key,
+      key: schema.key.map((k) => map[k] ?? k),
       fields: schema.fields.map((f) => ({ ...f, name: map[f.name] ?? f.name })),
     },
     fn: (row) => {
@@ -79,8 +79,9 @@ function compileRename(step: StepOf<'rename'>, schema: ObjectSchema, where: stri
 function compileSelectDrop(step: StepOf<'select'> | StepOf<'drop'>, schema: ObjectSchema, where: string): CompiledStep {
   requireKnown(schema, step.fields, where);
   const listed = new Set(step.fields);
-  if (step.op === 'drop' && listed.has(schema.key)) throw configError(`${where}: cannot drop the key field "${schema.key}"`);
-  const keep = schema.fields.filter((f) => f.name === schema.key || (step.op === 'select' ? listed.has(f.name) : !listed.has(f.name)));
+  const droppedKey = step.op === 'drop' ? schema.key.find((k) => listed.has(k)) : undefined;
+  if (droppedKey) throw configError(`${where}: cannot drop the key field "${droppedKey}"`);
+  const keep = schema.fields.filter((f) => schema.key.includes(f.name) || (step.op === 'select' ? listed.has(f.name) : !listed.has(f.name)));
   const names = keep.map((f) => f.name);
   return {
     schema: { ...schema, fields: keep },

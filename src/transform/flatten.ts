@@ -33,7 +33,7 @@ export function compileFlatten(step: StepOf<'flatten'>, schema: ObjectSchema, wh
     for (const name of wanted) {
       const f = schema.fields.find((x) => x.name === name);
       if (!f) throw configError(`${where}: unknown field ${name}; known: ${schema.fields.map((x) => x.name).join(', ')}`);
-      if (name === schema.key) throw configError(`${where}: cannot flatten the key field "${name}"`);
+      if (schema.key.includes(name)) throw configError(`${where}: cannot flatten the key field "${name}"`);
       if (!childrenOf(f))
         throw configError(`${where}: field ${name} has no described nested shape (only sampled sub-documents of a document store have one)`);
     }
@@ -51,7 +51,7 @@ export function compileFlatten(step: StepOf<'flatten'>, schema: ObjectSchema, wh
     });
   for (const f of schema.fields) {
     const children = childrenOf(f);
-    if (children && f.name !== schema.key && (!wanted || wanted.has(f.name))) plans.set(f.name, build(children, f.name));
+    if (children && !schema.key.includes(f.name) && (!wanted || wanted.has(f.name))) plans.set(f.name, build(children, f.name));
     else fields.push(f);
   }
   assertUnique(fields.map((f) => f.name), where);
@@ -117,7 +117,8 @@ export function compileUnflatten(step: StepOf<'unflatten'>, schema: ObjectSchema
     const head = `${prefix}${sep}`;
     const members = fields.filter((f) => f.name.startsWith(head) && f.name.length > head.length);
     if (!members.length) throw configError(`${where}: no field starts with "${head}"`);
-    if (members.some((m) => m.name === schema.key)) throw configError(`${where}: cannot fold the key field "${schema.key}" into ${prefix}`);
+    const keyMember = members.find((m) => schema.key.includes(m.name));
+    if (keyMember) throw configError(`${where}: cannot fold the key field "${keyMember.name}" into ${prefix}`);
     const root = new Map<string, TreeNode>();
     const group = { name: prefix, members: [] as { column: string; path: string[] }[] };
     for (const m of members) {

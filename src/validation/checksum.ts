@@ -1,5 +1,6 @@
 import { hash } from 'node:crypto';
 import type { FieldSchema, ObjectSchema, Row } from '../model/types';
+import { keyFieldsOf } from '../model/keys';
 import { canonicalRow, canonicalValue } from './canonical';
 import { VALIDATION_BUCKETS, sumToHex, type Digest } from './digest';
 
@@ -47,20 +48,28 @@ class Sum64 {
 
 export class RowDigester {
   private readonly sorted: FieldSchema[];
-  private readonly keyField: FieldSchema;
+  private readonly keyFields: FieldSchema[];
   private readonly total = new Sum64();
   private readonly buckets: Sum64[] | null;
 
   constructor(private readonly schema: ObjectSchema, withBuckets = false) {
     this.sorted = [...schema.fields].sort((a, b) => (a.name < b.name ? -1 : 1));
-    this.keyField = schema.fields.find((f) => f.name === schema.key)!;
+    this.keyFields = keyFieldsOf(schema);
     this.buckets = withBuckets ? Array.from({ length: VALIDATION_BUCKETS }, () => new Sum64()) : null;
   }
 
   add(row: Row): void {
     const h = hash('sha1', canonicalRow(row, this.schema, this.sorted), 'buffer');
     this.total.add(h);
-    this.buckets?.[bucketOf(canonicalValue(row[this.keyField.name], this.keyField.type))]!.add(h);
+    if (this.buckets) this.buckets[bucketOf(this.canonicalKey(row))]!.add(h);
+  }
+
+  /** One key field: its canonical value (as before composite keys existed); several: joined by a separator no canonical value holds. */
+  private canonicalKey(row: Row): string {
+    const [first, ...rest] = this.keyFields;
+    let text = canonicalValue(row[first!.name], first!.type);
+    for (const f of rest) text += `\u0001${canonicalValue(row[f.name], f.type)}`;
+    return text;
   }
 
   digest(): Digest {

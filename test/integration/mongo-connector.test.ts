@@ -1,6 +1,6 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { Binary, Decimal128, Double, Int32, Long, ObjectId } from 'mongodb';
-import { mongodbConnector } from '../../src/connectors/mongodb';
+import { mongodb as mongodbConnector } from '../../src/connectors/mongodb';
 import { MongoEndpointSchema, type MongoEndpoint } from '../../src/connectors/mongodb/spec';
 import type { ConnectorSession } from '../../src/connectors/contract';
 import type { Row } from '../../src/model/types';
@@ -56,7 +56,7 @@ describe('MongoDB connector against FerretDB', () => {
         _id: 'objectid', name: 'string', age: 'int32', score: 'float64', balance: 'int64', createdAt: 'timestamptz', active: 'boolean',
         tags: 'json', avatar: 'bytes', meta: 'json', address: 'json',
       });
-      expect(schema.key).toBe('_id');
+      expect(schema.key).toEqual(['_id']);
       const address = schema.fields.find((f) => f.name === 'address') as NestedFieldSchema;
       expect(address.nullable).toBe(true); // missing from every 13th document
       expect(address.fields!.map((f) => `${f.name}:${f.type}`)).toEqual(['city:string', 'zip:int32', 'geo:json']);

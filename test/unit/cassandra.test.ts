@@ -55,7 +55,7 @@ describe('Cassandra type mapping', () => {
   test('a row written and read back through the wire encoding canonicalizes identically', () => {
     const f = (name: string, type: FieldSchema['type']): FieldSchema => ({ name, type, nullable: true });
     const schema: ObjectSchema = {
-      object: 't', key: 'id',
+      object: 't', key: ['id'],
       fields: [
         f('id', 'int64'), f('s', 'string'), f('i', 'int32'), f('d', 'float64'), f('dec', 'decimal'), f('at', 'timestamptz'), f('day', 'date'),
         f('u', 'uuid'), f('b', 'bytes'), f('o', 'objectid'), f('j', 'json'), f('ok', 'boolean'), f('ts', 'timestamp'), f('big', 'decimal'),

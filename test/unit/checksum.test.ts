@@ -6,7 +6,7 @@ import { compareScans, mergeDigests, sumScans } from '../../src/validation/diges
 
 const schema: ObjectSchema = {
   object: 't',
-  key: 'id',
+  key: ['id'],
   fields: [
     { name: 'id', type: 'int64', nullable: false },
     { name: 'amount', type: 'decimal', nullable: true },

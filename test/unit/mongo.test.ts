@@ -99,7 +99,7 @@ describe('MongoDB values ⇄ neutral', () => {
 
   test('a row written and read back canonicalizes identically (what validation compares)', () => {
     const schema: ObjectSchema = {
-      object: 't', key: 'id',
+      object: 't', key: ['id'],
       fields: [
         f('id', 'int64'), f('s', 'string'), f('i', 'int32'), f('d', 'float64'), f('dec', 'decimal'), f('at', 'timestamptz'), f('day', 'date'),
         f('u', 'uuid'), f('b', 'bytes'), f('o', 'objectid'), f('j', 'json'), f('ok', 'boolean'), f('ts', 'timestamp'),

@@ -11,7 +11,7 @@ const steps = (...s: unknown[]): TransformStep[] => s.map((x) => TransformStepSc
 /** What a MongoDB source describes for documents like { _id, name, address: { city, zip, geo: { lat, lng } }, meta: {...}, tags: [] }. */
 const mongoSchema: ObjectSchema = {
   object: 'db.people',
-  key: '_id',
+  key: ['_id'],
   fields: [
     { name: '_id', type: 'objectid', nullable: false },
     { name: 'name', type: 'string', nullable: true },
@@ -112,7 +112,7 @@ describe('flatten', () => {
 
   test('unflatten refuses ambiguous layouts', () => {
     const flat: ObjectSchema = {
-      object: 't', key: 'id',
+      object: 't', key: ['id'],
       fields: [{ name: 'id', type: 'int64', nullable: false }, { name: 'a_b', type: 'string', nullable: true }, { name: 'a_b_c', type: 'string', nullable: true }],
     };
     expect(() => compileTransforms(steps({ op: 'unflatten', fields: ['a'] }), flat)).toThrow(/both a value and an object/);
@@ -123,7 +123,7 @@ describe('flatten', () => {
 describe('cast', () => {
   test('ObjectId → string and → uuid (reversible); key keeps being the key', () => {
     const t = compileTransforms(steps({ op: 'rename', fields: { _id: 'id' } }, { op: 'cast', fields: { id: 'uuid' } }), mongoSchema);
-    expect(t.schema.key).toBe('id');
+    expect(t.schema.key).toEqual(['id']);
     expect(t.schema.fields[0]).toEqual({ name: 'id', type: 'uuid', nullable: false });
     const id = t.apply(doc).id as string;
     expect(id).toBe('65a1b2c3-d4e5-f607-1829-3a4b00000000');
@@ -136,7 +136,7 @@ describe('cast', () => {
 
   test('numbers, dates, text and JSON; bad values reject the record; impossible casts fail at compile time', () => {
     const schema: ObjectSchema = {
-      object: 't', key: 'id',
+      object: 't', key: ['id'],
       fields: [
         { name: 'id', type: 'int64', nullable: false, nativeType: 'bigint', nativeOf: 'postgres' },
         { name: 'n', type: 'string', nullable: true },
@@ -161,7 +161,7 @@ describe('cast', () => {
   });
 
   test('int64 → float64 refuses inexact values rather than rounding', () => {
-    const schema: ObjectSchema = { object: 't', key: 'id', fields: [{ name: 'id', type: 'int64', nullable: false }, { name: 'v', type: 'int64', nullable: true }] };
+    const schema: ObjectSchema = { object: 't', key: ['id'], fields: [{ name: 'id', type: 'int64', nullable: false }, { name: 'v', type: 'int64', nullable: true }] };
     const t = compileTransforms(steps({ op: 'cast', fields: { v: 'float64' } }), schema);
     expect(t.apply({ id: 1n, v: 2n ** 52n }).v).toBe(2 ** 52);
     expect(() => t.apply({ id: 1n, v: 2n ** 53n + 1n })).toThrow(/no exact float64/);

@@ -1,9 +1,11 @@
 import { Client, errors, types, type ClientOptions } from 'cassandra-driver';
 import { schemaError } from '../../errors';
 import type { Logger } from '../../logging';
-import type { ConnectorSession } from '../contract';
+import type { ConnectorSession, ResolvedConnection } from '../contract';
 import { rowToJsonSafe } from '../../model/json-safe';
 import type { Cursor, FieldSchema, KeyRange, ObjectSchema, QuarantinedRecord, RejectedRecord, Row, RowBatch, WriteOutcome } from '../../model/types';
+import { buildClientOptions, checkBundle, parseResolved } from './client-options';
+import { singleKey } from '../../model/keys';
 import { classifyCassandraError, isRecordError } from './errors';
 import type { CassandraEndpoint } from './spec';
 import { cqlColumnType, neutralTypeOfCql, readCql, toCql } from './types';
@@ -45,6 +47,8 @@ export function splitTokenRing(count: number): { lower: string | null; upper: st
   }
   return ranges;
 }
+
+const sk = (schema: ObjectSchema) => singleKey(schema, 'cassandra');
 
 export class CassandraSession implements ConnectorSession {
   private readonly client: Client;
@@ -123,7 +127,7 @@ export class CassandraSession implements ConnectorSession {
         key = partitionKeys[0]!;
       }
       if (!columns.has(key)) throw schemaError(`key column "${key}" not found in ${this.name}`, 'cassandra');
-      return { object: this.name, fields, key };
+      return { object: this.name, fields, key: [key] };
     });
   }
 
@@ -201,8 +205,8 @@ export class CassandraSession implements ConnectorSession {
       await this.client.execute(`CREATE KEYSPACE IF NOT EXISTS ${q(this.endpoint.keyspace)} WITH replication = {${replication}}`);
       if (!(await this.loadMeta())) {
         const cols = schema.fields.map((f) => `${q(f.name)} ${cqlColumnType(f)}`);
-        await this.client.execute(`CREATE TABLE IF NOT EXISTS ${this.table} (${cols.join(', ')}, PRIMARY KEY (${q(schema.key)}))`);
-        this.log.info({ table: this.name, key: schema.key }, 'created target table');
+        await this.client.execute(`CREATE TABLE IF NOT EXISTS ${this.table} (${cols.join(', ')}, PRIMARY KEY (${q(sk(schema))}))`);
+        this.log.info({ table: this.name, key: sk(schema) }, 'created target table');
       }
       this.meta = await this.loadMeta();
       const meta = await this.tableMeta();
@@ -210,9 +214,9 @@ export class CassandraSession implements ConnectorSession {
       if (missing.length) throw schemaError(`target ${this.name} lacks columns: ${missing.join(', ')}`, 'cassandra');
       const primary = [...meta.partitionKeys, ...meta.clustering];
       const unbound = primary.filter((c) => !schema.fields.some((f) => f.name === c));
-      if (unbound.length || !primary.includes(schema.key))
+      if (unbound.length || !primary.includes(sk(schema)))
         throw schemaError(
-          `target ${this.name} has primary key (${primary.join(', ')}); the records' key "${schema.key}" must be part of it and ` +
+          `target ${this.name} has primary key (${primary.join(', ')}); the records' key "${sk(schema)}" must be part of it and ` +
             `every primary key column must be a field${unbound.length ? ` (missing: ${unbound.join(', ')})` : ''}`,
           'cassandra',
         );
@@ -240,7 +244,7 @@ export class CassandraSession implements ConnectorSession {
           params: schema.fields.map((f) => {
             try {
               const v = toCql(row[f.name], meta.columns.get(f.name)!, f.type);
-              return v === null ? (f.name === schema.key ? null : empty) : v;
+              return v === null ? (f.name === sk(schema) ? null : empty) : v;
             } catch (err) {
               throw new Error(`${f.name}: ${(err as Error).message}`);
             }
@@ -293,4 +297,11 @@ export class CassandraSession implements ConnectorSession {
   async close(): Promise<void> {
     await this.client.shutdown();
   }
+}
+
+/** Opens a session on the endpoint's table: contact points, an Astra DB bundle or a named connection. */
+export async function openCassandra(endpoint: CassandraEndpoint, connection: ResolvedConnection, log: Logger): Promise<ConnectorSession> {
+  const resolved = parseResolved(connection);
+  await checkBundle(resolved);
+  return new CassandraSession(endpoint, buildClientOptions(resolved, endpoint), log);
 }

@@ -1,27 +1,23 @@
-import { configError } from '../../errors';
-import type { Connector } from '../contract';
-import { MongoSession } from './session';
-import { MongoEndpointSchema, type MongoEndpoint } from './spec';
+import { descriptor } from '../contract';
+import { MongoEndpointSchema } from './spec';
 
-export const mongodbConnector: Connector = {
+export const mongodb = descriptor({
   type: 'mongodb',
-  description: 'MongoDB (mongodb driver 7): _id-range reads on one server cursor per range, unordered bulk upserts by _id',
+  description: 'MongoDB (mongodb driver 7): key-range reads on one server cursor per range, unordered bulk upserts by _id',
   capabilities: {
     source: true,
     target: true,
+    documentStore: true,
     notes: [
       'Partitions: key ranges at quantiles of a $sample of keys; without $sample (FerretDB) evenly between the min and max key (ObjectId, integer, date keys) or one partition.',
       'Reads: find({key: {$gt: cursor, $lte: upper}}).sort({key: 1}) on one cursor per range; the cursor is the last key read. Optional filter (Extended JSON).',
-      'Schema: describe() samples sampleSize documents (default 1000); fields never seen in the sample are not migrated. Sub-documents keep their shape for flatten.',
+      'Schema: describe() samples sampleSize documents (default 1000); fields never seen in the sample follow onUnknownField (default: carried in _extra). Sub-documents keep their shape for flatten.',
       'Types: ObjectId→objectid, Date→timestamptz (ms), Decimal128→decimal, Long→int64, Int32→int32, Double→float64, Binary→bytes (UUID→uuid), sub-documents/arrays→json; mixed numbers widen, other mixes→json.',
       'Writes: unordered bulkWrite replaceOne(upsert) by _id (writeMode upsert) or insertMany then replace duplicates (writeMode insert); per-document errors become rejected records.',
       'FerretDB: no Decimal128 (decimalAs: string), no $sample, no keys with "." or leading "$", no nested arrays; every query scans the collection, so use writeMode insert and few partitions.',
     ],
   },
   endpointSchema: MongoEndpointSchema,
-  async open(endpoint, connection, log) {
-    const url = connection.url;
-    if (typeof url !== 'string') throw configError('connection.url did not resolve to a string', 'mongodb');
-    return new MongoSession(endpoint as MongoEndpoint, url, log);
-  },
-};
+  objectName: (e) => `${e.database}.${e.collection}`,
+  open: async (e, connection, log) => (await import('./session')).openMongo(e, connection, log),
+});

@@ -4,8 +4,9 @@ import {
 } from 'mongodb';
 import { configError, schemaError } from '../../errors';
 import type { Logger } from '../../logging';
+import { singleKey } from '../../model/keys';
 import { childrenOf } from '../../model/nested';
-import type { ConnectorSession } from '../contract';
+import type { ConnectorSession, ResolvedConnection } from '../contract';
 import { rowToJsonSafe } from '../../model/json-safe';
 import type { Cursor, FieldSchema, KeyRange, KeyValue, ObjectSchema, QuarantinedRecord, RejectedRecord, Row, RowBatch, WriteOutcome } from '../../model/types';
 import { KEY_TYPES, READ_OPTIONS, keyToBson, keyValueOf, readField, toBson, type WriteOptions } from './bson';
@@ -34,8 +35,10 @@ interface KeyPlan {
  * indexes uniquely by default), so a key renamed to `id` upstream still reads back from _id; a source
  * keyed on another field (endpoint `key`) keeps its own _id as an ordinary field.
  */
+const sk = (schema: ObjectSchema) => singleKey(schema, 'mongodb');
+
 export const keyPathOf = (schema: ObjectSchema) =>
-  schema.key === '_id' || schema.fields.some((f) => f.name === '_id') ? schema.key : '_id';
+  sk(schema) === '_id' || schema.fields.some((f) => f.name === '_id') ? sk(schema) : '_id';
 
 /** Sort order brackets (MongoDB compares values of different types by type first). */
 function bracketOf(v: unknown): string {
@@ -154,7 +157,7 @@ export class MongoSession implements ConnectorSession {
           'mongodb',
         );
       keyField.nullable = false;
-      return { object: this.name, fields, key };
+      return { object: this.name, fields, key: [key] };
     });
   }
 
@@ -233,14 +236,14 @@ export class MongoSession implements ConnectorSession {
   }
 
   private keyField(schema: ObjectSchema): FieldSchema {
-    const f = schema.fields.find((x) => x.name === schema.key);
-    if (!f || !KEY_TYPES.has(f.type)) throw schemaError(`key ${schema.key} must be one of ${[...KEY_TYPES].join(', ')}`, 'mongodb');
+    const f = schema.fields.find((x) => x.name === sk(schema));
+    if (!f || !KEY_TYPES.has(f.type)) throw schemaError(`key ${sk(schema)} must be one of ${[...KEY_TYPES].join(', ')}`, 'mongodb');
     return f;
   }
 
   private rowOf(doc: Document, schema: ObjectSchema, path: string): Row {
     const row: Row = {};
-    for (const f of schema.fields) row[f.name] = readField(doc[f.name === schema.key ? path : f.name], f);
+    for (const f of schema.fields) row[f.name] = readField(doc[f.name === sk(schema) ? path : f.name], f);
     return row;
   }
 
@@ -257,7 +260,7 @@ export class MongoSession implements ConnectorSession {
     if (lower !== null) cond.$gt = keyToBson(lower, keyField, this.writeOptions);
     if (range.upper !== null) cond.$lte = keyToBson(range.upper, keyField, this.writeOptions);
     const projection: Document = { [path]: 1 };
-    for (const f of schema.fields) if (f.name !== schema.key) projection[f.name] = 1;
+    for (const f of schema.fields) if (f.name !== sk(schema)) projection[f.name] = 1;
     await this.run('read', async () => undefined);
     const cursor = this.coll.find(this.where(Object.keys(cond).length ? { [path]: cond } : null), {
       ...READ_OPTIONS,
@@ -276,7 +279,7 @@ export class MongoSession implements ConnectorSession {
         }
         if (doc) rows.push(this.rowOf(doc, schema, path));
         if (rows.length > 0 && (rows.length >= batchSize || !doc)) {
-          yield { rows, cursor: keyValueOf(rows[rows.length - 1]![schema.key]!) };
+          yield { rows, cursor: keyValueOf(rows[rows.length - 1]![sk(schema)]!) };
           rows = [];
         }
         if (!doc) return;
@@ -287,8 +290,8 @@ export class MongoSession implements ConnectorSession {
   }
 
   async prepare(schema: ObjectSchema): Promise<void> {
-    if (schema.key !== '_id' && schema.fields.some((f) => f.name === '_id'))
-      throw schemaError(`the target stores the key "${schema.key}" in _id, but the records also have an _id field: rename or drop it`, 'mongodb');
+    if (sk(schema) !== '_id' && schema.fields.some((f) => f.name === '_id'))
+      throw schemaError(`the target stores the key "${sk(schema)}" in _id, but the records also have an _id field: rename or drop it`, 'mongodb');
     this.keyField(schema);
     await this.run('prepare', async () => {
       if (this.endpoint.decimalAs === 'decimal128' && hasDecimal(schema.fields) && (await this.isFerretDb()))
@@ -309,7 +312,7 @@ export class MongoSession implements ConnectorSession {
       } catch (err) {
         throw new Error(`${f.name}: ${(err as Error).message}`);
       }
-      if (f.name === schema.key) {
+      if (f.name === sk(schema)) {
         if (value === undefined) throw new Error(`key ${f.name} is null`);
         doc._id = value;
       } else if (value !== undefined) doc[f.name] = value;
@@ -412,3 +415,10 @@ const writeErrorsOf = (err: MongoBulkWriteError): WriteError[] => {
 };
 
 const hasDecimal = (fields: FieldSchema[]): boolean => fields.some((f) => f.type === 'decimal' || hasDecimal(childrenOf(f) ?? []));
+
+/** Opens a session on the endpoint's collection; the URL has been resolved from its secret reference. */
+export async function openMongo(endpoint: MongoEndpoint, connection: ResolvedConnection, log: Logger): Promise<ConnectorSession> {
+  const url = connection.url;
+  if (typeof url !== 'string') throw configError('connection.url did not resolve to a string', 'mongodb');
+  return new MongoSession(endpoint, url, log);
+}

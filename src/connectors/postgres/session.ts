@@ -2,17 +2,18 @@ import { Pool, type PoolClient } from 'pg';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { schemaError } from '../../errors';
+import { configError, schemaError } from '../../errors';
 import type { Logger } from '../../logging';
-import type { ConnectorSession } from '../contract';
+import type { ConnectorSession, ResolvedConnection } from '../contract';
+import { keyFieldsOf, keyLabel } from '../../model/keys';
 import { rowToJsonSafe } from '../../model/json-safe';
 import type { Cursor, FieldSchema, KeyRange, ObjectSchema, QuarantinedRecord, RawBatch, RejectedRecord, Row, RowBatch, WriteOutcome } from '../../model/types';
 import { classifyPgError, isDataError } from './errors';
 import type { PostgresEndpoint } from './spec';
 import { copyField, neutralTypeOf, neutralTypeParsers, pgColumnType, toPgText } from './types';
 import { COPY_TEXT, lastRowField } from './copy-text';
+import { cursorOf, keyList, pageQuery, q, type KeyCursor } from './keyset';
 
-const q = (ident: string) => `"${ident.replace(/"/g, '""')}"`;
 const DEAD_LETTERS = '_datamigrato_dead_letters';
 
 export class PostgresSession implements ConnectorSession {
@@ -35,6 +36,10 @@ export class PostgresSession implements ConnectorSession {
     // An idle client dying (server restart) must not crash the worker; the next query retries.
     this.pool.on('error', (err) => this.log.warn({ err: err.message }, 'postgres idle client error'));
     this.table = `${q(endpoint.schema)}.${q(endpoint.table)}`;
+  }
+
+  private get name() {
+    return `${this.endpoint.schema}.${this.endpoint.table}`;
   }
 
   private async withClient<T>(what: string, fn: (c: PoolClient) => Promise<T>): Promise<T> {
@@ -71,7 +76,7 @@ export class PostgresSession implements ConnectorSession {
       );
       const pk = await c.query<{ name: string }>(
         `SELECT a.attname AS name FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
-          WHERE i.indrelid = $1 AND i.indisprimary`,
+          WHERE i.indrelid = $1 AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)`,
         [oid],
       );
       const fields: FieldSchema[] = cols.rows.map((r) => ({
@@ -81,24 +86,19 @@ export class PostgresSession implements ConnectorSession {
         nativeType: r.native,
         nativeOf: 'postgres',
       }));
-      let key = this.endpoint.key;
-      if (!key) {
-        if (pk.rows.length !== 1)
-          throw schemaError(
-            `${this.endpoint.schema}.${this.endpoint.table} has ${pk.rows.length === 0 ? 'no primary key' : 'a composite primary key'}; set "key" to a unique, non-null column`,
-            'postgres',
-          );
-        key = pk.rows[0]!.name;
-      }
-      if (!fields.some((f) => f.name === key))
-        throw schemaError(`key column "${key}" not found in ${this.endpoint.schema}.${this.endpoint.table}`, 'postgres');
-      return { object: `${this.endpoint.schema}.${this.endpoint.table}`, fields, key };
+      const key = keyList(this.endpoint.key) ?? pk.rows.map((r) => r.name);
+      if (key.length === 0)
+        throw schemaError(`${this.name} has no primary key; set "key" to the column(s) unique and non-null per row`, 'postgres');
+      const unknown = key.filter((k) => !fields.some((f) => f.name === k));
+      if (unknown.length) throw schemaError(`key column(s) ${unknown.map((k) => `"${k}"`).join(', ')} not found in ${this.name}`, 'postgres');
+      return { object: this.name, fields, key };
     });
   }
 
+  /** Ranges of the leading key column, so every row of one leading value falls in one range. */
   async planPartitions(schema: ObjectSchema, count: number): Promise<KeyRange[]> {
-    const keyField = schema.fields.find((f) => f.name === schema.key)!;
-    const key = q(schema.key);
+    const keyField = keyFieldsOf(schema)[0]!;
+    const key = q(keyField.name);
     return this.withClient('plan partitions of', async (c) => {
       const est = await c.query<{ n: string }>(
         `SELECT CASE WHEN reltuples >= 0 THEN reltuples::bigint ELSE (SELECT count(*) FROM ${this.table}) END AS n
@@ -138,21 +138,15 @@ export class PostgresSession implements ConnectorSession {
   }
 
   async *read(schema: ObjectSchema, range: KeyRange, after: Cursor | null, batchSize: number): AsyncIterable<RowBatch> {
-    const key = q(schema.key);
     const cols = schema.fields.map((f) => q(f.name)).join(', ');
     // Keyset pagination: each page is an index range scan, so memory and latency stay flat however deep we are.
-    let cursor = after as string | number | null;
+    let cursor = after as KeyCursor | null;
     for (;;) {
-      const where: string[] = [];
       const params: unknown[] = [];
-      const lowerBound = cursor ?? range.lower;
-      if (lowerBound !== null) where.push(`${key} > $${params.push(lowerBound)}`);
-      if (range.upper !== null) where.push(`${key} <= $${params.push(range.upper)}`);
-      const sql = `SELECT ${cols} FROM ${this.table}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${key} LIMIT ${batchSize}`;
+      const sql = pageQuery(this.table, cols, schema.key, range, cursor, batchSize, (v) => `$${params.push(v)}`);
       const res = await this.withClient('read', (c) => c.query(sql, params));
       if (res.rows.length === 0) return;
-      const last = res.rows[res.rows.length - 1][schema.key];
-      cursor = typeof last === 'bigint' ? last.toString() : (last as string | number);
+      cursor = cursorOf(res.rows[res.rows.length - 1] as Row, schema.key);
       yield { rows: res.rows as Row[], cursor };
       if (res.rows.length < batchSize) return;
     }
@@ -163,18 +157,12 @@ export class PostgresSession implements ConnectorSession {
    * no bind parameters, so the bounds are inlined as escaped literals.
    */
   async *readRaw(schema: ObjectSchema, range: KeyRange, after: Cursor | null, batchSize: number): AsyncIterable<RawBatch> {
-    const key = q(schema.key);
-    const keyIndex = schema.fields.findIndex((f) => f.name === schema.key);
-    const keyField = schema.fields[keyIndex]!;
+    const keyIndexes = schema.key.map((k) => schema.fields.findIndex((f) => f.name === k));
     const cols = schema.fields.map((f) => q(f.name)).join(', ');
-    let cursor = after as string | number | null;
+    let cursor = after as KeyCursor | null;
     for (;;) {
       const batch = await this.withClient('read', async (c) => {
-        const where: string[] = [];
-        const lowerBound = cursor ?? range.lower;
-        if (lowerBound !== null) where.push(`${key} > ${c.escapeLiteral(String(lowerBound))}`);
-        if (range.upper !== null) where.push(`${key} <= ${c.escapeLiteral(String(range.upper))}`);
-        const sql = `SELECT ${cols} FROM ${this.table}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${key} LIMIT ${batchSize}`;
+        const sql = pageQuery(this.table, cols, schema.key, range, cursor, batchSize, (v) => c.escapeLiteral(String(v)));
         const parts: Buffer[] = [];
         for await (const part of c.query(copyTo(`COPY (${sql}) TO STDOUT`))) parts.push(part as Buffer);
         return Buffer.concat(parts);
@@ -182,9 +170,12 @@ export class PostgresSession implements ConnectorSession {
       if (batch.length === 0) return;
       let rows = 0;
       for (let i = batch.indexOf(10); i !== -1; i = batch.indexOf(10, i + 1)) rows++;
-      const last = lastRowField(batch, keyIndex);
       // The same cursor type `read` gives, so a chunk may resume from either path.
-      cursor = keyField.type === 'int32' ? Number(last) : last;
+      const last = keyIndexes.map((i) => {
+        const text = lastRowField(batch, i);
+        return schema.fields[i]!.type === 'int32' ? Number(text) : text;
+      });
+      cursor = last.length === 1 ? last[0]! : last;
       yield { format: COPY_TEXT, data: batch, rows, cursor };
       if (rows < batchSize) return;
     }
@@ -204,20 +195,20 @@ export class PostgresSession implements ConnectorSession {
   async prepare(schema: ObjectSchema): Promise<void> {
     await this.withClient('prepare', async (c) => {
       const cols = schema.fields.map(
-        (f) => `${q(f.name)} ${pgColumnType(f.type, f.nativeType, f.nativeOf)}${f.name === schema.key ? ' NOT NULL' : ''}`,
+        (f) => `${q(f.name)} ${pgColumnType(f.type, f.nativeType, f.nativeOf)}${schema.key.includes(f.name) ? ' NOT NULL' : ''}`,
       );
       await c.query(`CREATE SCHEMA IF NOT EXISTS ${q(this.endpoint.schema)}`);
-      await c.query(`CREATE TABLE IF NOT EXISTS ${this.table} (${cols.join(', ')}, PRIMARY KEY (${q(schema.key)}))`);
+      await c.query(`CREATE TABLE IF NOT EXISTS ${this.table} (${cols.join(', ')}, PRIMARY KEY (${schema.key.map(q).join(', ')}))`);
+      // ON CONFLICT needs a unique index on exactly the key's columns (in any order).
       const unique = await c.query(
-        `SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
-          WHERE i.indrelid = to_regclass($1) AND i.indisunique AND i.indnatts = 1 AND a.attname = $2`,
+        `SELECT 1 FROM pg_index i
+          WHERE i.indrelid = to_regclass($1) AND i.indisunique AND i.indnatts = cardinality($2::text[])
+            AND (SELECT array_agg(a.attname::text) FROM pg_attribute a WHERE a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey))
+                @> $2::text[]`,
         [this.table, schema.key],
       );
       if (unique.rowCount === 0)
-        throw schemaError(
-          `target ${this.endpoint.schema}.${this.endpoint.table} has no unique index on "${schema.key}": upserts need one`,
-          'postgres',
-        );
+        throw schemaError(`target ${this.name} has no unique index on (${keyLabel(schema.key)}): upserts need one`, 'postgres');
       const existing = await c.query<{ name: string }>(
         `SELECT attname AS name FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped`,
         [this.table],
@@ -230,9 +221,9 @@ export class PostgresSession implements ConnectorSession {
   }
 
   private upsertTail(schema: ObjectSchema): string {
-    const others = schema.fields.filter((f) => f.name !== schema.key);
+    const others = schema.fields.filter((f) => !schema.key.includes(f.name));
     const set = others.map((f) => `${q(f.name)} = EXCLUDED.${q(f.name)}`).join(', ');
-    return `ON CONFLICT (${q(schema.key)}) DO ${set ? `UPDATE SET ${set}` : 'NOTHING'}`;
+    return `ON CONFLICT (${schema.key.map(q).join(', ')}) DO ${set ? `UPDATE SET ${set}` : 'NOTHING'}`;
   }
 
   async write(schema: ObjectSchema, rows: Row[]): Promise<WriteOutcome> {
@@ -325,4 +316,11 @@ export class PostgresSession implements ConnectorSession {
   async close(): Promise<void> {
     await this.pool.end();
   }
+}
+
+/** Opens a session on the endpoint's table; the URL has been resolved from its secret reference. */
+export async function openPostgres(endpoint: PostgresEndpoint, connection: ResolvedConnection, log: Logger): Promise<ConnectorSession> {
+  const url = connection.url;
+  if (typeof url !== 'string') throw configError('connection.url did not resolve to a string', 'postgres');
+  return new PostgresSession(endpoint, url, log);
 }

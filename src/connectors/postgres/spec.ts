@@ -15,7 +15,10 @@ export const PostgresEndpointSchema = z
     connection: PostgresConnectionSchema,
     schema: identifier.default('public'),
     table: identifier,
-    key: identifier.optional().describe('Key column; defaults to the single-column primary key'),
+    key: z
+      .union([identifier, z.array(identifier).min(1).max(32)])
+      .optional()
+      .describe('Key column(s), unique and non-null per row, in key order; defaults to the primary key (one or several columns)'),
     writeMode: z
       .enum(['copy', 'insert'])
       .default('copy')

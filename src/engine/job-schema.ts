@@ -1,0 +1,31 @@
+import { configError } from '../errors';
+import type { ObjectSchema } from '../model/types';
+import type { JobSpec } from '../job/job-spec';
+import { compileTransforms, type CompiledTransform } from '../transform/compile';
+
+/** The JSON field that carries a schemaless record's unforeseen fields under `onUnknownField: json`. */
+export const EXTRA_FIELD = '_extra';
+
+/**
+ * The source schema as the job reads it: an open (schemaless) schema gets the spec's unknown-field
+ * policy, and under `json` the field that carries what the schema did not foresee.
+ */
+export function readSchemaOf(spec: JobSpec, described: ObjectSchema): ObjectSchema {
+  if (!described.open) return described;
+  const policy = spec.onUnknownField;
+  const schema: ObjectSchema = { ...described, unknownFields: { policy, field: EXTRA_FIELD } };
+  if (policy !== 'json') return schema;
+  if (described.fields.some((f) => f.name === EXTRA_FIELD))
+    throw configError(`onUnknownField: json collects unknown fields into "${EXTRA_FIELD}", but ${described.object} already has a field of that name`);
+  return { ...schema, fields: [...described.fields, { name: EXTRA_FIELD, type: 'json', nullable: true }] };
+}
+
+/** The spec's transforms compiled against the source schema, with the target key the spec names (if any). */
+export function compileJob(spec: JobSpec, sourceSchema: ObjectSchema): CompiledTransform {
+  const compiled = compileTransforms(spec.transform, sourceSchema);
+  if (!spec.targetKey) return compiled;
+  const names = new Set(compiled.schema.fields.map((f) => f.name));
+  const unknown = spec.targetKey.filter((k) => !names.has(k));
+  if (unknown.length) throw configError(`targetKey: unknown field(s) ${unknown.join(', ')}; the target's fields: ${[...names].join(', ')}`);
+  return { ...compiled, schema: { ...compiled.schema, key: [...spec.targetKey] } };
+}
