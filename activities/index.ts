@@ -20,7 +20,7 @@ export async function planMigration(spec: JobSpec): Promise<MigrationPlan> {
 export async function copyChunk(input: ChunkInput): Promise<ChunkResult> {
   const ctx = Context.current();
   const resumeFrom = ctx.info.heartbeatDetails as ChunkProgress | undefined;
-  if (resumeFrom) ctx.log.info('resuming chunk from heartbeat', { partition: input.partition.id, rows: resumeFrom.rows, attempt: ctx.info.attempt });
+  if (resumeFrom) ctx.log.info('resuming chunk from heartbeat', { partition: input.partition.id, rows: resumeFrom.rows, cursor: resumeFrom.cursor, attempt: ctx.info.attempt });
   return adapt(() =>
     copyChunkEngine(input, {
       resumeFrom,
