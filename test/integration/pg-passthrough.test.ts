@@ -12,6 +12,7 @@ describe('PostgreSQL → PostgreSQL passthrough (COPY text, rows never parsed)',
   const mixed = `pt_mixed_${uniqueSuffix()}`;
   const simple = `pt_simple_${uniqueSuffix()}`;
   const texty = `pt_text_${uniqueSuffix()}`;
+  const composite = `pt_comp_${uniqueSuffix()}`;
 
   beforeAll(async () => {
     h = await startHarness('passthrough');
@@ -26,10 +27,17 @@ describe('PostgreSQL → PostgreSQL passthrough (COPY text, rows never parsed)',
          FROM generate_series(1, 3000) g`,
     );
     await pgQuery(`ANALYZE ${SCHEMA}.${texty}`);
+    // A composite key whose second column is text with COPY escapes: the tuple cursor is read back from COPY text.
+    await pgQuery(`CREATE TABLE ${SCHEMA}.${composite} (tenant integer, code text, n integer NOT NULL, PRIMARY KEY (tenant, code))`);
+    await pgQuery(
+      `INSERT INTO ${SCHEMA}.${composite} SELECT t, (ARRAY[E'a\\tb', E'c\\nd', 'x'])[1 + c % 3] || lpad(c::text, 4, '0'), t * c
+         FROM generate_series(1, 40) t, generate_series(1, 250) c`,
+    );
+    await pgQuery(`ANALYZE ${SCHEMA}.${composite}`);
   }, 180_000);
   afterAll(async () => {
     await h?.stop();
-    await pgQuery(`DROP TABLE IF EXISTS ${SCHEMA}.${mixed}, ${SCHEMA}.${simple}, ${SCHEMA}.${texty}`);
+    await pgQuery(`DROP TABLE IF EXISTS ${SCHEMA}.${mixed}, ${SCHEMA}.${simple}, ${SCHEMA}.${texty}, ${SCHEMA}.${composite}`);
   });
 
   const run = (spec: ReturnType<typeof parsed>): Promise<MigrationReport> =>
@@ -52,6 +60,23 @@ describe('PostgreSQL → PostgreSQL passthrough (COPY text, rows never parsed)',
     expect(report.rows).toBe(3_000);
     expect(report.validation).toMatchObject({ status: 'match' });
     expect(await rowDiff(`${SCHEMA}.${texty}`, `${SCHEMA}.${tgt}`)).toEqual({ onlyA: 0, onlyB: 0 });
+  }, 300_000);
+
+  test.each([
+    ['rows', false],
+    ['passthrough', true],
+  ])('a composite primary key (tenant, code) pages by the tuple across small batches and leading-column partitions (%s)', async (_p, passthrough) => {
+    const tgt = `pt_comp_tgt_${uniqueSuffix()}`;
+    const report = await run(parsed(pgSpec(`pt-${tgt}`, composite, tgt, { passthrough, batchSize: 97, partitions: 4 })));
+    expect(report.partitions.length).toBe(4);
+    expect(report.rows).toBe(10_000);
+    expect(report.validation).toMatchObject({ status: 'match', source: { count: 10_000 } });
+    expect(await rowDiff(`${SCHEMA}.${composite}`, `${SCHEMA}.${tgt}`)).toEqual({ onlyA: 0, onlyB: 0 });
+    const pk = await pgQuery<{ col: string }>(
+      `SELECT a.attname AS col FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+        WHERE i.indrelid = '${SCHEMA}.${tgt}'::regclass AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)`,
+    );
+    expect(pk.map((r) => r.col)).toEqual(['tenant', 'code']);
   }, 300_000);
 
   test('a batch the target refuses is re-read as rows: bad records are quarantined one by one, the rest arrive', async () => {
