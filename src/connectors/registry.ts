@@ -1,14 +1,12 @@
 import { configError } from '../errors';
 import type { ConnectorDescriptor } from './contract';
-import { cassandra } from './cassandra';
-import { mongodb } from './mongodb';
-import { postgres } from './postgres';
+import * as builtIn from './descriptors';
 
 /**
- * The one list of connectors: it builds the job spec's endpoint union, GET /connectors and every object
- * name in reports. Adding a connector = its folder + one line here. Descriptors import no driver.
+ * The one list of connectors (src/connectors/descriptors.ts): it builds the job spec's endpoint union,
+ * GET /connectors and every object name in reports. Sorted by type so listings are stable.
  */
-export const descriptors: readonly ConnectorDescriptor[] = [postgres, mongodb, cassandra];
+export const descriptors: readonly ConnectorDescriptor[] = (Object.values(builtIn) as ConnectorDescriptor[]).sort((a, b) => a.type.localeCompare(b.type));
 
 const byType = new Map(descriptors.map((d) => [d.type, d]));
 

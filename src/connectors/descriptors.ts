@@ -1,0 +1,7 @@
+/**
+ * Every connector, one line each: adding a store = its folder + one line here. Descriptors import no
+ * driver (each session loads its own lazily), so this list is cheap to load in the API and CLI.
+ */
+export { cassandra } from './cassandra';
+export { mongodb } from './mongodb';
+export { postgres } from './postgres';
