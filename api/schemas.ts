@@ -247,7 +247,13 @@ export const ConnectorInfo = z
   .object({
     type: z.string(),
     description: z.string(),
-    capabilities: z.object({ source: z.boolean(), target: z.boolean(), notes: z.array(z.string()) }),
+    capabilities: z.object({
+      source: z.boolean(),
+      target: z.boolean(),
+      documentStore: z.boolean().optional().describe('keeps fields a schema did not foresee as they are (onUnknownField: json)'),
+      passthrough: z.boolean().optional().describe('supports passthrough: true between two endpoints of this type'),
+      notes: z.array(z.string()),
+    }),
     endpointSchema: z.record(z.string(), z.any()).describe('JSON Schema of this connector’s endpoint block'),
   })
   .meta({ id: 'Connector' });
