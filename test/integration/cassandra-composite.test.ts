@@ -140,6 +140,9 @@ describe('Cassandra composite primary keys against Cassandra 5', () => {
       expect([...head, ...viaPageState].map(keyOf)).toEqual(whole.map(keyOf));
       expect([...head, ...viaFallback].map(keyOf)).toEqual(whole.map(keyOf));
       expect(viaFallback).toEqual(whole.slice(2 * BATCH)); // full rows, same values
+      // A paging state the server refuses ("Invalid value for the paging state") takes the same fallback.
+      const refused = await readAll(s, schema, range, { ...cursor!, pageState: Buffer.from('not a paging state at all').toString('hex') });
+      expect(refused.map(keyOf)).toEqual(whole.slice(2 * BATCH).map(keyOf));
       // A cursor taken inside the fallback's rest-of-partition read resumes exactly too.
       const partial: Row[] = [];
       let inner: TokenCursor | null = null;

@@ -219,7 +219,7 @@ export class CassandraSession implements ConnectorSession {
       } catch (err) {
         if (pageState && isPagingStateRefused(err)) {
           this.log.warn({ err: (err as Error).message }, 'paging state refused; continuing after the last row read');
-          // Nothing read yet from this range: starting the same query over is exact.
+          // After the last row read (the cursor's or this read's); with none yet, the same query from its start.
           [pageState, fromLast] = [undefined, last !== null];
           continue;
         }
