@@ -109,7 +109,7 @@ describe('Cassandra connector against Cassandra 5', () => {
   test('a missing source table is a SchemaError; a composite primary key is the key by default, or a unique column given as key', async () => {
     const missing = await failureOf(run({ name: `nosuch-${uniqueSuffix()}`, source: cassEndpoint('no_such_table'), target: pgEndpoint(`never_${uniqueSuffix()}`) }));
     expect(missing.type).toBe('SchemaError');
-    expect(missing.message).toMatch(/source object not found/);
+    expect(missing.message).toMatch(/source object dm_test\.no_such_table not found/);
 
     const events = `events_${uniqueSuffix()}`;
     await withCassandra(async (c) => {
