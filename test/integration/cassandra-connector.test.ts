@@ -106,10 +106,10 @@ describe('Cassandra connector against Cassandra 5', () => {
     expect(Date.now() - t0).toBeLessThan(30_000); // not retried with backoff
   }, 60_000);
 
-  test('a missing source table is a SchemaError; a composite primary key needs an explicit key', async () => {
+  test('a missing source table is a SchemaError; a composite primary key is the key by default, or a unique column given as key', async () => {
     const missing = await failureOf(run({ name: `nosuch-${uniqueSuffix()}`, source: cassEndpoint('no_such_table'), target: pgEndpoint(`never_${uniqueSuffix()}`) }));
     expect(missing.type).toBe('SchemaError');
-    expect(missing.message).toMatch(/source object not found/);
+    expect(missing.message).toMatch(/source object dm_test\.no_such_table not found/);
 
     const events = `events_${uniqueSuffix()}`;
     await withCassandra(async (c) => {
@@ -118,11 +118,11 @@ describe('Cassandra connector against Cassandra 5', () => {
       await concurrently(600, 64, (i) =>
         c.execute(`INSERT INTO ${KS}.${events} (tenant, seq, id, body) VALUES (?, ?, uuid(), ?)`, [`t${i % 7}`, i, `e${i}`], { prepare: true }));
     });
-    const composite = await failureOf(run({ name: `composite-${events}`, source: cassEndpoint(events), target: pgEndpoint(events) }));
-    expect(composite.type).toBe('SchemaError');
-    expect(composite.message).toMatch(/primary key \(\(tenant\), seq\): set "key"/);
+    // The primary key (tenant, seq) by default; one range on the PostgreSQL side (its range planning on text keys is not the subject here).
+    const composite = await run({ name: `composite-${events}`, source: cassEndpoint(events), target: pgEndpoint(events), partitions: 1 });
+    expect(composite.validation).toMatchObject({ status: 'match', source: { count: 600 }, target: { count: 600 } });
     // seq is unique here. (A uuid key would do too, but PostgreSQL's range planning on non-integer keys is broken for now.)
-    const ok = await run({ name: `composite-ok-${events}`, source: cassEndpoint(events, { key: 'seq' }), target: pgEndpoint(events) });
+    const ok = await run({ name: `composite-ok-${events}`, source: cassEndpoint(events, { key: 'seq' }), target: pgEndpoint(`${events}_seq`) });
     expect(ok.validation).toMatchObject({ status: 'match', source: { count: 600 }, target: { count: 600 } });
   }, 120_000);
 

@@ -9,6 +9,7 @@ import { buildClientOptions, checkBundle, parseResolved } from '../../src/connec
 import { classifyCassandraError, isRecordError } from '../../src/connectors/cassandra/errors';
 import { MAX_TOKEN, MIN_TOKEN, splitTokenRing } from '../../src/connectors/cassandra/session';
 import { CassandraEndpointSchema } from '../../src/connectors/cassandra/spec';
+import { checkTargetPrimaryKey, createTableCql, rangeQuery, restOfPartitionQueries, targetLayout } from '../../src/connectors/cassandra/cql';
 import { bigDecimalText, cqlColumnType, neutralTypeOfCql, readCql, toCql } from '../../src/connectors/cassandra/types';
 import type { FieldSchema, ObjectSchema, Row } from '../../src/model/types';
 import { canonicalRow } from '../../src/validation/canonical';
@@ -233,5 +234,69 @@ describe('Cassandra errors', () => {
     expect(isRecordError(new errors.ResponseError(types.responseErrorCodes.invalid, 'Invalid null value in condition for column id'))).toBe(true);
     expect(isRecordError(new errors.ResponseError(types.responseErrorCodes.invalid, 'Undefined column name x'))).toBe(false);
     expect(isRecordError(new errors.ResponseError(types.responseErrorCodes.overloaded, 'busy'))).toBe(false);
+  });
+});
+
+describe('composite primary keys', () => {
+  const f = (name: string, type: FieldSchema['type']): FieldSchema => ({ name, type, nullable: true });
+  const fields = [f('tenant_id', 'int64'), f('order_id', 'int32'), f('note', 'string')];
+
+  test("the created table's primary key: first key field partitions, the rest cluster, unless the endpoint says otherwise", () => {
+    expect(targetLayout(['tenant_id', 'order_id'])).toEqual({ partition: ['tenant_id'], clustering: ['order_id'] });
+    expect(targetLayout(['id'])).toEqual({ partition: ['id'], clustering: [] });
+    expect(targetLayout(['a', 'b', 'c'], ['a', 'b'])).toEqual({ partition: ['a', 'b'], clustering: ['c'] });
+    expect(targetLayout(['a', 'b', 'c'], undefined, ['c', 'b'])).toEqual({ partition: ['a'], clustering: ['c', 'b'] });
+    expect(targetLayout(['a', 'b'], ['b'], ['a'])).toEqual({ partition: ['b'], clustering: ['a'] });
+    expect(createTableCql('"ks"."t"', fields, targetLayout(['tenant_id', 'order_id']))).toBe(
+      'CREATE TABLE IF NOT EXISTS "ks"."t" ("tenant_id" bigint, "order_id" int, "note" text, PRIMARY KEY (("tenant_id"), "order_id"))',
+    );
+    expect(createTableCql('"ks"."t"', fields, { partition: ['tenant_id', 'order_id'], clustering: [] })).toMatch(/PRIMARY KEY \(\("tenant_id", "order_id"\)\)\)$/);
+  });
+
+  test('partitionKey/clusteringKey name key fields only, leave none out, and leave the partition key something', () => {
+    expect(() => targetLayout(['a', 'b'], ['note'])).toThrow(/"note", not key fields of the records \(key: a, b\).*targetKey/);
+    expect(() => targetLayout(['a', 'b', 'c'], ['a'], ['b'])).toThrow(/leave out the key field\(s\) c/);
+    expect(() => targetLayout(['a', 'b'], undefined, ['a', 'b'])).toThrow(/partition key needs at least one/);
+    const spec = (extra: object) => CassandraEndpointSchema.safeParse({
+      type: 'cassandra', connection: { contactPoints: ['h'], localDataCenter: 'dc' }, keyspace: 'k', table: 't', ...extra,
+    });
+    expect(spec({ partitionKey: ['a'], clusteringKey: ['a', 'b'] }).success).toBe(false);
+    expect(spec({ partitionKey: ['a', 'a'] }).success).toBe(false);
+    expect(spec({ partitionKey: [] }).success).toBe(false);
+    expect(spec({ key: ['a', 'b'], partitionKey: ['a'], clusteringKey: ['b'] }).success).toBe(true);
+    expect(spec({ key: 'a' }).success).toBe(true);
+  });
+
+  test("an existing table's primary key must hold exactly the records' key fields, and match the options given", () => {
+    const table = { partition: ['tenant'], clustering: ['c1', 'c2'] };
+    expect(() => checkTargetPrimaryKey('ks.t', table, ['tenant', 'c2', 'c1'], {})).not.toThrow();
+    expect(() => checkTargetPrimaryKey('ks.t', table, ['tenant', 'c1'], {})).toThrow(
+      /target ks\.t has primary key \(\(tenant\), c1, c2\); the records' key is \(tenant, c1\)/,
+    );
+    expect(() => checkTargetPrimaryKey('ks.t', { partition: ['id'], clustering: [] }, ['id', 'seq'], {})).toThrow(/\(\(id\)\).*\(id, seq\)/);
+    expect(() => checkTargetPrimaryKey('ks.t', table, ['tenant', 'c1', 'c2'], { partitionKey: ['tenant', 'c1'] })).toThrow(/not the partitionKey\/clusteringKey/);
+    expect(() => checkTargetPrimaryKey('ks.t', table, ['tenant', 'c1', 'c2'], { partitionKey: ['tenant'], clusteringKey: ['c1', 'c2'] })).not.toThrow();
+  });
+
+  test('a token range query binds the whole partition key into the token', () => {
+    expect(rangeQuery('t', '"a", "x"', { partition: ['p1', 'p2'], clustering: ['c'] }, 'tk')).toBe(
+      'SELECT "a", "x", token("p1", "p2") AS tk FROM t WHERE token("p1", "p2") > ? AND token("p1", "p2") <= ?',
+    );
+  });
+
+  test('the rest of a partition after a row: one tuple slice in one direction, prefix slices deepest first when mixed', () => {
+    const layout = { partition: ['p1', 'p2'], clustering: ['c1', 'c2'] };
+    expect(restOfPartitionQueries('t', '"x"', { partition: ['p'], clustering: [] }, 'tk')).toEqual([]);
+    expect(restOfPartitionQueries('t', '"x"', { partition: ['p'], clustering: ['c'] }, 'tk')).toEqual([
+      { cql: 'SELECT "x", token("p") AS tk FROM t WHERE "p" = ? AND "c" > ?', clusteringParams: [0] },
+    ]);
+    expect(restOfPartitionQueries('t', '"x"', layout, 'tk')).toEqual([
+      { cql: 'SELECT "x", token("p1", "p2") AS tk FROM t WHERE "p1" = ? AND "p2" = ? AND ("c1", "c2") > (?, ?)', clusteringParams: [0, 1] },
+    ]);
+    expect(restOfPartitionQueries('t', '"x"', { ...layout, descending: [true, true] }, 'tk')[0]!.cql).toMatch(/\("c1", "c2"\) < \(\?, \?\)$/);
+    expect(restOfPartitionQueries('t', '"x"', { ...layout, descending: [false, true] }, 'tk')).toEqual([
+      { cql: 'SELECT "x", token("p1", "p2") AS tk FROM t WHERE "p1" = ? AND "p2" = ? AND "c1" = ? AND "c2" < ?', clusteringParams: [0, 1] },
+      { cql: 'SELECT "x", token("p1", "p2") AS tk FROM t WHERE "p1" = ? AND "p2" = ? AND "c1" > ?', clusteringParams: [0] },
+    ]);
   });
 });

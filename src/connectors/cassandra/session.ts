@@ -1,3 +1,4 @@
+import * as driver from 'cassandra-driver';
 import { Client, errors, types, type ClientOptions } from 'cassandra-driver';
 import { schemaError } from '../../errors';
 import type { Logger } from '../../logging';
@@ -5,12 +6,15 @@ import type { ConnectorSession, ResolvedConnection } from '../contract';
 import { rowToJsonSafe } from '../../model/json-safe';
 import type { Cursor, FieldSchema, KeyRange, ObjectSchema, QuarantinedRecord, RejectedRecord, Row, RowBatch, WriteOutcome } from '../../model/types';
 import { buildClientOptions, checkBundle, parseResolved } from './client-options';
-import { singleKey } from '../../model/keys';
+import { keyLabel } from '../../model/keys';
+import {
+  checkTargetPrimaryKey, createTableCql, keyList, primaryColumns, q, rangeQuery, restOfPartitionQueries, targetLayout,
+  type PrimaryKeyLayout,
+} from './cql';
 import { classifyCassandraError, isRecordError } from './errors';
 import type { CassandraEndpoint } from './spec';
 import { cqlColumnType, neutralTypeOfCql, readCql, toCql } from './types';
 
-const q = (ident: string) => `"${ident.replace(/"/g, '""')}"`;
 const lit = (v: string | number) => (typeof v === 'number' ? String(v) : `'${v.replace(/'/g, "''")}'`);
 const DEAD_LETTERS = '_datamigrato_dead_letters';
 const TOKEN_ALIAS = 'dm_token';
@@ -19,20 +23,44 @@ const TOKEN_ALIAS = 'dm_token';
 export const MIN_TOKEN = -(2n ** 63n);
 export const MAX_TOKEN = 2n ** 63n - 1n;
 
-/** Where a token-range read stopped: the driver's paging state for the exact same query, or the last token. */
+/**
+ * Where a token-range read stopped: the driver's paging state for the exact same query, and the last
+ * row's position for when there is none (or the server refuses it): its token and, on a table with
+ * clustering columns, its partition key and clustering values (base64 of their CQL encoding, so any
+ * column type binds back exactly as it was read).
+ */
 export interface TokenCursor {
-  [k: string]: string | null;
+  [k: string]: string | string[] | null;
   /** Lower bound of the query the paging state belongs to (paging state is only valid for that query). */
   lower: string;
   pageState: string | null;
   token: string;
+  /** The last row's partition key values (empty without clustering columns: the token is enough then). */
+  partition: string[];
+  clustering: string[];
+}
+
+/** The last row read: a read resumes after it with the rest of its partition, then the tokens above. */
+interface RowPosition {
+  token: string;
+  partition: string[];
+  clustering: string[];
 }
 
 interface TableMeta {
   columns: Map<string, string>;
-  partitionKeys: string[];
-  clustering: string[];
+  layout: PrimaryKeyLayout;
 }
+
+/** The driver's value encoder (public in the driver, untyped): a row's own key values re-encode as it read them. */
+interface ValueEncoder {
+  encode(value: unknown, type: unknown): Buffer | null;
+}
+const { Encoder } = driver as unknown as { Encoder: new (protocolVersion: number, options: ClientOptions) => ValueEncoder };
+/** Value encodings are the same in protocols v3 to v5 (only v1/v2 collections differ). */
+const ENCODING_PROTOCOL = 4;
+
+const isPagingStateRefused = (err: unknown) => err instanceof errors.ResponseError && /paging state/i.test(err.message);
 
 /** Splits the whole ring into `count` equal token ranges (Murmur3 spreads keys evenly over it). */
 export function splitTokenRing(count: number): { lower: string | null; upper: string | null }[] {
@@ -48,12 +76,18 @@ export function splitTokenRing(count: number): { lower: string | null; upper: st
   return ranges;
 }
 
-const sk = (schema: ObjectSchema) => singleKey(schema, 'cassandra');
+const positionOf = (c: TokenCursor): RowPosition => ({ token: c.token, partition: c.partition ?? [], clustering: c.clustering ?? [] });
+const fromBase64 = (b: string) => Buffer.from(b, 'base64');
+// eslint-disable-next-line require-yield
+async function* nothing(from: RowPosition): AsyncGenerator<RowBatch, RowPosition> {
+  return from;
+}
 
 export class CassandraSession implements ConnectorSession {
   private readonly client: Client;
   private readonly table: string;
   private meta: TableMeta | null = null;
+  private readonly encoder: ValueEncoder;
 
   constructor(
     private readonly endpoint: CassandraEndpoint,
@@ -61,6 +95,7 @@ export class CassandraSession implements ConnectorSession {
     private readonly log: Logger,
   ) {
     this.client = new Client(options);
+    this.encoder = new Encoder(ENCODING_PROTOCOL, options);
     this.table = `${q(endpoint.keyspace)}.${q(endpoint.table)}`;
   }
 
@@ -83,18 +118,19 @@ export class CassandraSession implements ConnectorSession {
 
   private async loadMeta(): Promise<TableMeta | null> {
     const res = await this.client.execute(
-      'SELECT column_name, type, kind, position FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?',
+      'SELECT column_name, type, kind, position, clustering_order FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?',
       [this.endpoint.keyspace, this.endpoint.table],
     );
     if (res.rows.length === 0) return null;
-    const byKind = (kind: string) =>
-      res.rows.filter((r) => r.kind === kind).sort((a, b) => a.position - b.position).map((r) => r.column_name as string);
-    const partitionKeys = byKind('partition_key');
-    const clustering = byKind('clustering');
+    const byKind = (kind: string) => res.rows.filter((r) => r.kind === kind).sort((a, b) => a.position - b.position);
+    const partition = byKind('partition_key').map((r) => r.column_name as string);
+    const clusteringRows = byKind('clustering');
+    const clustering = clusteringRows.map((r) => r.column_name as string);
+    const descending = clusteringRows.map((r) => String(r.clustering_order).toLowerCase() === 'desc');
     const rest = res.rows.filter((r) => r.kind !== 'partition_key' && r.kind !== 'clustering').map((r) => r.column_name as string).sort();
     const columns = new Map<string, string>();
-    for (const name of [...partitionKeys, ...clustering, ...rest]) columns.set(name, res.rows.find((r) => r.column_name === name)!.type);
-    return { columns, partitionKeys, clustering };
+    for (const name of [...partition, ...clustering, ...rest]) columns.set(name, res.rows.find((r) => r.column_name === name)!.type);
+    return { columns, layout: { partition, clustering, descending } };
   }
 
   private async tableMeta(): Promise<TableMeta> {
@@ -107,8 +143,8 @@ export class CassandraSession implements ConnectorSession {
     return this.run('describe', async () => {
       this.meta = await this.loadMeta();
       if (!this.meta) return null;
-      const { columns, partitionKeys, clustering } = this.meta;
-      const primary = new Set([...partitionKeys, ...clustering]);
+      const { columns, layout } = this.meta;
+      const primary = new Set(primaryColumns(layout));
       const fields: FieldSchema[] = [...columns].map(([name, cql]) => ({
         name,
         type: neutralTypeOfCql(cql),
@@ -116,18 +152,11 @@ export class CassandraSession implements ConnectorSession {
         nativeType: cql,
         nativeOf: 'cassandra',
       }));
-      let key = this.endpoint.key;
-      if (!key) {
-        if (partitionKeys.length !== 1 || clustering.length > 0)
-          throw schemaError(
-            `${this.name} has primary key ((${partitionKeys.join(', ')})${clustering.length ? `, ${clustering.join(', ')}` : ''}): ` +
-              'set "key" to a column that is unique per row',
-            'cassandra',
-          );
-        key = partitionKeys[0]!;
-      }
-      if (!columns.has(key)) throw schemaError(`key column "${key}" not found in ${this.name}`, 'cassandra');
-      return { object: this.name, fields, key: [key] };
+      // The primary key identifies a row: partition key columns, then clustering columns, in order.
+      const key = keyList(this.endpoint.key) ?? primaryColumns(layout);
+      const unknown = key.filter((k) => !columns.has(k));
+      if (unknown.length) throw schemaError(`key column(s) ${unknown.map((k) => `"${k}"`).join(', ')} not found in ${this.name}`, 'cassandra');
+      return { object: this.name, fields, key };
     });
   }
 
@@ -156,77 +185,151 @@ export class CassandraSession implements ConnectorSession {
 
   /**
    * Pages one token range with the driver's paging state: each page is a batch, and the cursor after
-   * it (paging state + the query's lower bound + last token) resumes exactly after it. Should a paging
-   * state be refused (e.g. after a cluster upgrade), the read continues after the last token instead.
+   * it (paging state + the query's lower bound + the last row's position) resumes exactly after it.
+   * Without a paging state, or should the server refuse one (e.g. after a cluster upgrade), the read
+   * continues after the last row: the rest of its partition in clustering order, then the tokens above.
    */
   async *read(schema: ObjectSchema, range: KeyRange, after: Cursor | null, batchSize: number): AsyncIterable<RowBatch> {
     const meta = await this.run('read', () => this.tableMeta());
     const missing = schema.fields.filter((f) => !meta.columns.has(f.name)).map((f) => f.name);
     if (missing.length) throw schemaError(`${this.name} lacks columns: ${missing.join(', ')}`, 'cassandra');
-    const token = `token(${meta.partitionKeys.map(q).join(', ')})`;
-    const cql = `SELECT ${schema.fields.map((f) => q(f.name)).join(', ')}, ${token} AS ${TOKEN_ALIAS} FROM ${this.table} WHERE ${token} > ? AND ${token} <= ?`;
-    const resume = after as TokenCursor | null;
-    let lower = resume ? BigInt(resume.pageState ? resume.lower : resume.token) : range.lower === null ? MIN_TOKEN : BigInt(range.lower);
+    const { layout } = meta;
+    // The primary key columns are always selected: the cursor needs them even when the schema leaves them out.
+    const cols = [...new Set([...schema.fields.map((f) => f.name), ...primaryColumns(layout)])].map(q).join(', ');
+    const byRange = rangeQuery(this.table, cols, layout, TOKEN_ALIAS);
+    const restQueries = restOfPartitionQueries(this.table, cols, layout, TOKEN_ALIAS);
     const upper = range.upper === null ? MAX_TOKEN : BigInt(range.upper);
-    let pageState = resume?.pageState ?? undefined;
-    let lastToken = resume?.token ?? null;
+    const resume = after as TokenCursor | null;
+    let last: RowPosition | null = resume ? positionOf(resume) : null;
+    let lower = range.lower === null ? MIN_TOKEN : BigInt(range.lower);
+    let pageState: string | undefined;
+    let fromLast = false;
+    if (resume?.pageState) [lower, pageState] = [BigInt(resume.lower), resume.pageState];
+    else if (last) fromLast = true;
     for (;;) {
+      if (fromLast && last) {
+        const [rest, nextLower] = this.afterRow(last, layout, restQueries, schema, batchSize);
+        last = yield* rest;
+        [lower, pageState, fromLast] = [nextLower, undefined, false];
+      }
       let res: types.ResultSet;
       try {
         await this.client.connect();
-        res = await this.client.execute(cql, [lower, upper], { prepare: true, fetchSize: batchSize, pageState });
+        res = await this.client.execute(byRange, [lower, upper], { prepare: true, fetchSize: batchSize, pageState });
       } catch (err) {
-        if (pageState && lastToken && err instanceof errors.ResponseError && /paging state/i.test(err.message)) {
-          this.log.warn({ err: err.message }, 'paging state refused; continuing after the last token read');
-          [lower, pageState] = [BigInt(lastToken), undefined];
+        if (pageState && isPagingStateRefused(err)) {
+          this.log.warn({ err: (err as Error).message }, 'paging state refused; continuing after the last row read');
+          // After the last row read (the cursor's or this read's); with none yet, the same query from its start.
+          [pageState, fromLast] = [undefined, last !== null];
           continue;
         }
         throw classifyCassandraError(err, `read ${this.name}`);
       }
       const next = res.pageState ?? null;
       if (res.rows.length > 0) {
-        const rows = res.rows.map((r) => {
-          const row: Row = {};
-          for (const f of schema.fields) row[f.name] = readCql(r.get(f.name), f);
-          return row;
-        });
-        lastToken = String(res.rows[res.rows.length - 1]!.get(TOKEN_ALIAS));
-        const cursor: TokenCursor = { lower: lower.toString(), pageState: next, token: lastToken };
-        yield { rows, cursor };
+        const batch = this.batchOf(res, schema, layout, lower.toString(), next);
+        last = batch.position;
+        yield batch.batch;
       }
       if (!next) return;
       pageState = next;
     }
   }
 
+  /**
+   * What follows a row: the rest of its partition (a generator returning the last position read), and
+   * the lower token bound after it. A cursor without the row's key values (written before clustering
+   * columns were tracked) re-reads its whole partition instead: duplicates an upsert absorbs, never a loss.
+   */
+  private afterRow(
+    from: RowPosition,
+    layout: PrimaryKeyLayout,
+    queries: ReturnType<typeof restOfPartitionQueries>,
+    schema: ObjectSchema,
+    batchSize: number,
+  ): [AsyncGenerator<RowBatch, RowPosition>, bigint] {
+    const token = BigInt(from.token);
+    const known = from.partition.length === layout.partition.length && from.clustering.length === layout.clustering.length;
+    if (layout.clustering.length > 0 && !known) return [nothing(from), token - 1n];
+    return [this.restOfPartition(from, layout, queries, schema, batchSize), token];
+  }
+
+  private async *restOfPartition(
+    from: RowPosition,
+    layout: PrimaryKeyLayout,
+    queries: ReturnType<typeof restOfPartitionQueries>,
+    schema: ObjectSchema,
+    batchSize: number,
+  ): AsyncGenerator<RowBatch, RowPosition> {
+    let last = from;
+    const partition = from.partition.map(fromBase64);
+    const clustering = from.clustering.map(fromBase64);
+    for (const { cql, clusteringParams } of queries) {
+      let pageState: string | undefined;
+      do {
+        let res: types.ResultSet;
+        try {
+          await this.client.connect();
+          res = await this.client.execute(cql, [...partition, ...clusteringParams.map((i) => clustering[i])], { prepare: true, fetchSize: batchSize, pageState });
+        } catch (err) {
+          throw classifyCassandraError(err, `read ${this.name}`);
+        }
+        if (res.rows.length > 0) {
+          // No paging state in these cursors: a resume from one goes through this path again, from its last row.
+          const batch = this.batchOf(res, schema, layout, from.token, null);
+          last = batch.position;
+          yield batch.batch;
+        }
+        pageState = res.pageState ?? undefined;
+      } while (pageState);
+    }
+    return last;
+  }
+
+  /** A page as a batch, and the position of its last row (the cursor carries it). */
+  private batchOf(res: types.ResultSet, schema: ObjectSchema, layout: PrimaryKeyLayout, lower: string, pageState: string | null) {
+    const rows = res.rows.map((r) => {
+      const row: Row = {};
+      for (const f of schema.fields) row[f.name] = readCql(r.get(f.name), f);
+      return row;
+    });
+    const lastRow = res.rows[res.rows.length - 1]!;
+    const encoded = (cols: string[]) =>
+      layout.clustering.length === 0 ? [] : cols.map((c) => this.encodeValue(lastRow.get(c), res.columns.find((x) => x.name === c)!.type));
+    const position: RowPosition = { token: String(lastRow.get(TOKEN_ALIAS)), partition: encoded(layout.partition), clustering: encoded(layout.clustering) };
+    const cursor: TokenCursor = { lower, pageState, ...position };
+    return { batch: { rows, cursor } as RowBatch, position };
+  }
+
+  private encodeValue(value: unknown, type: unknown): string {
+    const bytes = this.encoder.encode(value, type);
+    if (!bytes) throw schemaError(`${this.name}: a primary key value read as null`, 'cassandra');
+    return bytes.toString('base64');
+  }
+
   async prepare(schema: ObjectSchema): Promise<void> {
+    const { partitionKey, clusteringKey } = this.endpoint;
+    const layout = targetLayout(schema.key, partitionKey, clusteringKey);
     await this.run('prepare', async () => {
       const replication = Object.entries(this.endpoint.replication).map(([k, v]) => `${lit(k)}: ${lit(v)}`).join(', ');
       await this.client.execute(`CREATE KEYSPACE IF NOT EXISTS ${q(this.endpoint.keyspace)} WITH replication = {${replication}}`);
       if (!(await this.loadMeta())) {
-        const cols = schema.fields.map((f) => `${q(f.name)} ${cqlColumnType(f)}`);
-        await this.client.execute(`CREATE TABLE IF NOT EXISTS ${this.table} (${cols.join(', ')}, PRIMARY KEY (${q(sk(schema))}))`);
-        this.log.info({ table: this.name, key: sk(schema) }, 'created target table');
+        await this.client.execute(createTableCql(this.table, schema.fields, layout));
+        this.log.info({ table: this.name, partitionKey: layout.partition, clusteringKey: layout.clustering }, 'created target table');
       }
       this.meta = await this.loadMeta();
       const meta = await this.tableMeta();
       const missing = schema.fields.filter((f) => !meta.columns.has(f.name)).map((f) => f.name);
       if (missing.length) throw schemaError(`target ${this.name} lacks columns: ${missing.join(', ')}`, 'cassandra');
-      const primary = [...meta.partitionKeys, ...meta.clustering];
-      const unbound = primary.filter((c) => !schema.fields.some((f) => f.name === c));
-      if (unbound.length || !primary.includes(sk(schema)))
-        throw schemaError(
-          `target ${this.name} has primary key (${primary.join(', ')}); the records' key "${sk(schema)}" must be part of it and ` +
-            `every primary key column must be a field${unbound.length ? ` (missing: ${unbound.join(', ')})` : ''}`,
-          'cassandra',
-        );
+      checkTargetPrimaryKey(this.name, meta.layout, schema.key, { partitionKey, clusteringKey });
     });
   }
 
   /**
    * Prepared INSERTs, `concurrency` in flight. INSERT is an upsert by primary key, so a batch written
-   * twice leaves the same rows. A row the server or the driver refuses for its data is rejected; a
-   * cluster problem stops the lanes and fails the batch, which the engine retries.
+   * twice leaves the same rows. A row the server or the driver refuses for its data (a null in a primary
+   * key column among them) is rejected; a cluster problem stops the lanes and fails the batch, which the
+   * engine retries.
    */
   async write(schema: ObjectSchema, rows: Row[]): Promise<WriteOutcome> {
     if (rows.length === 0) return { written: 0, rejected: [] };
@@ -234,17 +337,20 @@ export class CassandraSession implements ConnectorSession {
     const missing = schema.fields.filter((f) => !meta.columns.has(f.name)).map((f) => f.name);
     if (missing.length) throw schemaError(`target ${this.name} lacks columns: ${missing.join(', ')}`, 'cassandra');
     const cql = `INSERT INTO ${this.table} (${schema.fields.map((f) => q(f.name)).join(', ')}) VALUES (${schema.fields.map(() => '?').join(', ')})`;
+    const primary = new Set(primaryColumns(meta.layout));
     const empty = this.endpoint.nullToUnset ? types.unset : null;
     const rejected: RejectedRecord[] = [];
     const jobs: { row: Row; params: unknown[] }[] = [];
     for (const row of rows) {
       try {
+        const nullKeys = [...primary].filter((c) => row[c] === null || row[c] === undefined);
+        if (nullKeys.length) throw new Error(`primary key column(s) ${keyLabel(nullKeys)} null: Cassandra needs every primary key column`);
         jobs.push({
           row,
           params: schema.fields.map((f) => {
             try {
               const v = toCql(row[f.name], meta.columns.get(f.name)!, f.type);
-              return v === null ? (f.name === sk(schema) ? null : empty) : v;
+              return v === null ? empty : v;
             } catch (err) {
               throw new Error(`${f.name}: ${(err as Error).message}`);
             }

@@ -44,6 +44,12 @@ export const CassandraConnectionSchema = z
     if (!c.username !== !c.password) issue(c.username ? 'password' : 'username', 'username and password go together');
   });
 
+const columnList = z
+  .array(identifier)
+  .min(1)
+  .max(32)
+  .refine((cols) => new Set(cols).size === cols.length, 'a column is named twice');
+
 export const CassandraEndpointSchema = z
   .object({
     type: z.literal('cassandra'),
@@ -51,10 +57,15 @@ export const CassandraEndpointSchema = z
     keyspace: identifier,
     table: identifier,
     key: z
-      .string()
-      .min(1)
+      .union([identifier, z.array(identifier).min(1).max(32)])
       .optional()
-      .describe('source: the unique column standing for a row (default: the single partition key column of a table without clustering columns)'),
+      .describe('source: the column(s) identifying a row, in key order (default: the primary key, partition key columns then clustering columns)'),
+    partitionKey: columnList.optional().describe(
+      "target: partition key columns of a created table (default: the records' first key field); key fields of the records only",
+    ),
+    clusteringKey: columnList.optional().describe(
+      "target: clustering columns of a created table (default: the records' key fields after the partition key, in key order)",
+    ),
     replication: z
       .record(z.string(), z.union([z.string(), z.number().int().min(1)]))
       .refine((r) => typeof r.class === 'string', 'replication needs a "class" (SimpleStrategy, NetworkTopologyStrategy)')
@@ -67,6 +78,10 @@ export const CassandraEndpointSchema = z
       .default(true)
       .describe('target: leave null cells unset instead of writing tombstones (as DSBulk does); false overwrites existing cells with null'),
   })
-  .strict();
+  .strict()
+  .superRefine((e, ctx) => {
+    const both = (e.partitionKey ?? []).filter((c) => e.clusteringKey?.includes(c));
+    if (both.length) ctx.addIssue({ code: 'custom', path: ['clusteringKey'], message: `${both.join(', ')} cannot be both a partition key and a clustering column` });
+  });
 
 export type CassandraEndpoint = z.infer<typeof CassandraEndpointSchema>;
