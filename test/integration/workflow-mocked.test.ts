@@ -1,8 +1,7 @@
 import { WorkflowFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure, type Duration } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import type { Duration } from '@temporalio/common';
 import type { JobSpecInput } from '../../src/job/job-spec';
 import { MIGRATION_WORKFLOW, pauseSignal, progressQuery, resumeSignal, SA } from '../../workflows/definitions';
 import type { MigrationProgress, MigrationReport } from '../../workflows/types';
