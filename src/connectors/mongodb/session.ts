@@ -340,39 +340,12 @@ export class MongoSession implements ConnectorSession {
     });
   }
 
-  /**
-   * A row as the document stored: a one-field key in _id (instead of its own name), a composite key as an
-   * _id tuple document plus its fields; under `onUnknownField: json` the carried fields (`_extra`) spread
-   * back to the top level, as the source document had them.
-   */
-  private docOf(schema: ObjectSchema, row: Row): Document {
-    const doc: Document = {};
-    const composite = schema.key.length > 1;
-    const extra = schema.unknownFields?.policy === 'json' ? schema.unknownFields.field : null;
-    for (const f of schema.fields) {
-      if (f.name === extra && isPlainObject(row[f.name])) continue;
-      let value: unknown;
-      try {
-        value = toBson(row[f.name], f, this.writeOptions);
-      } catch (err) {
-        throw new Error(`${f.name}: ${(err as Error).message}`);
-      }
-      const isKey = schema.key.includes(f.name);
-      if (isKey && value === undefined) throw new Error(`key ${f.name} is null`);
-      if (isKey && !composite) doc._id = value;
-      else if (value !== undefined) doc[f.name] = value;
-    }
-    if (composite) doc._id = Object.fromEntries(schema.key.map((k) => [k, doc[k]]));
-    if (extra && isPlainObject(row[extra])) spreadExtra(doc, row[extra] as Record<string, unknown>, schema, extra);
-    return doc;
-  }
-
   async write(schema: ObjectSchema, rows: Row[]): Promise<WriteOutcome> {
     const rejected: RejectedRecord[] = [];
     const items: Item[] = [];
     for (const row of rows) {
       try {
-        items.push({ row, doc: this.docOf(schema, row) });
+        items.push({ row, doc: documentOf(schema, row, this.writeOptions) });
       } catch (err) {
         rejected.push({ row, error: (err as Error).message });
       }
@@ -460,6 +433,33 @@ const writeErrorsOf = (err: MongoBulkWriteError): WriteError[] => {
   const w = err.writeErrors as WriteError | WriteError[] | undefined;
   return w === undefined ? [] : Array.isArray(w) ? w : [w];
 };
+
+/**
+ * A row as the document stored: a one-field key in _id (instead of its own name), a composite key as an
+ * _id tuple document plus its fields; under `onUnknownField: json` the carried fields (`_extra`) spread
+ * back to the top level, as the source document had them.
+ */
+export function documentOf(schema: ObjectSchema, row: Row, opts: WriteOptions): Document {
+  const doc: Document = {};
+  const composite = schema.key.length > 1;
+  const extra = schema.unknownFields?.policy === 'json' ? schema.unknownFields.field : null;
+  for (const f of schema.fields) {
+    if (f.name === extra && isPlainObject(row[f.name])) continue;
+    let value: unknown;
+    try {
+      value = toBson(row[f.name], f, opts);
+    } catch (err) {
+      throw new Error(`${f.name}: ${(err as Error).message}`);
+    }
+    const isKey = schema.key.includes(f.name);
+    if (isKey && value === undefined) throw new Error(`key ${f.name} is null`);
+    if (isKey && !composite) doc._id = value;
+    else if (value !== undefined) doc[f.name] = value;
+  }
+  if (composite) doc._id = Object.fromEntries(schema.key.map((k) => [k, doc[k]]));
+  if (extra && isPlainObject(row[extra])) spreadExtra(doc, row[extra] as Record<string, unknown>, schema, extra);
+  return doc;
+}
 
 /**
  * The unforeseen fields carried in `_extra`, back at the top level of the document. A name the schema
