@@ -227,7 +227,8 @@ describe('MongoDB: unknown fields and composite keys, on the real dev servers', 
     });
 
     const home = await run('composite-mongo2pg-back', {
-      source: mongoSource(collection, { key: ['tenant_id', 'order_id'] }), target: pgEndpoint(back),
+      // No `key`: describe() finds the composite key in the _id tuple documents the first leg wrote.
+      source: mongoSource(collection), target: pgEndpoint(back),
       batchSize: 300, partitions: 2, chunk: { maxBatches: 2, maxSeconds: 600 },
     });
     expect(home.report).toMatchObject({ status: 'completed', rows: N, quarantined: 0, droppedFields: 0 });
@@ -235,6 +236,12 @@ describe('MongoDB: unknown fields and composite keys, on the real dev servers', 
     const cols = await pgQuery<{ c: string }>('SELECT column_name AS c FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [PG_SCHEMA, back]);
     // The _id tuple is where the key was stored: neither a column nor an unknown field (_extra stays empty).
     expect(cols.map((r) => r.c).sort()).toEqual(['_extra', 'amount', 'note', 'order_id', 'tenant_id']);
+    const pk = await pgQuery<{ c: string }>(
+      `SELECT a.attname AS c FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+        WHERE i.indrelid = $1::regclass AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)`,
+      [`${PG_SCHEMA}.${back}`],
+    );
+    expect(pk.map((r) => r.c)).toEqual(['tenant_id', 'order_id']);
     const [diff] = await pgQuery<{ n: string }>(
       `SELECT count(*) AS n FROM (SELECT tenant_id, order_id, amount, note FROM ${PG_SCHEMA}.${src}
          EXCEPT SELECT tenant_id, order_id, amount::numeric, note FROM ${PG_SCHEMA}.${back} WHERE _extra IS NULL) d`,

@@ -2,7 +2,7 @@ import { BSON, Binary, Decimal128, Double, Int32, Long, ObjectId, UUID } from 'm
 import { MongoEndpointSchema, keyNamesOf } from '../../src/connectors/mongodb/spec';
 import { READ_OPTIONS, bsonToJson, keyToBson, readField, toBson } from '../../src/connectors/mongodb/bson';
 import { FieldInference, inferFields, MAX_NESTED_KEYS } from '../../src/connectors/mongodb/infer';
-import { isKeyTupleShape, keyLayoutOf, keySort, keysetCondition, rangeReadCondition, unknownFieldNames } from '../../src/connectors/mongodb/keys';
+import { isKeyTupleShape, keyLayoutOf, keyOfIdTuple, keySort, keysetCondition, rangeReadCondition, unknownFieldNames } from '../../src/connectors/mongodb/keys';
 import { DocumentReader, documentOf } from '../../src/connectors/mongodb/session';
 import { KeySampler, compareKeys, interpolateBounds, quantileBounds } from '../../src/connectors/mongodb/partitions';
 import type { FieldSchema, ObjectSchema, Row } from '../../src/model/types';
@@ -222,6 +222,13 @@ describe('MongoDB composite keys', () => {
     expect(isKeyTupleShape(id, ['seq', 'tenant'])).toBe(false);
     expect(isKeyTupleShape(id, ['tenant'])).toBe(false);
     expect(isKeyTupleShape(inferFields(raw([{ _id: oid() }]))[0], ['tenant', 'seq'])).toBe(false);
+  });
+
+  test('without an endpoint key, a collection of _id tuples is described by the tuple (how a composite-key target reads back)', () => {
+    expect(keyOfIdTuple(inferFields(raw([{ _id: { tenant: 'a', seq: new Int32(1) }, tenant: 'a', seq: new Int32(1), x: 1 }])))).toEqual(['tenant', 'seq']);
+    // A sub-document _id whose fields are not also top-level fields is just a document key.
+    expect(keyOfIdTuple(inferFields(raw([{ _id: { a: 1, b: 2 }, x: 1 }])))).toBeNull();
+    expect(keyOfIdTuple(inferFields(raw([{ _id: oid(), x: 1 }])))).toBeNull();
   });
 
   test('a composite-key target document: _id tuple in key order plus the key fields; a null key part is refused', () => {

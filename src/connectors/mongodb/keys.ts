@@ -99,3 +99,15 @@ export function isKeyTupleShape(idField: FieldSchema | undefined, key: readonly 
   const children = (idField as { fields?: FieldSchema[] } | undefined)?.fields;
   return key.length > 1 && idField?.type === 'json' && !!children && children.map((c) => c.name).join('\0') === key.join('\0');
 }
+
+/**
+ * The composite key of a collection a composite-key target wrote, read from its `_id` documents: their
+ * fields (≥ 2), when each is also a top-level field. Lets describe() without `key` (a validation scan of
+ * such a target, a migration back from it) find the key where it was stored. Null otherwise.
+ */
+export function keyOfIdTuple(fields: readonly FieldSchema[]): string[] | null {
+  const children = (fields.find((f) => f.name === '_id') as { fields?: FieldSchema[] } | undefined)?.fields;
+  if (!children || children.length < 2) return null;
+  const names = children.map((c) => c.name);
+  return names.every((n) => fields.some((f) => f.name === n)) ? names : null;
+}

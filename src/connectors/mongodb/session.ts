@@ -13,7 +13,7 @@ import { isPlainObject } from '../../model/values';
 import { classifyMongoError, isSystemicWriteCode } from './errors';
 import { FieldInference } from './infer';
 import {
-  hasIdField, isKeyTupleShape, keyLayoutOf, keySort, pathOfField, rangeReadCondition, unknownFieldNames, type KeyLayout,
+  hasIdField, isKeyTupleShape, keyLayoutOf, keyOfIdTuple, keySort, pathOfField, rangeReadCondition, unknownFieldNames, type KeyLayout,
 } from './keys';
 import { KeySampler, interpolateBounds, quantileBounds } from './partitions';
 import { keyNamesOf, type MongoEndpoint } from './spec';
@@ -153,11 +153,12 @@ export class MongoSession implements ConnectorSession {
   async describe(): Promise<ObjectSchema | null> {
     return this.run('describe', async () => {
       if (!(await this.exists())) return null;
-      const key = keyNamesOf(this.endpoint);
       const inference = await this.infer();
       const seen = inference.documents;
+      const inferred = inference.fields();
+      const key = this.endpoint.key === undefined ? (keyOfIdTuple(inferred) ?? ['_id']) : keyNamesOf(this.endpoint);
       let fields: FieldSchema[] = seen
-        ? inference.fields()
+        ? inferred
         : key.map((k): FieldSchema => ({ name: k, type: k === '_id' ? 'objectid' : 'string', nullable: false }));
       // A collection written with a composite key holds the tuple again in an _id document: not a field of its own.
       if (isKeyTupleShape(fields.find((f) => f.name === '_id'), key)) fields = fields.filter((f) => f.name !== '_id');
