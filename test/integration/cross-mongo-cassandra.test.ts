@@ -46,6 +46,7 @@ describe('MongoDB → Cassandra with flatten on the real dev server', () => {
         id: 'text', name: 'text', age: 'int', score: 'double', balance: 'bigint', createdAt: 'timestamp', active: 'boolean', tags: 'text',
         avatar: 'blob', meta_createdBy: 'text', meta_version: 'int', meta_updatedAt: 'timestamp', meta_flags_vip: 'boolean',
         address_city: 'text', address_zip: 'int', address_geo_lat: 'double', address_geo_lng: 'double',
+        _extra: 'text', // onUnknownField json (default): fields outside the sample, as JSON text
       });
       expect(cols.rows.find((r) => r.column_name === 'id')!.kind).toBe('partition_key');
 

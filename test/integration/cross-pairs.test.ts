@@ -98,6 +98,8 @@ describe(`cross-store pairs, ${ROWS} rows each, on the real dev server`, () => {
     expect(Object.fromEntries(cols.map((r) => [r.c, r.t]))).toEqual({
       id: 'text', name: 'text', age: 'integer', score: 'double precision', balance: 'bigint', createdAt: 'timestamp with time zone',
       active: 'boolean', tags: 'jsonb', avatar: 'bytea', meta: 'jsonb', address: 'jsonb',
+      // onUnknownField json (default): what a document outside the sample holds beyond these fields.
+      _extra: 'jsonb',
     });
     const [row] = await pgQuery<Record<string, unknown>>(`SELECT * FROM ${PG_SCHEMA}.${table} WHERE name LIKE 'person 26 %'`);
     expect(row!.id).toMatch(/^[0-9a-f]{24}$/); // the ObjectId key as text

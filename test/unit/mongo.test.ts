@@ -1,7 +1,9 @@
 import { BSON, Binary, Decimal128, Double, Int32, Long, ObjectId, UUID } from 'mongodb';
-import { MongoEndpointSchema } from '../../src/connectors/mongodb/spec';
+import { MongoEndpointSchema, keyNamesOf } from '../../src/connectors/mongodb/spec';
 import { READ_OPTIONS, bsonToJson, keyToBson, readField, toBson } from '../../src/connectors/mongodb/bson';
-import { inferFields, MAX_NESTED_KEYS } from '../../src/connectors/mongodb/infer';
+import { FieldInference, inferFields, MAX_NESTED_KEYS } from '../../src/connectors/mongodb/infer';
+import { isKeyTupleShape, keyLayoutOf, keyOfIdTuple, keySort, keysetCondition, rangeReadCondition, unknownFieldNames } from '../../src/connectors/mongodb/keys';
+import { DocumentReader, documentOf } from '../../src/connectors/mongodb/session';
 import { KeySampler, compareKeys, interpolateBounds, quantileBounds } from '../../src/connectors/mongodb/partitions';
 import type { FieldSchema, ObjectSchema, Row } from '../../src/model/types';
 import type { NestedFieldSchema } from '../../src/model/nested';
@@ -170,5 +172,155 @@ describe('MongoDB endpoint spec', () => {
     });
     expect(MongoEndpointSchema.safeParse({ ...base, connection: { name: 'prod' } }).success).toBe(true);
     expect(MongoEndpointSchema.safeParse({ ...base, connection: { url: { env: 'X' }, name: 'prod' } }).success).toBe(false);
+  });
+});
+
+describe('MongoDB composite keys', () => {
+  const schemaOf = (key: string[], names: string[], extra: Partial<ObjectSchema> = {}): ObjectSchema => ({
+    object: 'db.c',
+    key,
+    fields: names.map((name) => ({ name, type: name === 'seq' ? 'int32' : 'string', nullable: !key.includes(name) })),
+    ...extra,
+  });
+
+  test('keyset condition after a tuple, generalised to n fields', () => {
+    expect(keysetCondition(['a'], [1])).toEqual({ a: { $gt: 1 } });
+    expect(keysetCondition(['a', 'b'], ['x', 2])).toEqual({ $or: [{ a: { $gt: 'x' } }, { a: 'x', b: { $gt: 2 } }] });
+    expect(keysetCondition(['a', 'b', 'c'], [1, 2, 3])).toEqual({
+      $or: [{ a: { $gt: 1 } }, { a: 1, b: { $gt: 2 } }, { a: 1, b: 2, c: { $gt: 3 } }],
+    });
+    expect(() => keysetCondition(['a', 'b'], [1])).toThrow(/2 fields/);
+  });
+
+  test('range reads: lower-exclusive/upper-inclusive on the leading field, the cursor tuple on top', () => {
+    expect(rangeReadCondition(['a', 'b'], null, null, null)).toBeNull();
+    expect(rangeReadCondition(['a', 'b'], 'm', 't', null)).toEqual({ a: { $gt: 'm', $lte: 't' } });
+    // Resuming: the keyset supersedes the lower bound (it implies a >= cursor's a > lower); the upper bound stays.
+    expect(rangeReadCondition(['a', 'b'], 'm', 't', ['p', 7])).toEqual({
+      $and: [{ a: { $lte: 't' } }, { $or: [{ a: { $gt: 'p' } }, { a: 'p', b: { $gt: 7 } }] }],
+    });
+    expect(rangeReadCondition(['a', 'b'], null, null, ['p', 7])).toEqual({ $or: [{ a: { $gt: 'p' } }, { a: 'p', b: { $gt: 7 } }] });
+    // One key field: the cursor simply replaces the lower bound (the query of old).
+    expect(rangeReadCondition(['_id'], 5, 9, [7])).toEqual({ _id: { $gt: 7, $lte: 9 } });
+    expect(keySort(['a', 'b'])).toEqual({ a: 1, b: 1 });
+  });
+
+  test('key layouts: one field in _id (renamed keys read back from _id), a composite key in its fields with _id as the tuple', () => {
+    expect(keyLayoutOf(schemaOf(['id'], ['id', 'x']))).toMatchObject({ paths: ['_id'], idHoldsKey: true });
+    expect(keyLayoutOf(schemaOf(['_id'], ['_id', 'x']))).toMatchObject({ paths: ['_id'], idHoldsKey: false });
+    expect(keyLayoutOf(schemaOf(['tenant'], ['_id', 'tenant']))).toMatchObject({ paths: ['tenant'], idHoldsKey: false });
+    expect(keyLayoutOf(schemaOf(['tenant', 'seq'], ['tenant', 'seq', 'x']))).toMatchObject({ paths: ['tenant', 'seq'], idHoldsKey: true });
+    expect(keyLayoutOf(schemaOf(['tenant', 'seq'], ['_id', 'tenant', 'seq']))).toMatchObject({ idHoldsKey: false });
+    const bad = schemaOf(['tenant', 'j'], ['tenant', 'j']);
+    bad.fields[1]!.type = 'json';
+    expect(() => keyLayoutOf(bad)).toThrow(/key field j is json/);
+  });
+
+  test('an _id document of exactly the key fields is the stored tuple, not a field', () => {
+    const [id] = inferFields(raw([{ _id: { tenant: 'a', seq: new Int32(1) }, tenant: 'a', seq: new Int32(1) }]));
+    expect(isKeyTupleShape(id, ['tenant', 'seq'])).toBe(true);
+    expect(isKeyTupleShape(id, ['seq', 'tenant'])).toBe(false);
+    expect(isKeyTupleShape(id, ['tenant'])).toBe(false);
+    expect(isKeyTupleShape(inferFields(raw([{ _id: oid() }]))[0], ['tenant', 'seq'])).toBe(false);
+  });
+
+  test('without an endpoint key, a collection of _id tuples is described by the tuple (how a composite-key target reads back)', () => {
+    expect(keyOfIdTuple(inferFields(raw([{ _id: { tenant: 'a', seq: new Int32(1) }, tenant: 'a', seq: new Int32(1), x: 1 }])))).toEqual(['tenant', 'seq']);
+    // A sub-document _id whose fields are not also top-level fields is just a document key.
+    expect(keyOfIdTuple(inferFields(raw([{ _id: { a: 1, b: 2 }, x: 1 }])))).toBeNull();
+    expect(keyOfIdTuple(inferFields(raw([{ _id: oid(), x: 1 }])))).toBeNull();
+  });
+
+  test('a composite-key target document: _id tuple in key order plus the key fields; a null key part is refused', () => {
+    const schema = schemaOf(['tenant', 'seq'], ['seq', 'tenant', 'x']);
+    const doc = documentOf(schema, { seq: 3, tenant: 't1', x: 'v' }, { decimalAs: 'string' });
+    expect(Object.keys(doc._id)).toEqual(['tenant', 'seq']);
+    expect(doc).toEqual({ _id: { tenant: 't1', seq: new Int32(3) }, seq: new Int32(3), tenant: 't1', x: 'v' });
+    expect(() => documentOf(schema, { seq: null, tenant: 't1', x: 'v' }, { decimalAs: 'string' })).toThrow(/key seq is null/);
+    // One field: the key in _id, as before.
+    expect(documentOf(schemaOf(['id'], ['id', 'x']), { id: 'k', x: null }, { decimalAs: 'string' })).toEqual({ _id: 'k' });
+  });
+
+  test('endpoint key: a string or a list of distinct fields; sampleSize a number or "all"', () => {
+    const base = { type: 'mongodb', connection: { url: { env: 'U' } }, database: 'd', collection: 'c' };
+    expect(keyNamesOf(MongoEndpointSchema.parse(base))).toEqual(['_id']);
+    expect(keyNamesOf(MongoEndpointSchema.parse({ ...base, key: 'k' }))).toEqual(['k']);
+    expect(keyNamesOf(MongoEndpointSchema.parse({ ...base, key: ['tenant', 'seq'] }))).toEqual(['tenant', 'seq']);
+    expect(MongoEndpointSchema.safeParse({ ...base, key: ['a', 'a'] }).success).toBe(false);
+    expect(MongoEndpointSchema.parse({ ...base, sampleSize: 'all' }).sampleSize).toBe('all');
+    expect(MongoEndpointSchema.safeParse({ ...base, sampleSize: 'some' }).success).toBe(false);
+  });
+});
+
+describe('MongoDB unknown fields', () => {
+  const schema = (policy?: 'json' | 'reject' | 'drop', key = ['_id']): ObjectSchema => ({
+    object: 'db.c',
+    key,
+    open: true,
+    fields: [
+      ...key.map((name) => ({ name, type: 'string' as const, nullable: false })),
+      { name: 'a', type: 'int32', nullable: true },
+      ...(policy === 'json' ? [{ name: '_extra', type: 'json' as const, nullable: true }] : []),
+    ],
+    ...(policy ? { unknownFields: { policy, field: '_extra' } } : {}),
+  });
+  const read = (s: ObjectSchema, docs: Record<string, unknown>[]) => {
+    const batch = { rows: [] as Row[], cursor: 0, rejected: [] as { row: Row; error: string }[], droppedFields: 0 };
+    const reader = new DocumentReader(s, keyLayoutOf(s));
+    for (const d of BSON.deserialize(BSON.serialize({ d: docs }), READ_OPTIONS).d as Record<string, unknown>[]) reader.add(d, batch);
+    return batch;
+  };
+  const at = new Date(Date.UTC(2024, 0, 2));
+  const id = oid();
+  const docs = [
+    { _id: 'k1', a: 1 },
+    { _id: 'k2', a: 2, rare: { at, ref: id, n: Long.fromNumber(2 ** 40) }, other: 'x' },
+  ];
+
+  test('unknown field names: anything outside the schema, the _id holding the key excepted', () => {
+    const s = schema(undefined, ['tenant', 'seq']);
+    const reader = new DocumentReader(s, keyLayoutOf(s));
+    expect(reader.unknownOf({ _id: { tenant: 't', seq: 1 }, tenant: 't', seq: 1, a: 1, b: 2, c: null })).toEqual(['b', 'c']);
+    expect(unknownFieldNames({ x: 1, y: undefined, z: 2 }, new Set(['x']))).toEqual(['z']);
+    const renamed = schema(undefined, ['id']);
+    expect(new DocumentReader(renamed, keyLayoutOf(renamed)).unknownOf({ _id: 'k', id: 'other', a: 1 })).toEqual(['id']);
+  });
+
+  test('json: carried in _extra as neutral JSON (null when none)', () => {
+    const b = read(schema('json'), docs);
+    expect(b.rows).toEqual([
+      { _id: 'k1', a: 1, _extra: null },
+      { _id: 'k2', a: 2, _extra: { rare: { at: at.toISOString(), ref: id.toHexString(), n: String(2 ** 40) }, other: 'x' } },
+    ]);
+  });
+
+  test('reject: the record goes to the record policy with the field names, whole; drop: counted', () => {
+    const r = read(schema('reject'), docs);
+    expect(r.rows).toEqual([{ _id: 'k1', a: 1 }]);
+    expect(r.rejected).toHaveLength(1);
+    expect(r.rejected[0]!.error).toMatch(/unknown field\(s\) rare, other/);
+    expect(r.rejected[0]!.row).toMatchObject({ _id: 'k2', a: 2, other: 'x' });
+    const d = read(schema('drop'), docs);
+    expect(d.rows).toEqual([{ _id: 'k1', a: 1 }, { _id: 'k2', a: 2 }]);
+    expect(d.droppedFields).toBe(2);
+    expect(read(schema(undefined), docs).rows).toEqual([{ _id: 'k1', a: 1 }, { _id: 'k2', a: 2 }]);
+  });
+
+  test('a document-store target spreads _extra back to the top level; a name the schema has is refused', () => {
+    const s = schema('json');
+    expect(documentOf(s, { _id: 'k2', a: 2, _extra: { other: 'x', rare: { n: '5' } } }, { decimalAs: 'string' })).toEqual({
+      _id: 'k2', a: new Int32(2), other: 'x', rare: { n: '5' },
+    });
+    expect(documentOf(s, { _id: 'k1', a: 1, _extra: null }, { decimalAs: 'string' })).toEqual({ _id: 'k1', a: new Int32(1) });
+    expect(() => documentOf(s, { _id: 'k', a: 1, _extra: { a: 5 } }, { decimalAs: 'string' })).toThrow(/_extra holds a/);
+    expect(() => documentOf(s, { _id: 'k', a: 1, _extra: { _id: 5 } }, { decimalAs: 'string' })).toThrow(/_extra holds _id/);
+  });
+
+  test('full-scan inference sees what a sample would miss', () => {
+    const inference = new FieldInference();
+    for (let i = 0; i < 50; i++) inference.add({ _id: i, a: i });
+    inference.add({ _id: 50, a: 50, rare: 'r' });
+    expect(inference.documents).toBe(51);
+    expect(inference.fields().map((f) => `${f.name}:${f.nullable}`)).toEqual(['_id:false', 'a:false', 'rare:true']);
   });
 });

@@ -11,7 +11,8 @@ export const mongodb = descriptor({
     notes: [
       'Partitions: key ranges at quantiles of a $sample of keys; without $sample (FerretDB) evenly between the min and max key (ObjectId, integer, date keys) or one partition.',
       'Reads: find({key: {$gt: cursor, $lte: upper}}).sort({key: 1}) on one cursor per range; the cursor is the last key read. Optional filter (Extended JSON).',
-      'Schema: describe() samples sampleSize documents (default 1000); fields never seen in the sample follow onUnknownField (default: carried in _extra). Sub-documents keep their shape for flatten.',
+      'Composite keys: source key: [k1, k2] pages by sort {k1: 1, k2: 1} and $or keyset after the last key tuple, partitions on k1 (lower-exclusive/upper-inclusive); a target stores the tuple as an _id document {k1, k2} in key order plus the key fields (and indexes them).',
+      'Schema: describe() samples sampleSize documents (default 1000; "all" = infer from a full scan) and is open: fields outside the sample follow onUnknownField — json: carried in _extra (a MongoDB target spreads them back to the top level), reject: the record follows onRecordError, drop: counted in droppedFields. Sub-documents keep their shape for flatten.',
       'Types: ObjectId→objectid, Date→timestamptz (ms), Decimal128→decimal, Long→int64, Int32→int32, Double→float64, Binary→bytes (UUID→uuid), sub-documents/arrays→json; mixed numbers widen, other mixes→json.',
       'Writes: unordered bulkWrite replaceOne(upsert) by _id (writeMode upsert) or insertMany then replace duplicates (writeMode insert); per-document errors become rejected records.',
       'FerretDB: no Decimal128 (decimalAs: string), no $sample, no keys with "." or leading "$", no nested arrays; every query scans the collection, so use writeMode insert and few partitions.',

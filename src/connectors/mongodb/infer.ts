@@ -115,12 +115,35 @@ function toField(name: string, shape: Shape, parentCount: number): NestedFieldSc
   return field;
 }
 
+/**
+ * Fields of raw documents seen one at a time, so a full scan (`sampleSize: "all"`) infers in constant
+ * memory per field rather than holding the collection.
+ */
+export class FieldInference {
+  private readonly root = newShape();
+  private count = 0;
+
+  add(doc: Record<string, unknown>): void {
+    this.count++;
+    observe(this.root, doc, 0);
+  }
+
+  get documents(): number {
+    return this.count;
+  }
+
+  /** In order of first appearance with `_id` first. */
+  fields(): NestedFieldSchema[] {
+    const fields = [...(this.root.children ?? new Map<string, Shape>())].map(([k, s]) => toField(k, s, this.count));
+    const id = fields.findIndex((f) => f.name === '_id');
+    if (id > 0) fields.unshift(...fields.splice(id, 1));
+    return fields;
+  }
+}
+
 /** Fields of a sample of raw documents, in order of first appearance with `_id` first. */
 export function inferFields(docs: readonly Record<string, unknown>[]): NestedFieldSchema[] {
-  const root = newShape();
-  for (const d of docs) observe(root, d, 0);
-  const fields = [...(root.children ?? new Map<string, Shape>())].map(([k, s]) => toField(k, s, docs.length));
-  const id = fields.findIndex((f) => f.name === '_id');
-  if (id > 0) fields.unshift(...fields.splice(id, 1));
-  return fields;
+  const inference = new FieldInference();
+  for (const d of docs) inference.add(d);
+  return inference.fields();
 }

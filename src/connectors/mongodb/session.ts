@@ -4,16 +4,19 @@ import {
 } from 'mongodb';
 import { configError, schemaError } from '../../errors';
 import type { Logger } from '../../logging';
-import { singleKey } from '../../model/keys';
 import { childrenOf } from '../../model/nested';
 import type { ConnectorSession, ResolvedConnection } from '../contract';
 import { rowToJsonSafe } from '../../model/json-safe';
-import type { Cursor, FieldSchema, KeyRange, KeyValue, ObjectSchema, QuarantinedRecord, RejectedRecord, Row, RowBatch, WriteOutcome } from '../../model/types';
+import type { Cursor, FieldSchema, JsonValue, KeyRange, KeyValue, ObjectSchema, QuarantinedRecord, RejectedRecord, Row, RowBatch, WriteOutcome } from '../../model/types';
 import { KEY_TYPES, READ_OPTIONS, keyToBson, keyValueOf, readField, toBson, type WriteOptions } from './bson';
+import { isPlainObject } from '../../model/values';
 import { classifyMongoError, isSystemicWriteCode } from './errors';
-import { inferFields } from './infer';
+import { FieldInference } from './infer';
+import {
+  hasIdField, isKeyTupleShape, keyLayoutOf, keyOfIdTuple, keySort, pathOfField, rangeReadCondition, unknownFieldNames, type KeyLayout,
+} from './keys';
 import { KeySampler, interpolateBounds, quantileBounds } from './partitions';
-import type { MongoEndpoint } from './spec';
+import { keyNamesOf, type MongoEndpoint } from './spec';
 
 const DEAD_LETTERS = '_datamigrato_dead_letters';
 const DUPLICATE_KEY = 11000;
@@ -30,15 +33,8 @@ interface KeyPlan {
   bounds: KeyValue[];
 }
 
-/**
- * Where a schema's key lives in the documents. A target stores its key in _id (the only field MongoDB
- * indexes uniquely by default), so a key renamed to `id` upstream still reads back from _id; a source
- * keyed on another field (endpoint `key`) keeps its own _id as an ordinary field.
- */
-const sk = (schema: ObjectSchema) => singleKey(schema, 'mongodb');
-
-export const keyPathOf = (schema: ObjectSchema) =>
-  sk(schema) === '_id' || schema.fields.some((f) => f.name === '_id') ? sk(schema) : '_id';
+/** Unknown-field values are converted like a json field's: nested BSON types take their neutral JSON form. */
+const UNKNOWN_AS_JSON: FieldSchema = { name: '', type: 'json', nullable: true };
 
 /** Sort order brackets (MongoDB compares values of different types by type first). */
 function bracketOf(v: unknown): string {
@@ -132,32 +128,53 @@ export class MongoSession implements ConnectorSession {
     return found.length > 0;
   }
 
-  /** Raw documents (Int32/Double/Long kept apart) for inference: a random sample where $sample exists, else the first ones. */
-  private async sample(size: number): Promise<Document[]> {
+  /**
+   * Fields of the documents: inferred from raw documents (Int32/Double/Long kept apart) — a random sample
+   * where $sample exists, else the first ones, or every document with `sampleSize: "all"`.
+   */
+  private async infer(): Promise<FieldInference> {
     const raw = { promoteValues: false } as const;
-    try {
-      return await this.coll.aggregate([{ $match: this.filter ?? {} }, { $sample: { size } }], raw).toArray();
-    } catch {
-      return this.coll.find(this.filter ?? {}, { ...raw, limit: size }).toArray();
+    const inference = new FieldInference();
+    const size = this.endpoint.sampleSize;
+    if (size === 'all') {
+      for await (const doc of this.coll.find(this.filter ?? {}, { ...raw, batchSize: 10_000 })) inference.add(doc);
+      return inference;
     }
+    let docs: Document[];
+    try {
+      docs = await this.coll.aggregate([{ $match: this.filter ?? {} }, { $sample: { size } }], raw).toArray();
+    } catch {
+      docs = await this.coll.find(this.filter ?? {}, { ...raw, limit: size }).toArray();
+    }
+    for (const d of docs) inference.add(d);
+    return inference;
   }
 
   async describe(): Promise<ObjectSchema | null> {
     return this.run('describe', async () => {
       if (!(await this.exists())) return null;
-      const docs = await this.sample(this.endpoint.sampleSize);
-      const key = this.endpoint.key ?? '_id';
-      const fields = docs.length ? inferFields(docs) : [{ name: key, type: key === '_id' ? 'objectid' : 'string', nullable: false } as FieldSchema];
-      const keyField = fields.find((f) => f.name === key);
-      if (!keyField) throw schemaError(`key field "${key}" not found in ${docs.length} sampled documents of ${this.name}`, 'mongodb');
-      if (!KEY_TYPES.has(keyField.type))
-        throw schemaError(
-          `key field "${key}" of ${this.name} holds ${keyField.nativeType} values (neutral ${keyField.type}); a key must be one of ` +
-            `${[...KEY_TYPES].join(', ')} and of one type`,
-          'mongodb',
-        );
-      keyField.nullable = false;
-      return { object: this.name, fields, key: [key] };
+      const inference = await this.infer();
+      const seen = inference.documents;
+      const inferred = inference.fields();
+      const key = this.endpoint.key === undefined ? (keyOfIdTuple(inferred) ?? ['_id']) : keyNamesOf(this.endpoint);
+      let fields: FieldSchema[] = seen
+        ? inferred
+        : key.map((k): FieldSchema => ({ name: k, type: k === '_id' ? 'objectid' : 'string', nullable: false }));
+      // A collection written with a composite key holds the tuple again in an _id document: not a field of its own.
+      if (isKeyTupleShape(fields.find((f) => f.name === '_id'), key)) fields = fields.filter((f) => f.name !== '_id');
+      for (const name of key) {
+        const keyField = fields.find((f) => f.name === name);
+        if (!keyField) throw schemaError(`key field "${name}" not found in ${seen} sampled documents of ${this.name}`, 'mongodb');
+        if (!KEY_TYPES.has(keyField.type))
+          throw schemaError(
+            `key field "${name}" of ${this.name} holds ${keyField.nativeType} values (neutral ${keyField.type}); a key must be one of ` +
+              `${[...KEY_TYPES].join(', ')} and of one type`,
+            'mongodb',
+          );
+        keyField.nullable = false;
+      }
+      // Schemaless: documents outside the sample may hold fields it did not show (the engine sets the policy).
+      return { object: this.name, fields, key, open: true };
     });
   }
 
@@ -167,8 +184,10 @@ export class MongoSession implements ConnectorSession {
    * pass over the keys gives the count, the type check and a reservoir sample for the bounds at once.
    */
   async planPartitions(schema: ObjectSchema, count: number): Promise<KeyRange[]> {
-    const keyField = this.keyField(schema);
-    const path = keyPathOf(schema);
+    // Partitions split on the leading key field: one leading value never spans two ranges.
+    const layout = keyLayoutOf(schema);
+    const keyField = layout.fields[0]!;
+    const path = layout.paths[0]!;
     return this.run('plan partitions of', async () => {
       const plan = (await this.isFerretDb()) ? await this.scanKeys(path, keyField, count) : await this.indexKeys(path, keyField, count);
       if (!plan) return [{ id: 0, lower: null, upper: null, estimatedRows: 0 }];
@@ -235,41 +254,40 @@ export class MongoSession implements ConnectorSession {
     }
   }
 
-  private keyField(schema: ObjectSchema): FieldSchema {
-    const f = schema.fields.find((x) => x.name === sk(schema));
-    if (!f || !KEY_TYPES.has(f.type)) throw schemaError(`key ${sk(schema)} must be one of ${[...KEY_TYPES].join(', ')}`, 'mongodb');
-    return f;
-  }
-
-  private rowOf(doc: Document, schema: ObjectSchema, path: string): Row {
-    const row: Row = {};
-    for (const f of schema.fields) row[f.name] = readField(doc[f.name === sk(schema) ? path : f.name], f);
-    return row;
+  /** The key tuple a document sorts by, as it travels in cursors (a plain value for a one-field key). */
+  private cursorOf(doc: Document, layout: KeyLayout): Cursor {
+    const tuple = layout.fields.map((f, i) => keyValueOf(readField(doc[layout.paths[i]!], f)));
+    return tuple.length === 1 ? tuple[0]! : tuple;
   }
 
   /**
-   * One server cursor per call, in key order, yielding `batchSize` rows at a time; the cursor after each
-   * batch is its last key. A single cursor (getMore) instead of a query per batch matters on FerretDB,
+   * One server cursor per call, in key order, yielding `batchSize` records at a time; the cursor after each
+   * batch is its last key (tuple). A single cursor (getMore) instead of a query per batch matters on FerretDB,
    * which scans and sorts the collection for every query.
    */
   async *read(schema: ObjectSchema, range: KeyRange, after: Cursor | null, batchSize: number): AsyncIterable<RowBatch> {
-    const keyField = this.keyField(schema);
-    const path = keyPathOf(schema);
-    const cond: Document = {};
-    const lower = (after as KeyValue | null) ?? range.lower;
-    if (lower !== null) cond.$gt = keyToBson(lower, keyField, this.writeOptions);
-    if (range.upper !== null) cond.$lte = keyToBson(range.upper, keyField, this.writeOptions);
-    const projection: Document = { [path]: 1 };
-    for (const f of schema.fields) if (f.name !== sk(schema)) projection[f.name] = 1;
+    const layout = keyLayoutOf(schema);
+    const reader = new DocumentReader(schema, layout);
+    const bson = (k: KeyValue, i: number) => keyToBson(k, layout.fields[i]!, this.writeOptions);
+    const resume = after === null ? null : (Array.isArray(after) ? after : [after as KeyValue]).map(bson);
+    const lead = layout.fields[0]!;
+    const cond = rangeReadCondition(
+      layout.paths,
+      range.lower === null ? null : keyToBson(range.lower, lead, this.writeOptions),
+      range.upper === null ? null : keyToBson(range.upper, lead, this.writeOptions),
+      resume,
+    );
     await this.run('read', async () => undefined);
-    const cursor = this.coll.find(this.where(Object.keys(cond).length ? { [path]: cond } : null), {
+    const cursor = this.coll.find(this.where(cond), {
       ...READ_OPTIONS,
-      sort: { [path]: 1 },
-      projection,
+      sort: keySort(layout.paths),
+      // Unknown fields are only seen in whole documents; a closed schema reads just its own fields.
+      ...(schema.unknownFields ? {} : { projection: reader.projection() }),
       batchSize,
     });
     try {
-      let rows: Row[] = [];
+      let batch = emptyBatch();
+      let records = 0;
       for (;;) {
         let doc: Document | null;
         try {
@@ -277,10 +295,15 @@ export class MongoSession implements ConnectorSession {
         } catch (err) {
           throw classifyMongoError(err, `read ${this.name}`);
         }
-        if (doc) rows.push(this.rowOf(doc, schema, path));
-        if (rows.length > 0 && (rows.length >= batchSize || !doc)) {
-          yield { rows, cursor: keyValueOf(rows[rows.length - 1]![sk(schema)]!) };
-          rows = [];
+        if (doc) {
+          reader.add(doc, batch);
+          batch.cursor = this.cursorOf(doc, layout);
+          records++;
+        }
+        if (records > 0 && (records >= batchSize || !doc)) {
+          yield finished(batch);
+          batch = emptyBatch();
+          records = 0;
         }
         if (!doc) return;
       }
@@ -290,34 +313,32 @@ export class MongoSession implements ConnectorSession {
   }
 
   async prepare(schema: ObjectSchema): Promise<void> {
-    if (sk(schema) !== '_id' && schema.fields.some((f) => f.name === '_id'))
-      throw schemaError(`the target stores the key "${sk(schema)}" in _id, but the records also have an _id field: rename or drop it`, 'mongodb');
-    this.keyField(schema);
+    if ((schema.key.length > 1 || schema.key[0] !== '_id') && hasIdField(schema))
+      throw schemaError(
+        `the target stores the key (${schema.key.join(', ')}) in _id, but the records also have an _id field: rename or drop it`,
+        'mongodb',
+      );
+    keyLayoutOf(schema);
     await this.run('prepare', async () => {
       if (this.endpoint.decimalAs === 'decimal128' && hasDecimal(schema.fields) && (await this.isFerretDb()))
         throw configError(`${this.name} is served by FerretDB, which has no Decimal128: set decimalAs to "string" or "double"`, 'mongodb');
-      if (await this.exists()) return;
-      await this.db.createCollection(this.endpoint.collection).catch((err) => {
-        if ((err as { code?: number }).code !== 48) throw err; // created meanwhile by a parallel prepare
-      });
+      if (!(await this.exists()))
+        await this.db.createCollection(this.endpoint.collection).catch((err) => {
+          if ((err as { code?: number }).code !== 48) throw err; // created meanwhile by a parallel prepare
+        });
+      if (schema.key.length > 1) await this.indexKeyFields(schema.key);
     });
   }
 
-  private docOf(schema: ObjectSchema, row: Row): Document {
-    const doc: Document = {};
-    for (const f of schema.fields) {
-      let value: unknown;
-      try {
-        value = toBson(row[f.name], f, this.writeOptions);
-      } catch (err) {
-        throw new Error(`${f.name}: ${(err as Error).message}`);
-      }
-      if (f.name === sk(schema)) {
-        if (value === undefined) throw new Error(`key ${f.name} is null`);
-        doc._id = value;
-      } else if (value !== undefined) doc[f.name] = value;
-    }
-    return doc;
+  /**
+   * Reading a composite-key collection back (validation, a later migration from it) sorts and compares on
+   * the key fields: an index on them keeps that from being an in-memory sort on MongoDB. Not needed for
+   * correctness, so a server that refuses it only costs speed.
+   */
+  private async indexKeyFields(key: string[]): Promise<void> {
+    await this.coll.createIndex(keySort(key), { name: `datamigrato_key_${key.join('_')}`.slice(0, 120) }).catch((err) => {
+      this.log.warn({ err: (err as Error).message, key }, 'could not index the composite key fields; reads by key will scan');
+    });
   }
 
   async write(schema: ObjectSchema, rows: Row[]): Promise<WriteOutcome> {
@@ -325,7 +346,7 @@ export class MongoSession implements ConnectorSession {
     const items: Item[] = [];
     for (const row of rows) {
       try {
-        items.push({ row, doc: this.docOf(schema, row) });
+        items.push({ row, doc: documentOf(schema, row, this.writeOptions) });
       } catch (err) {
         rejected.push({ row, error: (err as Error).message });
       }
@@ -413,6 +434,118 @@ const writeErrorsOf = (err: MongoBulkWriteError): WriteError[] => {
   const w = err.writeErrors as WriteError | WriteError[] | undefined;
   return w === undefined ? [] : Array.isArray(w) ? w : [w];
 };
+
+/**
+ * A row as the document stored: a one-field key in _id (instead of its own name), a composite key as an
+ * _id tuple document plus its fields; under `onUnknownField: json` the carried fields (`_extra`) spread
+ * back to the top level, as the source document had them.
+ */
+export function documentOf(schema: ObjectSchema, row: Row, opts: WriteOptions): Document {
+  const doc: Document = {};
+  const composite = schema.key.length > 1;
+  const extra = schema.unknownFields?.policy === 'json' ? schema.unknownFields.field : null;
+  for (const f of schema.fields) {
+    if (f.name === extra && isPlainObject(row[f.name])) continue;
+    let value: unknown;
+    try {
+      value = toBson(row[f.name], f, opts);
+    } catch (err) {
+      throw new Error(`${f.name}: ${(err as Error).message}`);
+    }
+    const isKey = schema.key.includes(f.name);
+    if (isKey && value === undefined) throw new Error(`key ${f.name} is null`);
+    if (isKey && !composite) doc._id = value;
+    else if (value !== undefined) doc[f.name] = value;
+  }
+  if (composite) doc._id = Object.fromEntries(schema.key.map((k) => [k, doc[k]]));
+  if (extra && isPlainObject(row[extra])) spreadExtra(doc, row[extra] as Record<string, unknown>, schema, extra);
+  return doc;
+}
+
+/**
+ * The unforeseen fields carried in `_extra`, back at the top level of the document. A name the schema
+ * also has would overwrite a field (or the key): the record is rejected instead.
+ */
+function spreadExtra(doc: Document, extra: Record<string, unknown>, schema: ObjectSchema, field: string): void {
+  const taken = new Set(['_id', ...schema.fields.map((f) => f.name)]);
+  const clashes = Object.keys(extra).filter((k) => taken.has(k));
+  if (clashes.length) throw new Error(`${field} holds ${clashes.join(', ')}, which the schema also has as field(s): cannot spread it into the document`);
+  for (const [k, v] of Object.entries(extra)) doc[k] = v;
+}
+
+const emptyBatch = (): Required<RowBatch> => ({ rows: [], cursor: null as unknown as Cursor, rejected: [], droppedFields: 0 });
+
+/** A batch without the empty parts: readers that do not look for rejected records see the old shape. */
+function finished(b: Required<RowBatch>): RowBatch {
+  const out: RowBatch = { rows: b.rows, cursor: b.cursor };
+  if (b.rejected.length) out.rejected = b.rejected;
+  if (b.droppedFields) out.droppedFields = b.droppedFields;
+  return out;
+}
+
+/**
+ * Documents → rows of a schema. Fields outside the schema (not the _id that holds the key) follow the
+ * schema's unknown-field policy: json collects them into one JSON object (null when there are none),
+ * reject sends the record to onRecordError, drop leaves them out and counts them. A schema without a
+ * policy (a closed one, as a target is read) ignores them.
+ */
+export class DocumentReader {
+  private readonly known = new Set<string>();
+  private readonly policy: ObjectSchema['unknownFields'];
+  private readonly fields: { field: FieldSchema; path: string }[] = [];
+
+  constructor(
+    schema: ObjectSchema,
+    private readonly layout: KeyLayout,
+  ) {
+    this.policy = schema.unknownFields;
+    const carrier = this.policy?.policy === 'json' ? this.policy.field : null;
+    for (const f of schema.fields) {
+      if (f.name === carrier) continue;
+      const path = pathOfField(layout, f.name);
+      this.fields.push({ field: f, path });
+      this.known.add(path);
+    }
+    if (layout.idHoldsKey) this.known.add('_id');
+  }
+
+  projection(): Document {
+    return Object.fromEntries([...this.known].map((p) => [p, 1]));
+  }
+
+  /** The fields of a document the schema does not list (pure: unit-tested). */
+  unknownOf(doc: Document): string[] {
+    return unknownFieldNames(doc, this.known);
+  }
+
+  add(doc: Document, batch: Required<RowBatch>): void {
+    const row: Row = {};
+    for (const { field, path } of this.fields) row[field.name] = readField(doc[path], field);
+    const policy = this.policy;
+    if (!policy) {
+      batch.rows.push(row);
+      return;
+    }
+    const unknown = this.unknownOf(doc);
+    switch (policy.policy) {
+      case 'json':
+        row[policy.field] = unknown.length ? asJson(doc, unknown) : null;
+        batch.rows.push(row);
+        return;
+      case 'drop':
+        batch.droppedFields += unknown.length;
+        batch.rows.push(row);
+        return;
+      case 'reject':
+        if (unknown.length === 0) batch.rows.push(row);
+        // The dead letter keeps the whole document, the unforeseen fields included.
+        else batch.rejected.push({ row: { ...row, ...asJson(doc, unknown) }, error: `unknown field(s) ${unknown.join(', ')} (onUnknownField: reject)` });
+    }
+  }
+}
+
+const asJson = (doc: Document, names: string[]): Record<string, JsonValue> =>
+  Object.fromEntries(names.map((n) => [n, readField(doc[n], UNKNOWN_AS_JSON) as JsonValue]));
 
 const hasDecimal = (fields: FieldSchema[]): boolean => fields.some((f) => f.type === 'decimal' || hasDecimal(childrenOf(f) ?? []));
 

@@ -10,21 +10,25 @@ export const MongoEndpointSchema = z
     database: z.string().min(1).max(63).regex(/^[^/\\. "$]+$/, 'a MongoDB database name: no / \\ . space " or $'),
     collection: z.string().min(1).max(255).regex(/^[^$\0]+$/, 'a MongoDB collection name: no $ or NUL'),
     key: z
-      .string()
-      .min(1)
+      .union([z.string().min(1), z.array(z.string().min(1)).min(1).max(32).refine((k) => new Set(k).size === k.length, 'key fields must be distinct')])
       .optional()
-      .describe('source: the unique, indexed field to page by (default _id). A target always stores the key in _id.'),
+      .describe(
+        'source: the unique, indexed field to page by (default _id), or a list of fields for a composite key (pages in ' +
+          'that order, partitions on the first). A target stores a one-field key in _id, a composite key as an _id ' +
+          'document {k1: v1, k2: v2} plus the key fields themselves.',
+      ),
     filter: z
       .record(z.string(), z.unknown())
       .optional()
       .describe('source only: a query document selecting what to migrate; Extended JSON is accepted ({"$date": …}, {"$oid": …})'),
     sampleSize: z
-      .number()
-      .int()
-      .min(1)
-      .max(1_000_000)
+      .union([z.number().int().min(1).max(1_000_000), z.literal('all')])
       .default(1000)
-      .describe('documents sampled by describe() to infer fields and types; fields never seen in the sample are not migrated'),
+      .describe(
+        'documents describe() reads to infer fields and types (a $sample where the server has it, else the first ones); ' +
+          '"all" infers from a full scan of the collection (or of the filter). Fields the inference did not see follow ' +
+          'the job\'s onUnknownField (default: carried in _extra)',
+      ),
     writeMode: z
       .enum(['upsert', 'insert'])
       .default('upsert')
@@ -40,3 +44,6 @@ export const MongoEndpointSchema = z
   .strict();
 
 export type MongoEndpoint = z.infer<typeof MongoEndpointSchema>;
+
+/** The source key's field names, in key order. */
+export const keyNamesOf = (e: Pick<MongoEndpoint, 'key'>): string[] => (e.key === undefined ? ['_id'] : typeof e.key === 'string' ? [e.key] : [...e.key]);
