@@ -6,9 +6,8 @@ import type { JobSpec } from '../src/spec/job-spec';
 import { compareScans, emptyDigest, mergeDigests, sumScans, type ScanResult } from '../src/validation/digest';
 import { SA, pauseSignal, progressQuery, resumeSignal } from './definitions';
 import type { MigrationInput, MigrationProgress, MigrationReport, MigrationState, PartitionState, Phase } from './types';
+import { NON_RETRYABLE_KINDS as NON_RETRYABLE } from '../src/errors';
 
-/** Error kinds no retry can fix (mirrors activities/failures.ts, which cannot be imported here). */
-const NON_RETRYABLE = ['ConfigError', 'AuthError', 'SchemaError', 'RecordError'];
 const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: NON_RETRYABLE } as const;
 
 const control = wf.proxyActivities<typeof activities>({
