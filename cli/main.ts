@@ -226,9 +226,9 @@ function report(err: unknown): number {
 }
 
 export async function main(argv = process.argv): Promise<number> {
-  const program = buildProgram();
   try {
-    await program.parseAsync(argv);
+    // Inside the try: a bad environment variable is reported like any other error.
+    await buildProgram().parseAsync(argv);
     return EXIT.ok;
   } catch (err) {
     return report(err);

@@ -11,6 +11,7 @@ import {
 } from '@temporalio/client';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { loadConfig } from '../src/config';
 import { JOB_NAME_PATTERN, JOB_NAME_RULE, MIGRATION_ID_PATTERN, MIGRATION_ID_RULE } from '../src/names';
 import type { JobSpec } from '../src/spec/job-spec';
 import { MIGRATION_WORKFLOW, SA, pauseSignal, progressQuery, resumeSignal } from '../workflows/definitions';
@@ -92,11 +93,9 @@ export function unavailableOr(err: unknown): unknown {
 }
 
 /** Deadline for one Temporal call (describe, start, signal, list): without it a dead frontend retries for ~20 s. */
-const RPC_TIMEOUT_MS = Number(process.env.DATAMIGRATO_RPC_TIMEOUT_MS ?? 10_000);
-
 async function rpc<T>(client: Client, fn: () => Promise<T>): Promise<T> {
   try {
-    return await client.withDeadline(Date.now() + RPC_TIMEOUT_MS, fn);
+    return await client.withDeadline(Date.now() + loadConfig().DATAMIGRATO_RPC_TIMEOUT_MS, fn);
   } catch (err) {
     throw unavailableOr(err);
   }
