@@ -236,7 +236,8 @@ export async function main(argv = process.argv): Promise<number> {
 }
 
 if (require.main === module) {
-  main().then((code) => {
+  // main() reports its own errors and resolves to the exit code.
+  void main().then((code) => {
     // Flush stdout/stderr before leaving (pipes are async).
     process.stdout.write('', () => process.exit(code));
   });
