@@ -1,9 +1,6 @@
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { DatamigratoError, StoppedError, scrubSecrets } from '../src/errors';
 
-/** Error kinds a retry cannot fix; the workflow's retry policies name the same list. */
-export const NON_RETRYABLE_KINDS = ['ConfigError', 'AuthError', 'SchemaError', 'RecordError'] as const;
-
 /**
  * Domain errors → Temporal failures. Messages are already scrubbed by the engine; the pattern scrub
  * here is a last net for anything that slipped past (a driver error that reached us unwrapped).

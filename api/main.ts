@@ -1,4 +1,5 @@
 import { connectTemporal } from '../client';
+import { loadConfig } from '../src/config';
 import { logger } from '../src/logging';
 import { temporalConfig } from '../worker/config';
 import { createApp } from './app';
@@ -9,21 +10,20 @@ import { createApp } from './app';
  * The Temporal connection is lazy: the API starts while Temporal is down and /healthz says 503 until it is up.
  */
 async function main() {
+  const { PORT: port, HOST: host, API_TOKEN, API_BODY_LIMIT } = loadConfig();
   const cfg = temporalConfig();
   const client = await connectTemporal(cfg, { lazy: true });
-  const port = Number(process.env.PORT ?? 3000);
-  const host = process.env.HOST ?? '0.0.0.0';
   const app = createApp({
     client,
     taskQueue: cfg.taskQueue,
     uiUrl: cfg.uiUrl,
     temporalAddress: cfg.address,
-    apiToken: process.env.API_TOKEN || undefined,
-    bodyLimit: process.env.API_BODY_LIMIT ?? '1mb',
+    apiToken: API_TOKEN,
+    bodyLimit: API_BODY_LIMIT,
     log: logger.child({ component: 'api' }),
   });
   const server = app.listen(port, host, () => {
-    logger.info({ port, host, address: cfg.address, namespace: cfg.namespace, taskQueue: cfg.taskQueue, auth: Boolean(process.env.API_TOKEN) }, 'api listening');
+    logger.info({ port, host, address: cfg.address, namespace: cfg.namespace, taskQueue: cfg.taskQueue, auth: Boolean(API_TOKEN) }, 'api listening');
   });
   server.on('error', (err) => {
     logger.error({ err: err.message }, 'api failed to listen');

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { DryRunResult, MigrationList, MigrationOutcome, MigrationSummary, MigrationView, StartResult, ControlResult } from '../client';
 import { MIGRATION_STATUSES } from '../client/migrations';
+import { MIGRATION_ID_PATTERN } from '../src/names';
 import { JobSpecSchema } from '../src/job/job-spec';
 import type { MigrationProgress, MigrationReport } from '../workflows/types';
 
@@ -18,7 +19,7 @@ export const JobSpec = JobSpecSchema.meta({ id: 'JobSpec', description: 'A migra
 
 export const MigrationId = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$/)
+  .regex(MIGRATION_ID_PATTERN)
   .meta({ id: 'MigrationId', description: 'Workflow id of a migration', example: 'migration-orders-1f0c…' });
 
 export const StartRequest = z

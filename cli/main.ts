@@ -226,9 +226,9 @@ function report(err: unknown): number {
 }
 
 export async function main(argv = process.argv): Promise<number> {
-  const program = buildProgram();
   try {
-    await program.parseAsync(argv);
+    // Inside the try: a bad environment variable is reported like any other error.
+    await buildProgram().parseAsync(argv);
     return EXIT.ok;
   } catch (err) {
     return report(err);
@@ -236,7 +236,8 @@ export async function main(argv = process.argv): Promise<number> {
 }
 
 if (require.main === module) {
-  main().then((code) => {
+  // main() reports its own errors and resolves to the exit code.
+  void main().then((code) => {
     // Flush stdout/stderr before leaving (pipes are async).
     process.stdout.write('', () => process.exit(code));
   });

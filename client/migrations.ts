@@ -11,6 +11,8 @@ import {
 } from '@temporalio/client';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { loadConfig } from '../src/config';
+import { JOB_NAME_PATTERN, JOB_NAME_RULE, MIGRATION_ID_PATTERN, MIGRATION_ID_RULE } from '../src/names';
 import type { JobSpec } from '../src/job/job-spec';
 import { MIGRATION_WORKFLOW, SA, pauseSignal, progressQuery, resumeSignal } from '../workflows/definitions';
 import type { MigrationProgress, MigrationReport } from '../workflows/types';
@@ -41,8 +43,7 @@ export type MigrationStatus = (typeof MIGRATION_STATUSES)[number];
 const QUEUED: MigrationStatus = 'Queued';
 
 /** Ids travel in URLs and shells: keep them to characters that need no quoting. */
-export const MIGRATION_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,199}$/;
-export const MIGRATION_ID_RULE = 'letters, digits, ".", "_", ":", "@" and "-", at most 200, starting with a letter or digit';
+export { MIGRATION_ID_PATTERN, MIGRATION_ID_RULE } from '../src/names';
 
 export interface StartOptions {
   taskQueue: string;
@@ -92,11 +93,9 @@ export function unavailableOr(err: unknown): unknown {
 }
 
 /** Deadline for one Temporal call (describe, start, signal, list): without it a dead frontend retries for ~20 s. */
-const RPC_TIMEOUT_MS = Number(process.env.DATAMIGRATO_RPC_TIMEOUT_MS ?? 10_000);
-
 async function rpc<T>(client: Client, fn: () => Promise<T>): Promise<T> {
   try {
-    return await client.withDeadline(Date.now() + RPC_TIMEOUT_MS, fn);
+    return await client.withDeadline(Date.now() + loadConfig().DATAMIGRATO_RPC_TIMEOUT_MS, fn);
   } catch (err) {
     throw unavailableOr(err);
   }
@@ -306,18 +305,16 @@ export function statusClause(status: string): string {
     case 'TimedOut':
       return `ExecutionStatus = 'TimedOut'`;
     default:
-      return `ExecutionStatus = 'Running' AND DatamigratoStatus = '${s}'`;
+      return `ExecutionStatus = 'Running' AND ${SA.status.name} = '${s}'`;
   }
 }
-
-const JOB_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 export function visibilityQuery(opts: Pick<ListOptions, 'status' | 'name'>): string {
   const parts = [`WorkflowType = '${MIGRATION_WORKFLOW}'`];
   if (opts.name !== undefined && opts.name !== '') {
     // The name is validated against the job-name rule, so it can be quoted without escaping.
-    if (!JOB_NAME.test(opts.name)) throw new InvalidRequestError([{ path: 'name', message: 'a job name: letters, digits, ".", "_" and "-", at most 100' }], 'invalid filter');
-    parts.push(`DatamigratoJob = '${opts.name}'`);
+    if (!JOB_NAME_PATTERN.test(opts.name)) throw new InvalidRequestError([{ path: 'name', message: `a job name: ${JOB_NAME_RULE}` }], 'invalid filter');
+    parts.push(`${SA.job.name} = '${opts.name}'`);
   }
   if (opts.status !== undefined && opts.status !== '') parts.push(statusClause(opts.status));
   return parts.join(' AND ');

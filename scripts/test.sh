@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm test`: install dependencies if needed, bring up the local stack, run jest (unit + integration).
+# `npm test`: install dependencies if needed, lint, bring up the local stack, run jest (unit + integration).
 #   bash scripts/test.sh [jest args...]
 # DATAMIGRATO_TEST_STACK overrides which stack components start (default: all four).
 # With CI=true the stack is stopped afterwards; otherwise it stays up for the next run (second `up` is a no-op).
@@ -8,6 +8,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 source scripts/ensure-deps.sh
+
+# Lint first: a lint error fails the run before the stack is started.
+npm run --silent lint
 
 if [[ ${CI:-} == true ]]; then
   trap 'bash "$ROOT/scripts/stack.sh" down' EXIT

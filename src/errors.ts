@@ -9,6 +9,12 @@ export type ErrorKind =
   | 'RecordError' // one record rejected and onRecordError = fail
   | 'TransientError'; // network, timeouts, server busy: retry with backoff
 
+/**
+ * Kinds no retry can fix; activities mark them non-retryable and the workflow's retry policies name them.
+ * Typed mutable only because Temporal's RetryPolicy takes string[]; never modify it.
+ */
+export const NON_RETRYABLE_KINDS: ErrorKind[] = ['ConfigError', 'AuthError', 'SchemaError', 'RecordError'];
+
 export class DatamigratoError extends Error {
   constructor(
     readonly kind: ErrorKind,
@@ -21,7 +27,7 @@ export class DatamigratoError extends Error {
   }
 
   get retryable(): boolean {
-    return this.kind === 'TransientError';
+    return !NON_RETRYABLE_KINDS.includes(this.kind);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Duration } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import * as activities from '../activities';
+import { loadConfig } from '../src/config';
 import { temporalConfig } from './config';
 
 export interface WorkerSetup {
@@ -12,22 +13,23 @@ export interface WorkerSetup {
 
 export async function createWorker(setup: WorkerSetup = {}): Promise<{ worker: Worker; connection: NativeConnection }> {
   const cfg = temporalConfig();
+  const { DATAMIGRATO_WORKFLOW_BUNDLE: bundle, DATAMIGRATO_MAX_ACTIVITIES, DATAMIGRATO_HEARTBEAT_THROTTLE } = loadConfig();
+  // The schema checked the format; Temporal's Duration type is a template-literal string.
+  const throttle = DATAMIGRATO_HEARTBEAT_THROTTLE as Duration;
   const connection = setup.connection ?? (await NativeConnection.connect({ address: cfg.address }));
   const worker = await Worker.create({
     connection,
     namespace: cfg.namespace,
     taskQueue: setup.taskQueue ?? cfg.taskQueue,
     // A prebuilt bundle (scripts/bundle-workflows.ts) spares each worker webpack's time and memory at start.
-    ...(process.env.DATAMIGRATO_WORKFLOW_BUNDLE
-      ? { workflowBundle: { codePath: process.env.DATAMIGRATO_WORKFLOW_BUNDLE } }
-      : { workflowsPath: require.resolve('../workflows') }),
+    ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: require.resolve('../workflows') }),
     activities,
-    maxConcurrentActivityTaskExecutions: setup.maxConcurrentActivities ?? Number(process.env.DATAMIGRATO_MAX_ACTIVITIES ?? 8),
+    maxConcurrentActivityTaskExecutions: setup.maxConcurrentActivities ?? DATAMIGRATO_MAX_ACTIVITIES,
     // Heartbeats carry the resume cursor. The SDK's default throttle (0.8 × heartbeat timeout) would let a crash
     // re-copy ~16 s of batches; at 100 ms nearly every batch's heartbeat reaches the server, so a retry re-copies
     // about one batch per partition. One small RPC per batch is cheap next to the batch itself.
-    maxHeartbeatThrottleInterval: (process.env.DATAMIGRATO_HEARTBEAT_THROTTLE ?? '100ms') as Duration,
-    defaultHeartbeatThrottleInterval: (process.env.DATAMIGRATO_HEARTBEAT_THROTTLE ?? '100ms') as Duration,
+    maxHeartbeatThrottleInterval: throttle,
+    defaultHeartbeatThrottleInterval: throttle,
   });
   return { worker, connection };
 }

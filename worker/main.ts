@@ -1,19 +1,21 @@
-import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { loadConfig } from '../src/config';
 import { logger } from '../src/logging';
 import { temporalConfig } from './config';
 import { createWorker } from './create-worker';
 
 async function main() {
-  Runtime.install({ logger: new DefaultLogger((process.env.TEMPORAL_LOG_LEVEL as LogLevel | undefined) ?? 'INFO') });
+  const { TEMPORAL_LOG_LEVEL, DATAMIGRATO_MEMLOG } = loadConfig();
+  Runtime.install({ logger: new DefaultLogger(TEMPORAL_LOG_LEVEL) });
   const cfg = temporalConfig();
   const { worker, connection } = await createWorker();
   logger.info({ address: cfg.address, namespace: cfg.namespace, taskQueue: cfg.taskQueue, pid: process.pid }, 'worker started');
-  if (process.env.DATAMIGRATO_MEMLOG) {
+  if (DATAMIGRATO_MEMLOG) {
     // Memory flatness check for benchmarks: heap vs RSS every few seconds.
     setInterval(() => {
       const m = process.memoryUsage();
       logger.info({ rssMb: Math.round(m.rss / 2 ** 20), heapUsedMb: Math.round(m.heapUsed / 2 ** 20), externalMb: Math.round(m.external / 2 ** 20), arrayBuffersMb: Math.round(m.arrayBuffers / 2 ** 20) }, 'memory');
-    }, Number(process.env.DATAMIGRATO_MEMLOG)).unref();
+    }, DATAMIGRATO_MEMLOG).unref();
   }
   // Ctrl-C / SIGTERM: Worker.run() resolves after in-flight activities are cancelled and have reported.
   await worker.run();

@@ -1,5 +1,6 @@
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { SEARCH_ATTRIBUTES } from '../src/names';
 import type { MigrationProgress } from './types';
 
 /** Names are part of the public interface: `temporal workflow signal --name pause` must keep working. */
@@ -8,13 +9,14 @@ export const resumeSignal = defineSignal('resume');
 export const progressQuery = defineQuery<MigrationProgress>('progress');
 
 export const MIGRATION_WORKFLOW = 'migrationWorkflow';
-export const DEFAULT_TASK_QUEUE = 'datamigrato';
+export { DEFAULT_TASK_QUEUE } from '../src/names';
 
-/** Custom search attributes; the stack script registers them (docs/stack.md for your own cluster). */
+/** Typed keys for the names in src/names.ts (docs/stack.md for registering them on your own cluster). */
+const { status, job, source, target, rows } = SEARCH_ATTRIBUTES;
 export const SA = {
-  status: defineSearchAttributeKey('DatamigratoStatus', 'KEYWORD'),
-  job: defineSearchAttributeKey('DatamigratoJob', 'KEYWORD'),
-  source: defineSearchAttributeKey('DatamigratoSource', 'KEYWORD'),
-  target: defineSearchAttributeKey('DatamigratoTarget', 'KEYWORD'),
-  rows: defineSearchAttributeKey('DatamigratoRows', 'INT'),
+  status: defineSearchAttributeKey(status.name, status.type),
+  job: defineSearchAttributeKey(job.name, job.type),
+  source: defineSearchAttributeKey(source.name, source.type),
+  target: defineSearchAttributeKey(target.name, target.type),
+  rows: defineSearchAttributeKey(rows.name, rows.type),
 };

@@ -8,9 +8,8 @@ import { SA, pauseSignal, progressQuery, resumeSignal } from './definitions';
 import { buildReport, progressOf, statusOf, summaryOf, totalRows } from './report';
 import type { MigrationInput, MigrationReport, MigrationState, Phase } from './types';
 import { validateCopy } from './validate-phase';
+import { NON_RETRYABLE_KINDS as NON_RETRYABLE } from '../src/errors';
 
-/** Error kinds no retry can fix (mirrors activities/failures.ts, which cannot be imported here). */
-const NON_RETRYABLE = ['ConfigError', 'AuthError', 'SchemaError', 'RecordError'];
 const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: NON_RETRYABLE } as const;
 
 const control = wf.proxyActivities<typeof activities>({

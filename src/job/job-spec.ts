@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { JOB_NAME_PATTERN, JOB_NAME_RULE } from '../names';
 import { TransformStepSchema } from '../transform/steps';
 import { EndpointSchema } from './endpoints';
 
@@ -11,9 +12,7 @@ export const ChunkSchema = z
 
 export const JobSpecSchema = z
   .object({
-    name: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'letters, digits, ".", "_" and "-" only, at most 100, starting with a letter or digit'),
+    name: z.string().regex(JOB_NAME_PATTERN, JOB_NAME_RULE),
     source: EndpointSchema,
     target: EndpointSchema,
     batchSize: z.number().int().min(1).max(50_000).default(1000),

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import YAML from 'yaml';
+import { loadConfig } from '../config';
 import { configError } from '../errors';
 import type { ResolvedConnection } from '../connectors/contract';
 import { isSecretRef, type SecretRef } from '../job/secret-ref';
@@ -28,7 +29,7 @@ async function resolveRef(ref: SecretRef, where: string): Promise<string> {
  * literal URLs there never reach workflow history. Values in it may themselves be secret references.
  */
 async function loadNamedConnection(name: string, where: string): Promise<Record<string, unknown>> {
-  const file = process.env.DATAMIGRATO_CONNECTIONS_FILE;
+  const file = loadConfig().DATAMIGRATO_CONNECTIONS_FILE;
   if (!file) throw configError(`${where}: named connection "${name}" requested but DATAMIGRATO_CONNECTIONS_FILE is not set on the worker`);
   let parsed: unknown;
   try {

@@ -84,9 +84,19 @@ describe('docker-compose.yml', () => {
     expect(bad.stderr).toMatch(/no-such-service/);
   });
 
+  /** The parts of a compose service this test reads. */
+  interface ComposeService {
+    image?: string;
+    build?: string | { context: string };
+    depends_on?: string[] | Record<string, unknown>;
+    ports?: string[];
+    command?: string[];
+    environment?: Record<string, string>;
+  }
+
   test('parsed with the yaml package: services, images, builds, ports, depends_on and env are consistent', () => {
-    const doc = YAML.parse(fs.readFileSync(composeFile, 'utf8'));
-    const services: Record<string, any> = doc.services;
+    const doc = YAML.parse(fs.readFileSync(composeFile, 'utf8')) as { services: Record<string, ComposeService> };
+    const services = doc.services;
     const names = Object.keys(services);
     for (const required of ['temporal', 'temporal-ui', 'temporal-search-attributes', 'postgres', 'mongo', 'cassandra', 'firebase', 'worker', 'api']) {
       expect(names).toContain(required);
@@ -115,19 +125,19 @@ describe('docker-compose.yml', () => {
     expect(services.mongo.ports).toContain('27018:27017');
     expect(services.cassandra.ports).toContain('9042:9042');
     // The one-shot job registers exactly the attributes the local stack registers.
-    const script: string = [].concat(services['temporal-search-attributes'].command).join('\n');
+    const script = (services['temporal-search-attributes'].command ?? []).join('\n');
     for (const [n, t] of stackSearchAttributes()) expect(script).toContain(`${n}=${t}`);
     // Worker and API point at services that exist in this file.
     for (const svc of [services.worker, services.api]) {
-      const e = svc.environment;
+      const e = svc.environment ?? {};
       expect(e.TEMPORAL_ADDRESS).toBe('temporal:7233');
       expect(names).toContain(new URL(e.PG_URL).hostname);
       expect(names).toContain(new URL(e.MONGO_URL).hostname);
       expect(names).toContain(e.CASSANDRA_CONTACT_POINTS.split(':')[0]);
       expect(names).toContain(e.FIRESTORE_EMULATOR_HOST.split(':')[0]);
     }
-    expect(services.worker.command.join(' ')).toBe('bin/datamigrato-worker');
-    expect(services.api.command.join(' ')).toBe('npx tsx api/main.ts');
+    expect(services.worker.command?.join(' ')).toBe('bin/datamigrato-worker');
+    expect(services.api.command?.join(' ')).toBe('npx tsx api/main.ts');
   });
 });
 
@@ -336,10 +346,10 @@ describe('databases from scripts/stack.sh', () => {
     try {
       const info = await mongo.db('admin').command({ buildInfo: 1 });
       expect(info.ferretdbVersion).toBe('v1.24.2');
-      const coll = mongo.db('dm_stack_test').collection(`probe_${unique()}`);
-      await coll.insertMany(Array.from({ length: 100 }, (_, i) => ({ _id: i, v: `doc ${i}` }) as any));
+      const coll = mongo.db('dm_stack_test').collection<{ _id: number; v: string }>(`probe_${unique()}`);
+      await coll.insertMany(Array.from({ length: 100 }, (_, i) => ({ _id: i, v: `doc ${i}` })));
       expect(await coll.countDocuments()).toBe(100);
-      expect(await coll.findOne({ _id: 42 } as any)).toEqual({ _id: 42, v: 'doc 42' });
+      expect(await coll.findOne({ _id: 42 })).toEqual({ _id: 42, v: 'doc 42' });
       await coll.drop();
     } finally {
       await mongo.close();

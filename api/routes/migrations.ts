@@ -1,0 +1,127 @@
+import { Router, type Request } from 'express';
+import {
+  cancelMigration,
+  dryRunCheck,
+  getMigration,
+  listMigrations,
+  MIGRATION_ID_PATTERN,
+  MIGRATION_ID_RULE,
+  pauseMigration,
+  resumeMigration,
+  startMigration,
+  uiLink,
+  validateSpec,
+} from '../../client';
+import { InvalidRequestError, InvalidSpecError } from '../../client/errors';
+import type { AppDeps } from '../app';
+import { asyncRoute, bodyOf, methodNotAllowed, resource } from '../http';
+import { HttpProblem } from '../problems';
+import { ListQuery } from '../schemas';
+
+type Links = { self: string; ui: string };
+
+/** What POST /migrations asks for: a bare spec, or { spec, id } (a spec never has a `spec` field: the schema is strict). */
+function startRequest(req: Request): { specInput: unknown; id: string | undefined; envelope: boolean } {
+  const body = bodyOf(req);
+  const envelope = body !== null && typeof body === 'object' && !Array.isArray(body) && 'spec' in body;
+  let bodyId: string | undefined;
+  let specInput: unknown = body;
+  if (envelope) {
+    const { spec, id, ...rest } = body as { spec: unknown; id?: unknown };
+    const extra = Object.keys(rest);
+    if (extra.length) throw new InvalidSpecError(extra.map((k) => ({ path: k, message: `unknown field "${k}" (the body is a spec, or { spec, id })` })));
+    if (id !== undefined && typeof id !== 'string') throw new InvalidRequestError([{ path: 'id', message: 'must be a string' }]);
+    bodyId = id;
+    specInput = spec;
+  }
+  const headerId = req.get('idempotency-key');
+  if (headerId !== undefined && !MIGRATION_ID_PATTERN.test(headerId)) {
+    throw new InvalidRequestError([{ path: 'Idempotency-Key', message: `${MIGRATION_ID_RULE} (it becomes the migration id)` }]);
+  }
+  if (bodyId !== undefined && !MIGRATION_ID_PATTERN.test(bodyId)) throw new InvalidRequestError([{ path: 'id', message: MIGRATION_ID_RULE }]);
+  if (headerId !== undefined && bodyId !== undefined && headerId !== bodyId) {
+    throw new InvalidRequestError([{ path: 'id', message: 'differs from the Idempotency-Key header; send one or make them equal' }]);
+  }
+  return { specInput, id: bodyId ?? headerId, envelope };
+}
+
+function collectionRoutes(router: Router, deps: AppDeps, links: (id: string) => Links): void {
+  const { client, connectors } = deps;
+  resource(router, '/migrations', {
+    get: asyncRoute(async (req, res) => {
+      const q = ListQuery.safeParse(req.query);
+      if (!q.success) {
+        throw new InvalidRequestError(
+          q.error.issues.map((i) => ({ path: i.path.join('.') || (i.code === 'unrecognized_keys' ? i.keys.join(', ') : '(query)'), message: i.message })),
+        );
+      }
+      const page = await listMigrations(client, q.data);
+      res.json({ ...page, items: page.items.map((m) => ({ ...m, links: links(m.id) })) });
+    }),
+    post: asyncRoute(async (req, res) => {
+      const { specInput, id, envelope } = startRequest(req);
+      const checked = validateSpec(specInput, { prefix: envelope ? 'spec' : '', connectors });
+      if (!checked.ok) throw new InvalidSpecError(checked.issues);
+      const started = await startMigration(client, checked.spec, { taskQueue: deps.taskQueue, id, connectors });
+      if (started.created) res.setHeader('Location', links(started.id).self);
+      res
+        .status(started.created ? 201 : 200)
+        .json({ id: started.id, runId: started.runId, created: started.created, summary: started.summary, links: links(started.id) });
+    }),
+  });
+  // Before /migrations/:id, which still serves GET here: "check" is a valid migration id.
+  router
+    .route('/migrations/check')
+    .post(
+      asyncRoute(async (req, res) => {
+        const checked = validateSpec(bodyOf(req), { connectors });
+        if (!checked.ok) throw new InvalidSpecError(checked.issues);
+        res.json(await dryRunCheck(checked.spec, { connectors }));
+      }),
+    )
+    .get((_req, _res, next) => next('route'))
+    .all(methodNotAllowed(['POST']));
+}
+
+function itemRoutes(router: Router, deps: AppDeps, links: (id: string) => Links): void {
+  const view = (id: string) => getMigration(deps.client, id, { queryTimeoutMs: deps.queryTimeoutMs });
+  resource(router, '/migrations/:id', {
+    get: asyncRoute(async (req, res) => {
+      const id = String(req.params.id);
+      res.json({ ...(await view(id)), links: links(id) });
+    }),
+  });
+  resource(router, '/migrations/:id/report', {
+    get: asyncRoute(async (req, res) => {
+      const id = String(req.params.id);
+      const v = await view(id);
+      if (!v.report) {
+        throw new HttpProblem(
+          409,
+          'no-report',
+          'No report',
+          `migration "${id}" is ${v.status.toLowerCase()}: a report exists once it completed${v.failure ? ` (failure: ${v.failure.message})` : ''}`,
+        );
+      }
+      res.json(v.report);
+    }),
+  });
+  const actions = { pause: pauseMigration, resume: resumeMigration, cancel: cancelMigration };
+  for (const [action, fn] of Object.entries(actions)) {
+    resource(router, `/migrations/:id/${action}`, {
+      post: asyncRoute(async (req, res) => {
+        const id = String(req.params.id);
+        res.status(202).json({ ...(await fn(deps.client, id)), links: links(id) });
+      }),
+    });
+  }
+}
+
+export function migrationsRouter(deps: AppDeps): Router {
+  const router = Router();
+  const namespace = deps.client.options.namespace;
+  const links = (id: string): Links => ({ self: `/migrations/${encodeURIComponent(id)}`, ui: uiLink(deps.uiUrl, namespace, id) });
+  collectionRoutes(router, deps, links);
+  itemRoutes(router, deps, links);
+  return router;
+}
