@@ -13,7 +13,7 @@ import {
 } from './cql';
 import { classifyCassandraError, isRecordError } from './errors';
 import type { CassandraEndpoint } from './spec';
-import { cqlColumnType, neutralTypeOfCql, readCql, toCql } from './types';
+import { neutralTypeOfCql, readCql, toCql } from './types';
 
 const lit = (v: string | number) => (typeof v === 'number' ? String(v) : `'${v.replace(/'/g, "''")}'`);
 const DEAD_LETTERS = '_datamigrato_dead_letters';
