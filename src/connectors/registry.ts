@@ -3,12 +3,13 @@ import type { ConnectorDescriptor } from './contract';
 import { cassandra } from './cassandra';
 import { mongodb } from './mongodb';
 import { postgres } from './postgres';
+import { sqlite } from './sqlite';
 
 /**
  * The one list of connectors: it builds the job spec's endpoint union, GET /connectors and every object
  * name in reports. Adding a connector = its folder + one line here. Descriptors import no driver.
  */
-export const descriptors: readonly ConnectorDescriptor[] = [postgres, mongodb, cassandra];
+export const descriptors: readonly ConnectorDescriptor[] = [postgres, mongodb, cassandra, sqlite];
 
 const byType = new Map(descriptors.map((d) => [d.type, d]));
 
