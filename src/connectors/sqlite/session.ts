@@ -308,7 +308,7 @@ export class SqliteSession implements ConnectorSession {
   private convert(f: FieldSchema, v: Value): { ok: true; value: Value } | { ok: false; why: string } {
     const cls = storageClassOf(v);
     if (cls === 'null') return { ok: true, value: null };
-    const shown = `${cls === 'text' ? 'a' : 'an'} ${cls} value${cls === 'blob' ? ` (${(v as Buffer).length} bytes)` : ` (${JSON.stringify(String(v).slice(0, 40))})`}`;
+    const shown = `${cls === 'integer' ? 'an' : 'a'} ${cls} value${cls === 'blob' ? ` (${(v as Buffer).length} bytes)` : ` (${JSON.stringify(String(v).slice(0, 40))})`}`;
     if (DATE_TYPES.has(f.type)) {
       const encoding = this.encodingOf(f, v);
       if (!encoding || !ENCODING_CLASSES[encoding].includes(cls)) return { ok: false, why: `${shown}: expected ${encoding === 'iso' ? 'ISO text' : encoding ?? 'a date'}` };
