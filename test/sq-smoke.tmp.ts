@@ -1,0 +1,25 @@
+import Database from 'better-sqlite3';
+import { openSqlite } from '../src/connectors/sqlite/session';
+import { logger } from '../src/logging';
+import { SqliteEndpointSchema } from '../src/connectors/sqlite/spec';
+const p = '/tmp/sq-smoke.db';
+require('fs').rmSync(p, { force: true });
+const db = new Database(p);
+db.exec(`CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, name TEXT, at DATETIME, ms DATETIME, jd TIMESTAMP, d DATE, price DECIMAL(10,2), flag BOOLEAN, doc JSON, raw BLOB, x);
+CREATE TABLE nopk (a TEXT, b INTEGER);`);
+const ins = db.prepare('INSERT INTO t VALUES (?,?,?,?,?,?,?,?,?,?,?,?)');
+for (let i = 1; i <= 20; i++) ins.run(i, i === 5 ? 'toto' : i === 6 ? 1.5 : i, i === 7 ? Buffer.from([1]) : `n${i}`, `2024-01-0${(i%9)+1} 10:00:00`, 1700000000000 + i, 2460000.5 + i, '2024-02-03', '12.30', i % 2, JSON.stringify({ i }), Buffer.from([i]), i);
+db.prepare("INSERT INTO nopk VALUES ('x', 1), ('y', 2)").run();
+db.close();
+(async () => {
+  const e = SqliteEndpointSchema.parse({ type: 'sqlite', connection: { path: { env: 'X' } }, table: 't' });
+  const s = await openSqlite(e, { path: p }, logger);
+  const schema = (await s.describe())!;
+  console.log(schema);
+  const parts = await s.planPartitions(schema, 3);
+  console.log(parts);
+  for await (const b of s.read(schema, parts[0]!, null, 3)) console.log(b.cursor, b.rows.length, b.rejected);
+  const s2 = await openSqlite(SqliteEndpointSchema.parse({ type: 'sqlite', connection: { path: { env: 'X' } }, table: 'nopk' }), { path: p }, logger);
+  const sc2 = (await s2.describe())!; console.log(sc2);
+  for await (const b of s2.read(sc2, { id: 0, lower: null, upper: null }, null, 10)) console.log(b);
+})();
