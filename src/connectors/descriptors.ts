@@ -6,3 +6,4 @@ export { cassandra } from './cassandra';
 export { memory } from './memory';
 export { mongodb } from './mongodb';
 export { postgres } from './postgres';
+export { sqlite } from './sqlite';

@@ -19,6 +19,8 @@ const DEAD_LETTERS = '_datamigrato_dead_letters';
 export class PostgresSession implements ConnectorSession {
   private readonly pool: Pool;
   private readonly table: string;
+  /** What reads select from: the table, or a query source as a subquery (`(query) AS q`). */
+  private readonly from: string;
 
   constructor(
     private readonly endpoint: PostgresEndpoint,
@@ -35,11 +37,12 @@ export class PostgresSession implements ConnectorSession {
     });
     // An idle client dying (server restart) must not crash the worker; the next query retries.
     this.pool.on('error', (err) => this.log.warn({ err: err.message }, 'postgres idle client error'));
-    this.table = `${q(endpoint.schema)}.${q(endpoint.table)}`;
+    this.from = endpoint.query ? `(${endpoint.query}) AS q` : `${q(endpoint.schema)}.${q(endpoint.table!)}`;
+    this.table = endpoint.query ? this.from : `${q(endpoint.schema)}.${q(endpoint.table!)}`;
   }
 
   private get name() {
-    return `${this.endpoint.schema}.${this.endpoint.table}`;
+    return this.endpoint.query ? 'query' : `${this.endpoint.schema}.${this.endpoint.table}`;
   }
 
   private async withClient<T>(what: string, fn: (c: PoolClient) => Promise<T>): Promise<T> {
@@ -52,7 +55,7 @@ export class PostgresSession implements ConnectorSession {
     try {
       return await fn(client);
     } catch (err) {
-      throw classifyPgError(err, `${what} ${this.endpoint.schema}.${this.endpoint.table}`);
+      throw classifyPgError(err, `${what} ${this.name}`);
     } finally {
       client.release();
     }
@@ -63,6 +66,7 @@ export class PostgresSession implements ConnectorSession {
   }
 
   async describe(): Promise<ObjectSchema | null> {
+    if (this.endpoint.query) return this.withClient('describe', (c) => this.describeQuery(c));
     return this.withClient('describe', async (c) => {
       const rel = await c.query<{ oid: number | null }>('SELECT to_regclass($1)::oid AS oid', [this.table]);
       const oid = rel.rows[0]?.oid;
@@ -86,13 +90,36 @@ export class PostgresSession implements ConnectorSession {
         nativeType: r.native,
         nativeOf: 'postgres',
       }));
-      const key = keyList(this.endpoint.key) ?? pk.rows.map((r) => r.name);
-      if (key.length === 0)
-        throw schemaError(`${this.name} has no primary key; set "key" to the column(s) unique and non-null per row`, 'postgres');
-      const unknown = key.filter((k) => !fields.some((f) => f.name === k));
-      if (unknown.length) throw schemaError(`key column(s) ${unknown.map((k) => `"${k}"`).join(', ')} not found in ${this.name}`, 'postgres');
-      return { object: this.name, fields, key };
+      return this.schemaWithKey(fields, keyList(this.endpoint.key) ?? pk.rows.map((r) => r.name));
     });
+  }
+
+  private schemaWithKey(fields: FieldSchema[], key: string[]): ObjectSchema {
+    if (key.length === 0)
+      throw schemaError(`${this.name} has no primary key; set "key" to the column(s) unique and non-null per row`, 'postgres');
+    const unknown = key.filter((k) => !fields.some((f) => f.name === k));
+    if (unknown.length) throw schemaError(`key column(s) ${unknown.map((k) => `"${k}"`).join(', ')} not found in ${this.name}`, 'postgres');
+    return { object: this.name, fields, key };
+  }
+
+  /** A query source's result columns: their type OIDs (from a LIMIT 0 run) through the same type tables as a table's. */
+  private async describeQuery(c: PoolClient): Promise<ObjectSchema> {
+    const res = await c.query(`SELECT * FROM ${this.from} LIMIT 0`);
+    const types = await c.query<{ native: string; typname: string }>(
+      `SELECT format_type(f.oid, f.mod) AS native, CASE WHEN t.typtype = 'd' THEN bt.typname ELSE t.typname END AS typname
+         FROM unnest($1::oid[], $2::int[]) WITH ORDINALITY AS f(oid, mod, i)
+         JOIN pg_type t ON t.oid = f.oid LEFT JOIN pg_type bt ON bt.oid = t.typbasetype ORDER BY f.i`,
+      [res.fields.map((f) => f.dataTypeID), res.fields.map((f) => f.dataTypeModifier)],
+    );
+    const key = keyList(this.endpoint.key)!;
+    const fields: FieldSchema[] = res.fields.map((f, i) => ({
+      name: f.name,
+      type: neutralTypeOf(types.rows[i]!.typname),
+      nullable: !key.includes(f.name), // a query's columns carry no NOT NULL; the key is non-null by contract
+      nativeType: types.rows[i]!.native,
+      nativeOf: 'postgres',
+    }));
+    return this.schemaWithKey(fields, key);
   }
 
   /** Ranges of the leading key column, so every row of one leading value falls in one range. */
@@ -100,16 +127,19 @@ export class PostgresSession implements ConnectorSession {
     const keyField = keyFieldsOf(schema)[0]!;
     const key = q(keyField.name);
     return this.withClient('plan partitions of', async (c) => {
-      const est = await c.query<{ n: string }>(
-        `SELECT CASE WHEN reltuples >= 0 THEN reltuples::bigint ELSE (SELECT count(*) FROM ${this.table}) END AS n
-           FROM pg_class WHERE oid = to_regclass($1)`,
-        [this.table],
-      );
+      // A query has no statistics of its own: it is counted.
+      const est = this.endpoint.query
+        ? await c.query<{ n: string }>(`SELECT count(*) AS n FROM ${this.from}`)
+        : await c.query<{ n: string }>(
+            `SELECT CASE WHEN reltuples >= 0 THEN reltuples::bigint ELSE (SELECT count(*) FROM ${this.table}) END AS n
+               FROM pg_class WHERE oid = to_regclass($1)`,
+            [this.table],
+          );
       const total = Number(est.rows[0]?.n ?? 0);
       let bounds: (string | number)[] = [];
       if (count > 1 && (keyField.type === 'int32' || keyField.type === 'int64')) {
         const mm = await c.query<{ lo: string | null; hi: string | null }>(
-          `SELECT min(${key})::text AS lo, max(${key})::text AS hi FROM ${this.table}`,
+          `SELECT min(${key})::text AS lo, max(${key})::text AS hi FROM ${this.from}`,
         );
         const { lo, hi } = mm.rows[0]!;
         if (lo !== null && hi !== null) {
@@ -122,7 +152,7 @@ export class PostgresSession implements ConnectorSession {
         const fractions = Array.from({ length: count - 1 }, (_, i) => (i + 1) / count);
         // As JSON: the session's type parsers pass arrays through as PostgreSQL text ("{a,b}"), which is not a list.
         const pct = await c.query<{ b: string[] | null }>(
-          `SELECT array_to_json((percentile_disc($1::float8[]) WITHIN GROUP (ORDER BY ${key}))::text[]) AS b FROM ${this.table}`,
+          `SELECT array_to_json((percentile_disc($1::float8[]) WITHIN GROUP (ORDER BY ${key}))::text[]) AS b FROM ${this.from}`,
           [fractions],
         );
         bounds = [...new Set(pct.rows[0]?.b ?? [])];
@@ -143,7 +173,7 @@ export class PostgresSession implements ConnectorSession {
     let cursor = after as KeyCursor | null;
     for (;;) {
       const params: unknown[] = [];
-      const sql = pageQuery(this.table, cols, schema.key, range, cursor, batchSize, (v) => `$${params.push(v)}`);
+      const sql = pageQuery(this.from, cols, schema.key, range, cursor, batchSize, (v) => `$${params.push(v)}`);
       const res = await this.withClient('read', (c) => c.query(sql, params));
       if (res.rows.length === 0) return;
       cursor = cursorOf(res.rows[res.rows.length - 1] as Row, schema.key);
@@ -162,7 +192,7 @@ export class PostgresSession implements ConnectorSession {
     let cursor = after as KeyCursor | null;
     for (;;) {
       const batch = await this.withClient('read', async (c) => {
-        const sql = pageQuery(this.table, cols, schema.key, range, cursor, batchSize, (v) => c.escapeLiteral(String(v)));
+        const sql = pageQuery(this.from, cols, schema.key, range, cursor, batchSize, (v) => c.escapeLiteral(String(v)));
         const parts: Buffer[] = [];
         for await (const part of c.query(copyTo(`COPY (${sql}) TO STDOUT`))) parts.push(part as Buffer);
         return Buffer.concat(parts);
@@ -193,6 +223,7 @@ export class PostgresSession implements ConnectorSession {
   }
 
   async prepare(schema: ObjectSchema): Promise<void> {
+    if (this.endpoint.query) throw configError('target.query: a query source cannot be a target; give target.table', 'postgres');
     await this.withClient('prepare', async (c) => {
       const cols = schema.fields.map(
         (f) => `${q(f.name)} ${pgColumnType(f.type, f.nativeType, f.nativeOf)}${schema.key.includes(f.name) ? ' NOT NULL' : ''}`,
@@ -216,7 +247,7 @@ export class PostgresSession implements ConnectorSession {
       const have = new Set(existing.rows.map((r) => r.name));
       const missing = schema.fields.filter((f) => !have.has(f.name)).map((f) => f.name);
       if (missing.length)
-        throw schemaError(`target ${this.endpoint.schema}.${this.endpoint.table} lacks columns: ${missing.join(', ')}`, 'postgres');
+        throw schemaError(`target ${this.name} lacks columns: ${missing.join(', ')}`, 'postgres');
     });
   }
 
@@ -306,7 +337,7 @@ export class PostgresSession implements ConnectorSession {
       for (const r of records) {
         await c.query(
           `INSERT INTO ${dl} (job, run_id, target_table, partition, record_key, stage, error, record) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
-          [r.job, r.runId, `${this.endpoint.schema}.${this.endpoint.table}`, r.partition, r.key, r.stage, r.error,
+          [r.job, r.runId, this.name, r.partition, r.key, r.stage, r.error,
             JSON.stringify(rowToJsonSafe(r.record)).replace(/\\u0000/g, '')],
         );
       }

@@ -14,7 +14,12 @@ export const PostgresEndpointSchema = z
     type: z.literal('postgres'),
     connection: PostgresConnectionSchema,
     schema: identifier.default('public'),
-    table: identifier,
+    table: identifier.optional().describe('The table to read or write; exactly one of table or query'),
+    query: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('A SELECT read as a subquery by keyset on `key` (source only); exactly one of table or query'),
     key: z
       .union([identifier, z.array(identifier).min(1).max(32)])
       .optional()
@@ -24,6 +29,12 @@ export const PostgresEndpointSchema = z
       .default('copy')
       .describe('copy: COPY into a temp table then INSERT … ON CONFLICT; insert: multi-row INSERT … ON CONFLICT'),
   })
-  .strict();
+  .strict()
+  .superRefine((e, ctx) => {
+    if ((e.table ? 1 : 0) + (e.query ? 1 : 0) !== 1)
+      ctx.addIssue({ code: 'custom', path: [e.query ? 'query' : 'table'], message: 'give exactly one of table or query' });
+    if (e.query && e.key === undefined)
+      ctx.addIssue({ code: 'custom', path: ['key'], message: 'a query source needs key: the column(s) unique per result row, to read it by keyset' });
+  });
 
 export type PostgresEndpoint = z.infer<typeof PostgresEndpointSchema>;
