@@ -59,7 +59,10 @@ export function compileFlatten(step: StepOf<'flatten'>, schema: ObjectSchema, wh
   const reject = step.onUnknown === 'reject';
   const keysOf = new Map<PlanNode[], Set<string>>();
   const nullAll = (nodes: PlanNode[], out: Row) => {
-    for (const n of nodes) n.children ? nullAll(n.children, out) : (out[n.column!] = null);
+    for (const n of nodes) {
+      if (n.children) nullAll(n.children, out);
+      else out[n.column!] = null;
+    }
   };
   const spread = (nodes: PlanNode[], value: unknown, out: Row, path: string): void => {
     if (value === null || value === undefined) return nullAll(nodes, out);

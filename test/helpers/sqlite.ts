@@ -47,9 +47,10 @@ export function seedOrders(path: string, table: string, rows: number): { drift: 
     for (let i = 1; i <= rows; i++) {
       let n: unknown = BigInt(i % 1000);
       let label: unknown = i % 13 === 0 ? null : `order ${i} ✓ 'q'`;
-      if (i % 997 === 0) (n = 'toto'), drift.add(i);
-      else if (i % 1009 === 0) (n = 1.5), drift.add(i);
-      else if (i % 1499 === 0) (label = Buffer.from([1, 2, 3])), drift.add(i);
+      if (i % 997 === 0) n = 'toto';
+      else if (i % 1009 === 0) n = 1.5;
+      else if (i % 1499 === 0) label = Buffer.from([1, 2, 3]);
+      if (i % 997 === 0 || i % 1009 === 0 || i % 1499 === 0) drift.add(i);
       const ms = BASE_MS + i * 1_000;
       ins.run(
         BigInt(i), n, label, `${i}.${String(i % 100).padStart(2, '0')}`, i / 8, BigInt(i % 2), JSON.stringify({ i, tags: ['a', i % 3] }),
