@@ -33,6 +33,8 @@ export interface ConformanceFixture {
   ordered: boolean;
   /** The name a natively seeded object's one key field is described under (MongoDB: _id); default the seeded name. */
   nativeKey?: string;
+  /** The neutral type a natively seeded `integer` column is described as, when the store has no 32-bit integers. */
+  describedInt32As?: FieldType;
   /** null when the store can be reached, otherwise the reason every behaviour of this connector skips. */
   unavailable(): string | null;
   /** An (unparsed) endpoint on a fresh object of this name. */

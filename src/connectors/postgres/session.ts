@@ -12,7 +12,7 @@ import { classifyPgError, isDataError } from './errors';
 import type { PostgresEndpoint } from './spec';
 import { copyField, neutralTypeOf, neutralTypeParsers, pgColumnType, toPgText } from './types';
 import { COPY_TEXT, lastRowField } from './copy-text';
-import { cursorOf, keyList, pageQuery, q, type KeyCursor } from './keyset';
+import { cursorOf, keyList, pageQuery, q, type KeyCursor } from '../sql/keyset';
 
 const DEAD_LETTERS = '_datamigrato_dead_letters';
 

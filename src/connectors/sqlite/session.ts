@@ -4,10 +4,11 @@ import { dirname } from 'node:path';
 import { configError, schemaError } from '../../errors';
 import type { Logger } from '../../logging';
 import { keyFieldsOf, keyLabel, toKeyValue } from '../../model/keys';
+import { coerce } from '../../model/coerce';
 import { rowToJsonSafe } from '../../model/json-safe';
 import type { Cursor, FieldSchema, FieldType, KeyRange, KeyValue, ObjectSchema, QuarantinedRecord, RejectedRecord, Row, RowBatch, Value, WriteOutcome } from '../../model/types';
 import type { ConnectorSession, ResolvedConnection } from '../contract';
-import { cursorOf, keyList, pageQuery, q, type KeyCursor } from '../postgres/keyset';
+import { cursorOf, keyList, pageQuery, q, type KeyCursor } from '../sql/keyset';
 import { classifySqliteError, isRowError } from './errors';
 import { DATE_ENCODINGS, type DateEncoding, type SqliteEndpoint } from './spec';
 import {
@@ -365,8 +366,12 @@ export class SqliteSession implements ConnectorSession {
       db.transaction(() => {
         for (const row of rows) {
           try {
-            stmt.run(schema.fields.map((f) => toSqliteValue(row[f.name], f.type)));
+            stmt.run(schema.fields.map((f) => bindable(row[f.name], f)));
           } catch (err) {
+            if (err instanceof UnfitValue) {
+              rejected.push({ row, error: err.message });
+              continue;
+            }
             if (!isRowError(err)) throw err;
             rejected.push({ row, error: `${(err as Error).message} (${(err as { code?: string }).code})` });
           }
@@ -435,4 +440,21 @@ export async function openSqlite(endpoint: SqliteEndpoint, connection: ResolvedC
   const path = connection.path;
   if (typeof path !== 'string' || path === '') throw configError('connection.path did not resolve to a file path', CONNECTOR);
   return new SqliteSession(endpoint, path, log);
+}
+
+class UnfitValue extends Error {}
+
+/**
+ * A value as the column takes it. SQLite's dynamic typing would store the text "toto" in an INTEGER column and
+ * turn NaN into NULL without a word, so a value that does not convert to its field's type is a rejected record.
+ */
+function bindable(v: Value | undefined, f: FieldSchema): SqlValue {
+  let value: Value;
+  try {
+    value = coerce(v, f.type);
+  } catch (err) {
+    throw new UnfitValue(`${f.name}: ${(err as Error).message}`);
+  }
+  if (typeof value === 'number' && Number.isNaN(value)) throw new UnfitValue(`${f.name}: SQLite cannot store NaN (it would become NULL)`);
+  return toSqliteValue(value, f.type);
 }

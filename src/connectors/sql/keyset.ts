@@ -1,3 +1,4 @@
+/** Keyset pagination SQL shared by the SQL connectors that quote identifiers with double quotes (PostgreSQL, SQLite). */
 import { keyTupleOf, toKeyValue } from '../../model/keys';
 import type { KeyRange, KeyValue, Row } from '../../model/types';
 
