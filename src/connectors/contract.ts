@@ -9,7 +9,9 @@ import type { Cursor, KeyRange, ObjectSchema, QuarantinedRecord, RawBatch, RowBa
  *
  * A descriptor is metadata first, driver later (as dlt's destination factories): its folder's index.ts
  * imports only zod schemas, and `open()` loads the driver lazily, so the API and CLI validate specs and
- * list connectors without loading any database client.
+ * list connectors without loading any database client. The session module is loaded with `require` (not
+ * `import()`): the sources run as CommonJS under every loader we use (tsx's CJS hook in the CLI, `node --import
+ * tsx` in the worker, ts-jest), and a dynamic `import()` would bypass the CJS hook of the CLI.
  */
 export interface ConnectorDescriptor<E extends EndpointBase = EndpointBase> {
   readonly type: string;

@@ -42,7 +42,7 @@ const cases: Case[] = [
   { name: 'empty env name', body: good({ source: { ...src, connection: { url: { env: '' } } } }), status: 400, errorPath: 'source.connection.url.env', message: />=1 characters/ },
   { name: 'both url and named connection', body: good({ source: { ...src, connection: { url: { env: 'PG_URL' }, name: 'prod' } } }), status: 400, errorPath: 'source.connection', message: /exactly one of url .* or name/ },
   { name: 'empty connection', body: good({ source: { ...src, connection: {} } }), status: 400, errorPath: 'source.connection', message: /exactly one of url/ },
-  { name: 'table missing', body: good({ source: { type: 'postgres', connection: src.connection } }), status: 400, errorPath: 'source.table', message: /required field is missing/ },
+  { name: 'table missing', body: good({ source: { type: 'postgres', connection: src.connection } }), status: 400, errorPath: 'source.table', message: /exactly one of table or query/ },
   { name: 'table too long', body: good({ target: ep('t'.repeat(64)) }), status: 400, errorPath: 'target.table', message: /<=63|too big|at most/i },
   { name: 'table is an array', body: good({ source: { ...src, table: ['a'] } }), status: 400, errorPath: 'source.table', message: /expected string, received array/ },
   { name: 'writeMode unknown', body: good({ target: { ...ep('b'), writeMode: 'merge' } }), status: 400, errorPath: 'target.writeMode', message: /copy.*insert|Invalid option/ },

@@ -247,7 +247,7 @@ describe('API on the real stack', () => {
     const res = await request(app).post('/migrations/check').send(spec);
     expect(res.status).toBe(200);
     conforms('DryRunResult', res.body);
-    expect(res.body).toMatchObject({ ok: true, source: { object: `${SCHEMA}.${mixed}`, schema: { key: 'id' } }, target: { exists: false, schema: null } });
+    expect(res.body).toMatchObject({ ok: true, source: { object: `${SCHEMA}.${mixed}`, schema: { key: ['id'] } }, target: { exists: false, schema: null } });
     expect(res.body.sample).toHaveLength(5);
     expect(res.body.sample[0]).toHaveProperty('title');
     expect(res.body.sample[0]).not.toHaveProperty('label');

@@ -1,5 +1,10 @@
 import { descriptor } from '../contract';
 import { CassandraEndpointSchema } from './spec';
+import type * as Session from './session';
+
+/** The driver-bearing module, loaded on first open only (see ConnectorDescriptor in ../contract). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const session = (): typeof Session => require('./session');
 
 export const cassandra = descriptor({
   type: 'cassandra',
@@ -20,5 +25,5 @@ export const cassandra = descriptor({
   },
   endpointSchema: CassandraEndpointSchema,
   objectName: (e) => `${e.keyspace}.${e.table}`,
-  open: async (e, connection, log) => (await import('./session')).openCassandra(e, connection, log),
+  open: async (e, connection, log) => session().openCassandra(e, connection, log),
 });

@@ -1,5 +1,10 @@
 import { descriptor } from '../contract';
 import { MemoryEndpointSchema } from './spec';
+import type * as Session from './session';
+
+/** The driver-bearing module, loaded on first open only (see ConnectorDescriptor in ../contract). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const session = (): typeof Session => require('./session');
 
 /**
  * The reference connector: a store held in the process's memory that honours the whole contract like a
@@ -24,5 +29,5 @@ export const memory = descriptor({
   },
   endpointSchema: MemoryEndpointSchema,
   objectName: (e) => `${e.connection.store}.${e.object}`,
-  open: async (e, connection, log) => (await import('./session')).openMemory(e, connection, log),
+  open: async (e, connection, log) => session().openMemory(e, connection, log),
 });

@@ -1,5 +1,10 @@
 import { descriptor } from '../contract';
 import { MongoEndpointSchema } from './spec';
+import type * as Session from './session';
+
+/** The driver-bearing module, loaded on first open only (see ConnectorDescriptor in ../contract). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const session = (): typeof Session => require('./session');
 
 export const mongodb = descriptor({
   type: 'mongodb',
@@ -20,5 +25,5 @@ export const mongodb = descriptor({
   },
   endpointSchema: MongoEndpointSchema,
   objectName: (e) => `${e.database}.${e.collection}`,
-  open: async (e, connection, log) => (await import('./session')).openMongo(e, connection, log),
+  open: async (e, connection, log) => session().openMongo(e, connection, log),
 });

@@ -1,5 +1,10 @@
 import { descriptor } from '../contract';
 import { PostgresEndpointSchema } from './spec';
+import type * as Session from './session';
+
+/** The driver-bearing module, loaded on first open only (see ConnectorDescriptor in ../contract). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const session = (): typeof Session => require('./session');
 
 export const postgres = descriptor({
   type: 'postgres',
@@ -20,5 +25,5 @@ export const postgres = descriptor({
   },
   endpointSchema: PostgresEndpointSchema,
   objectName: (e) => (e.table ? `${e.schema}.${e.table}` : `(${e.query!.replace(/\s+/g, ' ').trim().slice(0, 60)})`),
-  open: async (e, connection, log) => (await import('./session')).openPostgres(e, connection, log),
+  open: async (e, connection, log) => session().openPostgres(e, connection, log),
 });

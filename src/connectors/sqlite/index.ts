@@ -1,5 +1,10 @@
 import { descriptor } from '../contract';
 import { SqliteEndpointSchema } from './spec';
+import type * as Session from './session';
+
+/** The driver-bearing module, loaded on first open only (see ConnectorDescriptor in ../contract). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const session = (): typeof Session => require('./session');
 
 export const sqlite = descriptor({
   type: 'sqlite',
@@ -20,5 +25,5 @@ export const sqlite = descriptor({
   },
   endpointSchema: SqliteEndpointSchema,
   objectName: (e) => e.table ?? `(${e.query!.replace(/\s+/g, ' ').trim().slice(0, 60)})`,
-  open: async (e, connection, log) => (await import('./session')).openSqlite(e, connection, log),
+  open: async (e, connection, log) => session().openSqlite(e, connection, log),
 });
