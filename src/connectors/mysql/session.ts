@@ -358,16 +358,18 @@ export class MysqlSession implements ConnectorSession {
   private async loadDataUpsert(schema: ObjectSchema, rows: Row[]): Promise<void> {
     const codecs = schema.fields.map(codecOf);
     const cols = schema.fields.map((f) => q(f.name)).join(', ');
+    // Temporary tables live in a database too; the pool selects none, so name it.
+    const stage = `${q(this.database)}.${q(STAGE)}`;
     const payload = Buffer.from(rows.map((r) => schema.fields.map((f, i) => toLoadDataField(r[f.name], codecs[i]!)).join('\t')).join('\n') + '\n');
     const targets = schema.fields.map((f, i) => (Buffer.isBuffer(rows.find((r) => r[f.name] != null)?.[f.name]) || codecs[i] === 'bytes' ? `@v${i}` : q(f.name)));
     const sets = schema.fields.flatMap((f, i) => (targets[i]!.startsWith('@') ? [`${q(f.name)} = UNHEX(@v${i})`] : []));
     await this.inTransaction('write', async (c) => {
-      await this.query('write', `CREATE TEMPORARY TABLE IF NOT EXISTS ${STAGE} ENGINE=InnoDB AS SELECT ${cols} FROM ${this.table} WHERE 1 = 0`, c);
-      await this.query('write', `DELETE FROM ${STAGE}`, c);
+      await this.query('write', `CREATE TEMPORARY TABLE IF NOT EXISTS ${stage} ENGINE=InnoDB AS SELECT ${cols} FROM ${this.table} WHERE 1 = 0`, c);
+      await this.query('write', `DELETE FROM ${stage}`, c);
       let loaded: ResultSetHeader;
       try {
         [loaded] = (await c.query({
-          sql: `LOAD DATA LOCAL INFILE 'datamigrato-batch' INTO TABLE ${STAGE} CHARACTER SET utf8mb4
+          sql: `LOAD DATA LOCAL INFILE 'datamigrato-batch' INTO TABLE ${stage} CHARACTER SET utf8mb4
                   FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (${targets.join(', ')})${sets.length ? ` SET ${sets.join(', ')}` : ''}`,
           infileStreamFactory: () => Readable.from([payload]),
         })) as [ResultSetHeader, unknown];
@@ -378,7 +380,7 @@ export class MysqlSession implements ConnectorSession {
         const err = Object.assign(new Error(`LOAD DATA reported ${loaded.warningStatus} warning(s)`), { code: 'ER_TRUNCATED_WRONG_VALUE' });
         throw err;
       }
-      await this.query('write', `INSERT INTO ${this.table} (${cols}) SELECT ${cols} FROM ${STAGE} ${this.upsertTail(schema)}`, c);
+      await this.query('write', `INSERT INTO ${this.table} (${cols}) SELECT ${cols} FROM ${stage} ${this.upsertTail(schema)}`, c);
     });
   }
 
