@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# datamigrato local stack: a real Temporal dev server, PostgreSQL, FerretDB (MongoDB wire protocol) and
-# Cassandra 5, built/installed from package registries only (no Docker engine needed).
+# datamigrato local stack: a real Temporal dev server, PostgreSQL, FerretDB (MongoDB wire protocol),
+# Cassandra 5 and MariaDB (MySQL protocol), built/installed from package registries only (no Docker engine needed).
 #
-#   bash scripts/stack.sh up [temporal|postgres|ferretdb|cassandra ...]   (default: temporal postgres)
+#   bash scripts/stack.sh up [temporal|postgres|ferretdb|cassandra|mysql ...]   (default: temporal postgres)
 #   bash scripts/stack.sh down [components...]                            (default: all)
 #   bash scripts/stack.sh status
 #   bash scripts/stack.sh env          # export lines; use: eval "$(bash scripts/stack.sh env)"
@@ -26,7 +26,7 @@ CASSANDRA_VERSION=5.0.9
 CASSANDRA_LIB="$CACHE/cassandra/lib-$CASSANDRA_VERSION"
 
 HOST=127.0.0.1
-ALL_COMPONENTS=(temporal postgres ferretdb cassandra)
+ALL_COMPONENTS=(temporal postgres ferretdb cassandra mysql)
 DEFAULT_UP=(temporal postgres)
 
 # A port may be overridden with DATAMIGRATO_<NAME>_PORT; while a service runs, the port it was started with
@@ -46,11 +46,14 @@ MONGO_PORT="${DATAMIGRATO_MONGO_PORT:-$(recorded ferretdb port 27018)}"
 FERRETDB_DEBUG_PORT="${DATAMIGRATO_FERRETDB_DEBUG_PORT:-$(recorded ferretdb debug_port 8089)}"
 CASSANDRA_PORT="${DATAMIGRATO_CASSANDRA_PORT:-$(recorded cassandra port 9042)}"
 CASSANDRA_STORAGE_PORT="${DATAMIGRATO_CASSANDRA_STORAGE_PORT:-$(recorded cassandra storage_port 7000)}"
+MYSQL_PORT="${DATAMIGRATO_MYSQL_PORT:-$(recorded mysql port 53306)}"
 SUGGEST_CAN_EVENTS="${DATAMIGRATO_SUGGEST_CAN_EVENTS:-2000}"
 # Cassandra auth: PasswordAuthenticator + CassandraAuthorizer (default superuser cassandra/cassandra).
 # DATAMIGRATO_CASSANDRA_AUTH=0 switches to AllowAll (only takes effect on a fresh .stack/cassandra).
 CASSANDRA_AUTH="${DATAMIGRATO_CASSANDRA_AUTH:-$(recorded cassandra auth 1)}"
 PG_PASSWORD=postgres
+MYSQL_PASSWORD=mysql
+MYSQL_DATABASE=dm_test
 
 # Custom search attributes the engine uses (name=type).
 SEARCH_ATTRIBUTES=(DatamigratoStatus=Keyword DatamigratoJob=Keyword DatamigratoSource=Keyword
@@ -74,6 +77,7 @@ signature() {
     postgres) echo "$(pg_data_dir)" ;;
     ferretdb) echo "$STACK/ferretdb/state" ;;
     cassandra) echo "$STACK/cassandra/cassandra.yaml" ;;
+    mysql) echo "$STACK/mysql/data" ;;
   esac
 }
 
@@ -573,6 +577,91 @@ start_cassandra() {
 }
 
 # ---------------------------------------------------------------------------------------------------------------
+# mysql (MariaDB from Debian: the MySQL wire protocol, what the mysql2 driver speaks)
+
+mysqld_bin() {
+  local b
+  for b in "$(command -v mariadbd 2>/dev/null)" /usr/sbin/mariadbd; do [[ -n $b && -x $b ]] && { echo "$b"; return; }; done
+  return 1
+}
+mysql_client() {
+  local b
+  for b in "$(command -v mariadb 2>/dev/null)" /usr/bin/mariadb; do [[ -n $b && -x $b ]] && { echo "$b"; return; }; done
+  return 1
+}
+mysql_admin() {
+  local b
+  for b in "$(command -v mariadb-admin 2>/dev/null)" /usr/bin/mariadb-admin; do [[ -n $b && -x $b ]] && { echo "$b"; return; }; done
+  return 1
+}
+mysql_socket() { echo "$STACK/mysql/mysqld.sock"; }
+mysql_version() { "$(mysqld_bin)" --version 2>/dev/null | sed -n 's/.*Ver \([^ ]*\).*/MariaDB \1/p' || echo MariaDB; }
+
+install_mysql() {
+  mysqld_bin >/dev/null && mysql_client >/dev/null && mysql_admin >/dev/null && return
+  say "MariaDB not found: installing the Debian package (apt-get install -y mariadb-server)"
+  local sudo=()
+  if ((EUID != 0)); then have sudo || die "MariaDB missing and not root (no sudo): apt-get install mariadb-server"; sudo=(sudo); fi
+  mkdir -p "$BUILD_LOGS"
+  # We run our own mariadbd on our own data dir: the package's service must not start (it would take port
+  # 3306 and /var/lib/mysql). Without a policy-rc.d, one that says "101: action forbidden" is put in place
+  # for the install only.
+  local policy=/usr/sbin/policy-rc.d added_policy=0
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null && "${sudo[@]}" chmod 755 "$policy" && added_policy=1
+  fi
+  local rc=0
+  { "${sudo[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq mariadb-server; } \
+    >"$BUILD_LOGS/mysql-apt.log" 2>&1 || rc=$?
+  ((added_policy)) && "${sudo[@]}" rm -f "$policy"
+  ((rc == 0)) || { tail -n 30 "$BUILD_LOGS/mysql-apt.log" >&2; die "apt-get install mariadb-server failed"; }
+  mysqld_bin >/dev/null || die "mariadb-server installed but no mariadbd found"
+}
+
+# `mariadb-admin ping` exits 0 when the server answers, even when it refuses the login: a pure liveness probe.
+probe_mysql() { "$(mysql_admin)" --no-defaults --socket="$(mysql_socket)" --connect-timeout=2 ping; }
+
+# The login the tests use: root with a password over TCP (skip-name-resolve: only IP host entries match TCP).
+mysql_tcp() { "$(mysql_client)" --no-defaults -h "$HOST" -P "$MYSQL_PORT" -uroot -p"$MYSQL_PASSWORD" "$@"; }
+
+start_mysql() {
+  install_mysql
+  local d="$STACK/mysql" data="$STACK/mysql/data" user=()
+  ((EUID == 0)) && user=(--user=root)
+  mkdir -p "$d"
+  if [[ ! -d $data/mysql ]]; then
+    rm -rf "$data" "$d/initialized"
+    say "mariadb-install-db $data"
+    if ! mariadb-install-db --no-defaults --datadir="$data" --auth-root-authentication-method=normal "${user[@]}" \
+      --skip-test-db >"$(log_file mysql)" 2>&1; then
+      tail_log mysql
+      die "mariadb-install-db failed"
+    fi
+  fi
+  require_free_ports mysql "$MYSQL_PORT"
+  printf 'port=%s\n' "$MYSQL_PORT" >"$d/ports"
+  # Test-tuned: redo log flushed once a second, no doublewrite — never keep real data in it.
+  spawn mysql "$(mysqld_bin)" --no-defaults --datadir="$data" --socket="$(mysql_socket)" --pid-file="$d/mysqld.pid" \
+    --port="$MYSQL_PORT" --bind-address="$HOST" "${user[@]}" --local-infile=1 --character-set-server=utf8mb4 \
+    --skip-name-resolve --max-allowed-packet=64M --innodb-buffer-pool-size=256M \
+    --innodb-flush-log-at-trx-commit=2 --innodb-doublewrite=0 --max-connections=300
+  wait_ready mysql 60 probe_mysql
+  if [[ ! -f $d/initialized ]]; then
+    # Fresh data dir: root has no password yet (auth method "normal") and may log in over the socket only.
+    "$(mysql_client)" --no-defaults --socket="$(mysql_socket)" -uroot <<SQL || die "mysql: setting the root password failed"
+CREATE USER IF NOT EXISTS 'root'@'127.0.0.1';
+ALTER USER 'root'@'127.0.0.1' IDENTIFIED BY '$MYSQL_PASSWORD';
+GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;
+ALTER USER 'root'@'localhost' IDENTIFIED BY '$MYSQL_PASSWORD';
+CREATE DATABASE IF NOT EXISTS \`$MYSQL_DATABASE\` CHARACTER SET utf8mb4;
+FLUSH PRIVILEGES;
+SQL
+    touch "$d/initialized"
+  fi
+  mysql_tcp -Nse 'SELECT 1' >/dev/null 2>&1 || die "mysql is up but password login as root/$MYSQL_PASSWORD over TCP failed"
+}
+
+# ---------------------------------------------------------------------------------------------------------------
 # commands
 
 listens() {
@@ -585,6 +674,7 @@ listens() {
       [[ $CASSANDRA_AUTH == 1 ]] && a="user cassandra/cassandra"
       echo "CQL $HOST:$CASSANDRA_PORT (dc datacenter1, $a), storage port $CASSANDRA_STORAGE_PORT"
       ;;
+    mysql) echo "mysql://root:$MYSQL_PASSWORD@$HOST:$MYSQL_PORT/$MYSQL_DATABASE ($(mysql_version); socket $(mysql_socket))" ;;
   esac
 }
 
@@ -631,7 +721,7 @@ orphans() { # svc
     [[ $p == "$$" ]] && continue
     alive "$p" && cmdline_has "$p" "$sig" || continue
     case "$(basename "$(readlink "/proc/$p/exe" 2>/dev/null || echo ?)")" in
-      temporal | ferretdb | postgres | java | setpriv) echo "$p" ;;
+      temporal | ferretdb | postgres | java | setpriv | mariadbd) echo "$p" ;;
     esac
   done
 }
@@ -647,6 +737,7 @@ cmd_down() {
       case $c in
         postgres) stop_group "$c" "$pid" INT 60 ;;   # fast shutdown
         cassandra) stop_group "$c" "$pid" TERM 90 ;;
+        mysql) stop_group "$c" "$pid" TERM 60 ;;     # mariadbd shuts down cleanly on TERM
         *) stop_group "$c" "$pid" TERM 30 ;;
       esac
       stopped=1
@@ -689,6 +780,7 @@ export PG_URL=postgres://postgres:$PG_PASSWORD@$HOST:$PG_PORT/postgres
 export MONGO_URL=mongodb://$HOST:$MONGO_PORT/
 export CASSANDRA_CONTACT_POINTS=$HOST:$CASSANDRA_PORT
 export CASSANDRA_LOCAL_DC=datacenter1
+export MYSQL_URL=mysql://root:$MYSQL_PASSWORD@$HOST:$MYSQL_PORT/$MYSQL_DATABASE
 EOF
   if [[ $CASSANDRA_AUTH == 1 ]]; then
     echo "export CASSANDRA_USERNAME=cassandra"

@@ -5,5 +5,6 @@
 export { cassandra } from './cassandra';
 export { memory } from './memory';
 export { mongodb } from './mongodb';
+export { mysql } from './mysql';
 export { postgres } from './postgres';
 export { sqlite } from './sqlite';
