@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: install dependencies if needed, bring up the local stack, run jest (unit + integration).
 #   bash scripts/test.sh [jest args...]
-# DATAMIGRATO_TEST_STACK overrides which stack components start (default: all four).
+# DATAMIGRATO_TEST_STACK overrides which stack components start (default: all five).
 # With CI=true the stack is stopped afterwards; otherwise it stays up for the next run (second `up` is a no-op).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,7 +14,7 @@ if [[ ${CI:-} == true ]]; then
 fi
 
 # shellcheck disable=SC2206
-components=(${DATAMIGRATO_TEST_STACK:-temporal postgres ferretdb cassandra})
+components=(${DATAMIGRATO_TEST_STACK:-temporal postgres ferretdb cassandra dynamodb})
 bash scripts/stack.sh up "${components[@]}"
 eval "$(bash scripts/stack.sh env)"
 # Standalone docker-compose (Go module proxy) so the test can run `docker-compose config -q`; best effort.
