@@ -8,7 +8,7 @@ import { NATIVE_OF, attrType, type Item } from './attributes';
  *   S → string, N → int32 / int64 when every sampled number is an integer in that range, else decimal,
  *   B → bytes, BOOL → boolean, M → json with its nested shape, L → json, SS/NS/BS → json with nativeType
  *   SS/NS/BS (a DynamoDB target writes the set back). Mixed numbers widen; any other mix → json.
- * nativeType is the attribute type letter(s) seen, e.g. "N" or "S|N".
+ * Integral key attributes are int64 (ids outgrow samples). nativeType is the attribute type letter(s) seen, e.g. "N" or "S|N".
  */
 
 type Kind = 'string' | 'int32' | 'int64' | 'decimal' | 'bytes' | 'boolean' | 'map' | 'list' | 'SS' | 'NS' | 'BS';
@@ -131,5 +131,7 @@ export function inferFields(items: readonly Item[], key: readonly string[]): Fie
   }
   const fields = [...root.children!].map(([k, s]) => toField(k, s, items.length));
   const keyed = key.map((k) => fields.find((f) => f.name === k)).filter((f): f is FieldSchema => !!f);
+  // Keys are ids that grow past what a sample shows: an integral key is int64, never int32.
+  for (const f of keyed) if (f.type === 'int32') f.type = 'int64';
   return [...keyed, ...fields.filter((f) => !key.includes(f.name))];
 }
