@@ -52,7 +52,7 @@ export async function startFaultProxy(upstream: string, opts: FaultOptions): Pro
       const body = Buffer.concat(chunks);
       const op = String(req.headers['x-amz-target'] ?? '').split('.').pop();
       const reply = (status: number, headers: http.IncomingHttpHeaders, out: Buffer) => {
-        const h = { ...headers, 'content-length': String(out.length) };
+        const h: Record<string, string | string[] | undefined> = { ...headers, 'content-length': String(out.length) };
         delete h['x-amz-crc32']; // the body may have changed
         delete h['transfer-encoding'];
         res.writeHead(status, h);
