@@ -54,7 +54,7 @@ describe('dynamodb connector against dynalite', () => {
       ];
       const out = await s.write(schema, rows);
       expect(out.written).toBe(2);
-      expect(out.rejected.map((r) => [r.row.id, r.error.slice(0, 60)])).toEqual([
+      expect(out.rejected.map((r) => [r.row.id, r.error.slice(0, 120)])).toEqual([
         [2n, expect.stringMatching(/^item of \d+ bytes exceeds 409600/)],
         [3n, expect.stringMatching(/39 significant digits/)],
         [null, expect.stringMatching(/key attribute id is null/)],
@@ -84,7 +84,7 @@ describe('dynamodb connector against dynalite', () => {
       expect(described.key).toEqual(['id']);
       const sizeField = described.fields.find((x) => x.name === 'size')!;
       // the sample (Scan order) may or may not include the odd item: size is int32 or json
-      const closed = { ...described, fields: described.fields.map((x) => (x.name === 'size' ? { ...x, type: 'int32' as const } : x)) };
+      const closed = { ...described, fields: described.fields.filter((x) => x.name !== 'surprise').map((x) => (x.name === 'size' ? { ...x, type: 'int32' as const } : x)) };
       const plain = await readAll(s, closed);
       expect(plain.rows.length + plain.rejected.length).toBe(21);
       expect(plain.rejected.map((r) => r.error)).toEqual([expect.stringMatching(/size: a S attribute where the schema says int32/)]);
