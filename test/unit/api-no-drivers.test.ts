@@ -6,7 +6,7 @@ import { validateSpec } from '../../client';
  * The API and spec validation need connector descriptors (types, schemas, capabilities), never a driver:
  * loading pg, mongodb and cassandra-driver costs start-up time and memory in every API process.
  */
-const DRIVERS = ['pg', 'pg-copy-streams', 'mongodb', 'cassandra-driver', 'better-sqlite3', 'mysql2'];
+const DRIVERS = ['pg', 'pg-copy-streams', 'mongodb', 'cassandra-driver', 'better-sqlite3', 'mysql2', '@aws-sdk/client-dynamodb'];
 
 test('creating the API app and validating a spec load no database driver', async () => {
   const client = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: '1s' }), namespace: 'default' });
