@@ -155,7 +155,7 @@ async function service() {
     }),
   );
   const prof = process.env.BENCH_WORKER_CPU_PROF;
-  return runSeriesInWorkerProcess(specs, 'bench-sqlite', prof ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(prof)}` } : {});
+  return runSeriesInWorkerProcess(specs, 'bench-sqlite', prof ? { NODE_OPTIONS: `--require ${path.join(__dirname, 'cpu-profile.cjs')}`, BENCH_CPU_PROF_DIR: path.resolve(prof) } : {});
 }
 
 /** What each side made of the SQLite types, to see both load the same shapes. */
