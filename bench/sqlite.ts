@@ -181,8 +181,14 @@ async function main() {
     console.log(`pgloader                : ${native.rows} rows in ${secs(native.ms)} = ${rate(native.rows, native.ms)} rows/s ` +
       `(whole run: create, load, indexes; no validation); ${loadAverage()}`);
   }
-  if (SKIP.includes('service')) return;
+  if (!SKIP.includes('service')) await measureService(native);
+  if (process.env.BENCH_VERBOSE) await printColumnTypes();
+  await pgQuery(`DROP SCHEMA IF EXISTS ${PGLOADER_SCHEMA} CASCADE`);
+  await pgQuery(`DROP SCHEMA IF EXISTS ${SERVICE_SCHEMA} CASCADE`);
+  if (!process.env.BENCH_SQLITE_KEEP) rmSync(FILE, { force: true });
+}
 
+async function measureService(native: { ms: number; rows: number } | null): Promise<void> {
   const { reports, totalMs, peakRssMb } = await service();
   const rows = reports.reduce((n, r) => n + r.rows, 0);
   const copyMs = reports.reduce((n, r) => n + r.timings.copyMs, 0);
@@ -198,10 +204,6 @@ async function main() {
   if (native)
     console.log(`ratios                  : copy rows/s ÷ pgloader rows/s = ${(rate(rows, copyMs) / rate(native.rows, native.ms)).toFixed(2)}; ` +
       `end-to-end wall clock ÷ pgloader wall clock = ${(totalMs / native.ms).toFixed(2)} (ours validated both sides, pgloader did not)`);
-  if (process.env.BENCH_VERBOSE) await printColumnTypes();
-  await pgQuery(`DROP SCHEMA IF EXISTS ${PGLOADER_SCHEMA} CASCADE`);
-  await pgQuery(`DROP SCHEMA IF EXISTS ${SERVICE_SCHEMA} CASCADE`);
-  if (!process.env.BENCH_SQLITE_KEEP) rmSync(FILE, { force: true });
 }
 
 main().catch((err) => {
