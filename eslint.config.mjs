@@ -23,7 +23,7 @@ const workflowImports = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.stack/', 'coverage/', 'test/fixtures/', '**/*.js', '**/*.mjs'] },
+  { ignores: ['node_modules/', 'dist/', '.stack/', 'coverage/', 'test/fixtures/', '**/*.js', '**/*.mjs', '**/*.cjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

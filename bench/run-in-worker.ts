@@ -14,23 +14,38 @@ export interface Measured {
   peakRssMb: number;
 }
 
+export interface MeasuredSeries {
+  reports: MigrationReport[];
+  /** Wall clock from the first migration's start to the last one's end (the worker's start-up is not in it). */
+  totalMs: number;
+  peakRssMb: number;
+}
+
 /**
  * One migration on a fresh worker process of its own, so the worker's peak RSS (VmHWM, sampled from
  * /proc) belongs to this run alone; the wall time covers the whole workflow, validation included.
  */
-export async function runInWorkerProcess(spec: JobSpec, label: string): Promise<Measured> {
+export async function runInWorkerProcess(spec: JobSpec, label: string, env: Record<string, string> = {}): Promise<Measured> {
+  const { reports, totalMs, peakRssMb } = await runSeriesInWorkerProcess([spec], label, env);
+  return { report: reports[0]!, totalMs, peakRssMb };
+}
+
+/** Several migrations one after the other on one fresh worker process (e.g. one per table of a database). */
+export async function runSeriesInWorkerProcess(specs: JobSpec[], label: string, env: Record<string, string> = {}): Promise<MeasuredSeries> {
   const taskQueue = `${label}-${Date.now().toString(36)}`;
-  const worker = await spawnWorker(taskQueue, { TEMPORAL_LOG_LEVEL: 'WARN', DATAMIGRATO_WORKFLOW_BUNDLE: BUNDLE });
+  const worker = await spawnWorker(taskQueue, { TEMPORAL_LOG_LEVEL: 'WARN', DATAMIGRATO_WORKFLOW_BUNDLE: BUNDLE, ...env });
   const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
   const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, peakRssMb(worker.child.pid!))), 500);
   try {
     const t0 = Date.now();
-    const report: MigrationReport = await client.workflow.execute('migrationWorkflow', { taskQueue, workflowId: `${label}-${taskQueue}`, args: [{ spec }] });
+    const reports: MigrationReport[] = [];
+    for (const [i, spec] of specs.entries())
+      reports.push(await client.workflow.execute('migrationWorkflow', { taskQueue, workflowId: `${label}-${i}-${taskQueue}`, args: [{ spec }] }));
     const totalMs = Date.now() - t0;
     peak = Math.max(peak, peakRssMb(worker.child.pid!));
-    return { report, totalMs, peakRssMb: peak };
+    return { reports, totalMs, peakRssMb: peak };
   } finally {
     clearInterval(sampler);
     await worker.stop();

@@ -1,20 +1,41 @@
 #!/usr/bin/env bash
 # `npm run bench`: throughput and memory figures against the local stack. Prints, never asserts.
-#   BENCH_ROWS=1000000 (PG → PG), BENCH_MONGO_ROWS (Mongo → PG / Cassandra), BENCH_ONLY=pg|mongo
+#   BENCH_ROWS=1000000 (PG → PG), BENCH_MONGO_ROWS (Mongo → PG / Cassandra), BENCH_SQLITE_ROWS=1000000 (SQLite → PG
+#   against pgloader), BENCH_ONLY=pg|mongo|sqlite
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
+
+# pgloader is the native peer of the SQLite section: a Debian package, installed when missing. Without it
+# the section still measures the service and says why there is no ratio.
+ensure_pgloader() {
+  command -v pgloader >/dev/null && return 0
+  if command -v apt-get >/dev/null && [[ $(id -u) == 0 ]]; then
+    echo "installing pgloader (apt-get) …"
+    apt-cache show pgloader >/dev/null 2>&1 || apt-get update -qq || true
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq pgloader >/dev/null || true
+  fi
+  command -v pgloader >/dev/null && return 0
+  echo "pgloader is not installed and could not be (needs root and apt-get: apt-get install -y pgloader);" \
+    "the SQLite section measures the service alone"
+  return 1
+}
+
 bash scripts/ensure-deps.sh
 only=${BENCH_ONLY:-all}
 components=(temporal postgres)
-[[ $only == pg ]] || components+=(ferretdb cassandra)
+[[ $only == pg || $only == sqlite ]] || components+=(ferretdb cassandra)
 bash scripts/stack.sh up "${components[@]}"
 eval "$(bash scripts/stack.sh env)"
-if [[ $only != mongo ]]; then
+if [[ $only == all || $only == pg ]]; then
   echo "== PostgreSQL → PostgreSQL"
   npx tsx bench/pg.ts
 fi
-if [[ $only != pg && -f bench/mongo.ts ]]; then
+if [[ ($only == all || $only == mongo) && -f bench/mongo.ts ]]; then
   echo "== MongoDB → PostgreSQL / Cassandra"
   BENCH_ROWS=${BENCH_MONGO_ROWS:-200000} npx tsx bench/mongo.ts
+fi
+if [[ $only == all || $only == sqlite ]]; then
+  echo "== SQLite → PostgreSQL, against pgloader"
+  if ensure_pgloader; then npx tsx bench/sqlite.ts; else BENCH_SQLITE_SKIP=pgloader npx tsx bench/sqlite.ts; fi
 fi

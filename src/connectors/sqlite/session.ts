@@ -23,6 +23,7 @@ import {
   plainValue,
   storageClassOf,
   toSqliteValue,
+  type Converted,
   type StorageClass,
 } from './types';
 
@@ -118,11 +119,14 @@ export class SqliteSession implements ConnectorSession {
     }
   }
 
-  private statement(db: Database.Database, sql: string): Database.Statement {
-    let s = this.statements.get(sql);
+  /** Prepared once per SQL text (and mode: a raw statement returns rows as arrays) for the session's life. */
+  private statement(db: Database.Database, sql: string, raw = false): Database.Statement {
+    const id = raw ? `raw:${sql}` : sql;
+    let s = this.statements.get(id);
     if (!s) {
       s = db.prepare(sql);
-      this.statements.set(sql, s);
+      if (raw) s.raw(true);
+      this.statements.set(id, s);
     }
     return s;
   }
@@ -270,6 +274,7 @@ export class SqliteSession implements ConnectorSession {
   async *read(schema: ObjectSchema, range: KeyRange, after: Cursor | null, batchSize: number): AsyncIterable<RowBatch> {
     const keyFields = keyFieldsOf(schema);
     const cols = schema.fields.map((f) => q(f.name)).join(', ');
+    const converters = schema.fields.map((f) => this.converterOf(f));
     let cursor = after as KeyCursor | null;
     for (;;) {
       // pageQuery asks for the cursor's values in key order, then the range's bounds on the leading column.
@@ -279,12 +284,13 @@ export class SqliteSession implements ConnectorSession {
         params.push(bindKey(v, bindOrder[params.length]!));
         return '?';
       });
-      const raw = this.run('read', () => this.statement(this.reader(), sql).all(params) as Row[]);
+      // raw(): rows as value arrays in the selected columns' order, no object with named keys per stored row.
+      const raw = this.run('read', () => this.statement(this.reader(), sql, true).all(params) as Value[][]);
       if (raw.length === 0) return;
-      const batch: RowBatch = { rows: [], cursor: cursorOf(raw[raw.length - 1]!, schema.key), rejected: [] };
+      const batch: RowBatch = { rows: [], cursor: cursorOf(rowOf(schema, raw[raw.length - 1]!), schema.key), rejected: [] };
       for (const r of raw) {
-        const converted = this.toNeutralRow(schema, r);
-        if ('error' in converted) batch.rejected!.push({ row: r, error: converted.error });
+        const converted = this.toNeutralRow(schema, converters, r);
+        if ('error' in converted) batch.rejected!.push({ row: rowOf(schema, r), error: converted.error });
         else batch.rows.push(converted.row);
       }
       cursor = batch.cursor as KeyCursor;
@@ -294,42 +300,54 @@ export class SqliteSession implements ConnectorSession {
   }
 
   /** A stored row as neutral values, or why not: every column whose storage class does not fit is named. */
-  private toNeutralRow(schema: ObjectSchema, r: Row): { row: Row } | { error: string } {
+  private toNeutralRow(schema: ObjectSchema, converters: readonly FieldConverter[], r: readonly Value[]): { row: Row } | { error: string } {
     const row: Row = {};
-    const problems: string[] = [];
-    for (const f of schema.fields) {
-      const v = r[f.name] ?? null;
-      const c = this.convert(f, v);
+    let problems: string[] | null = null;
+    for (let i = 0; i < converters.length; i++) {
+      const f = schema.fields[i]!;
+      const c = converters[i]!(r[i] ?? null);
       if (c.ok) row[f.name] = c.value;
-      else problems.push(`column "${f.name}" (${f.nativeOf === CONNECTOR ? f.nativeType : f.type}) holds ${c.why}`);
+      else (problems ??= []).push(`column "${f.name}" (${f.nativeOf === CONNECTOR ? f.nativeType : f.type}) holds ${c.why}`);
     }
-    return problems.length ? { error: problems.join('; ') } : { row };
+    return problems ? { error: problems.join('; ') } : { row };
   }
 
-  private convert(f: FieldSchema, v: Value): { ok: true; value: Value } | { ok: false; why: string } {
-    const cls = storageClassOf(v);
-    if (cls === 'null') return { ok: true, value: null };
-    const shown = `${cls === 'integer' ? 'an' : 'a'} ${cls} value${cls === 'blob' ? ` (${(v as Buffer).length} bytes)` : ` (${JSON.stringify(String(v).slice(0, 40))})`}`;
+  /**
+   * A field's value converter, decided once per read rather than per value: date or not, and the date
+   * encoding when the field carries it. The text that shows a value is built only for a value that does not fit.
+   */
+  private converterOf(f: FieldSchema): FieldConverter {
     if (DATE_TYPES.has(f.type)) {
-      const encoding = this.encodingOf(f, v);
-      if (!encoding || !ENCODING_CLASSES[encoding].includes(cls)) return { ok: false, why: `${shown}: expected ${encoding === 'iso' ? 'ISO text' : encoding ?? 'a date'}` };
-      const text = dateValue(v, encoding, f.type as DateType);
-      return text === null ? { ok: false, why: `${shown} that is not a ${encoding} date/time` } : { ok: true, value: text };
+      const fixed = this.fixedEncodingOf(f);
+      const type = f.type as DateType;
+      return (v) => {
+        const cls = storageClassOf(v);
+        if (cls === 'null') return NULL_VALUE;
+        const encoding = fixed ?? encodingOfValue(v);
+        if (!encoding || !ENCODING_CLASSES[encoding].includes(cls)) return unfit(v, cls, `expected ${encoding === 'iso' ? 'ISO text' : encoding ?? 'a date'}`);
+        const text = dateValue(v, encoding, type);
+        return text === null ? unfit(v, cls, `that is not a ${encoding} date/time`, ' ') : { ok: true, value: text };
+      };
     }
     const type = f.type as keyof typeof ACCEPTED_CLASSES;
-    if (!ACCEPTED_CLASSES[type].includes(cls)) return { ok: false, why: `${shown}: expected ${ACCEPTED_CLASSES[type].join(' or ')} for ${f.type}` };
-    const c = plainValue(v, cls, type);
-    return c.ok ? c : { ok: false, why: `${shown}: ${c.why}` };
+    const accepted = ACCEPTED_CLASSES[type];
+    return (v) => {
+      const cls = storageClassOf(v);
+      if (cls === 'null') return NULL_VALUE;
+      if (!accepted.includes(cls)) return unfit(v, cls, `expected ${accepted.join(' or ')} for ${f.type}`);
+      const c = plainValue(v, cls, type);
+      return c.ok ? c : unfit(v, cls, c.why);
+    };
   }
 
-  /** A date column's encoding: carried in a SQLite nativeType, else the endpoint's dateColumns, else what the value looks like. */
-  private encodingOf(f: FieldSchema, v: Value): DateEncoding | null {
+  /** A date column's encoding when the field fixes it (a SQLite nativeType, else the endpoint's dateColumns); null: per value. */
+  private fixedEncodingOf(f: FieldSchema): DateEncoding | null {
     if (f.nativeOf === CONNECTOR) {
       const m = /\((\w+)\)$/.exec(f.nativeType ?? '');
       if (m && (DATE_ENCODINGS as readonly string[]).includes(m[1]!)) return m[1] as DateEncoding;
     }
     const configured = this.endpoint.dateColumns?.[f.name];
-    return configured && configured !== 'auto' ? configured : encodingOfValue(v);
+    return configured && configured !== 'auto' ? configured : null;
   }
 
   async prepare(schema: ObjectSchema): Promise<void> {
@@ -443,6 +461,22 @@ export async function openSqlite(endpoint: SqliteEndpoint, connection: ResolvedC
 }
 
 class UnfitValue extends Error {}
+
+type FieldConverter = (v: Value) => Converted;
+
+/** A raw row (values in the schema's field order) as a stored row with named columns. */
+function rowOf(schema: ObjectSchema, values: readonly Value[]): Row {
+  const row: Row = {};
+  schema.fields.forEach((f, i) => (row[f.name] = values[i] ?? null));
+  return row;
+}
+const NULL_VALUE: Converted = { ok: true, value: null };
+
+/** Why a stored value does not fit, with the value shown: its storage class and its first 40 characters (or its size). */
+function unfit(v: Value, cls: StorageClass, why: string, sep = ': '): Converted {
+  const shown = `${cls === 'integer' ? 'an' : 'a'} ${cls} value${cls === 'blob' ? ` (${(v as Buffer).length} bytes)` : ` (${JSON.stringify(String(v).slice(0, 40))})`}`;
+  return { ok: false, why: `${shown}${sep}${why}` };
+}
 
 /**
  * A value as the column takes it. SQLite's dynamic typing would store the text "toto" in an INTEGER column and
