@@ -20,7 +20,13 @@ export async function planMigration(spec: JobSpec): Promise<MigrationPlan> {
 export async function copyChunk(input: ChunkInput): Promise<ChunkResult> {
   const ctx = Context.current();
   const resumeFrom = ctx.info.heartbeatDetails as ChunkProgress | undefined;
-  if (resumeFrom) ctx.log.info('resuming chunk from heartbeat', { partition: input.partition.id, rows: resumeFrom.rows, cursor: resumeFrom.cursor, attempt: ctx.info.attempt });
+  if (resumeFrom)
+    ctx.log.info('resuming chunk from heartbeat', {
+      partition: input.partition.id,
+      rows: resumeFrom.rows,
+      cursor: resumeFrom.cursor,
+      attempt: ctx.info.attempt,
+    });
   return adapt(() =>
     copyChunkEngine(input, {
       resumeFrom,
@@ -37,6 +43,10 @@ export async function planTargetScan(spec: JobSpec, sourceSchema: ObjectSchema):
 export async function scanRange(input: ScanInput): Promise<ScanResult> {
   const ctx = Context.current();
   return adapt(() =>
-    scanRangeEngine(input, (p: ScanProgress) => ctx.heartbeat(p), () => ctx.cancellationSignal.aborted),
+    scanRangeEngine(
+      input,
+      (p: ScanProgress) => ctx.heartbeat(p),
+      () => ctx.cancellationSignal.aborted,
+    ),
   );
 }

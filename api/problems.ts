@@ -53,7 +53,11 @@ export function errorHandler(log?: Logger): ErrorRequestHandler {
     const instance = req.originalUrl;
     if (res.headersSent) return;
     if (err instanceof HttpProblem) {
-      return sendProblem(res, { type: problemType(err.slug), title: err.title, status: err.status, detail: err.detail, instance, errors: err.errors }, err.headers);
+      return sendProblem(
+        res,
+        { type: problemType(err.slug), title: err.title, status: err.status, detail: err.detail, instance, errors: err.errors },
+        err.headers,
+      );
     }
     const bodyError = typeof err?.type === 'string' ? BODY_ERRORS[err.type] : undefined;
     if (bodyError) {
@@ -63,7 +67,14 @@ export function errorHandler(log?: Logger): ErrorRequestHandler {
           : err.type === 'entity.parse.failed'
             ? `invalid JSON: ${err.message}`
             : String(err.message);
-      return sendProblem(res, { type: problemType(bodyError.slug), title: bodyError.title, status: bodyError.status, detail, instance, errors: [{ path: '(body)', message: detail }] });
+      return sendProblem(res, {
+        type: problemType(bodyError.slug),
+        title: bodyError.title,
+        status: bodyError.status,
+        detail,
+        instance,
+        errors: [{ path: '(body)', message: detail }],
+      });
     }
     if (err instanceof ClientError) {
       const map: Record<ClientError['code'], [number, string]> = {
@@ -93,6 +104,12 @@ export function errorHandler(log?: Logger): ErrorRequestHandler {
       });
     }
     log?.error({ err: err?.message, stack: err?.stack, url: instance }, 'unhandled API error');
-    sendProblem(res, { type: problemType('internal'), title: 'Internal error', status: 500, detail: 'an unexpected error occurred; see the API log', instance });
+    sendProblem(res, {
+      type: problemType('internal'),
+      title: 'Internal error',
+      status: 500,
+      detail: 'an unexpected error occurred; see the API log',
+      instance,
+    });
   };
 }

@@ -149,7 +149,18 @@ const Outcome = z
   .meta({ id: 'MigrationOutcome', description: 'Summary the workflow writes to its memo when it completes or is canceled' });
 type _Outcome = Check<Same<z.infer<typeof Outcome>, MigrationOutcome>>;
 
-const ExecutionStatus = z.enum(['UNSPECIFIED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELLED', 'TERMINATED', 'CONTINUED_AS_NEW', 'TIMED_OUT', 'PAUSED', 'UNKNOWN']);
+const ExecutionStatus = z.enum([
+  'UNSPECIFIED',
+  'RUNNING',
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+  'TERMINATED',
+  'CONTINUED_AS_NEW',
+  'TIMED_OUT',
+  'PAUSED',
+  'UNKNOWN',
+]);
 export const MigrationStatusSchema = z.enum(MIGRATION_STATUSES).meta({
   id: 'MigrationStatus',
   description: 'The workflow phase while it runs (Queued until a worker picks it up), the execution outcome once closed',
@@ -207,7 +218,21 @@ export const ControlResponse = z
   .meta({ id: 'ControlResponse' });
 type _Control = Check<Same<Omit<z.infer<typeof ControlResponse>, 'links'>, ControlResult>>;
 
-const FieldType = z.enum(['string', 'int32', 'int64', 'float64', 'decimal', 'boolean', 'timestamptz', 'timestamp', 'date', 'uuid', 'json', 'bytes', 'objectid']);
+const FieldType = z.enum([
+  'string',
+  'int32',
+  'int64',
+  'float64',
+  'decimal',
+  'boolean',
+  'timestamptz',
+  'timestamp',
+  'date',
+  'uuid',
+  'json',
+  'bytes',
+  'objectid',
+]);
 const FieldSchemaSchema = z
   .object({
     name: z.string(),
@@ -269,7 +294,10 @@ export const Health = z
 
 export const ListQuery = z
   .object({
-    status: z.string().optional().describe(`running, or one of: ${MIGRATION_STATUSES.map((s) => s.toLowerCase()).join(', ')} (case-insensitive)`),
+    status: z
+      .string()
+      .optional()
+      .describe(`running, or one of: ${MIGRATION_STATUSES.map((s) => s.toLowerCase()).join(', ')} (case-insensitive)`),
     name: z.string().optional().describe('job name (spec.name), exact'),
     pageSize: z.coerce.number().int().min(1).max(1000).optional().describe('default 20'),
     pageToken: z.string().optional().describe('nextPageToken of the previous page'),

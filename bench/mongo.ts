@@ -23,7 +23,13 @@ const COLLECTION = 'people';
 const TARGETS = (process.env.BENCH_MONGO_TARGETS ?? 'postgres,cassandra').split(',') as ('postgres' | 'cassandra')[];
 
 async function seed(): Promise<void> {
-  const have = await withMongo((m) => m.db(DB).collection(COLLECTION).estimatedDocumentCount().catch(() => 0));
+  const have = await withMongo((m) =>
+    m
+      .db(DB)
+      .collection(COLLECTION)
+      .estimatedDocumentCount()
+      .catch(() => 0),
+  );
   if (have === ROWS) return;
   const t0 = Date.now();
   await seedPeople(DB, COLLECTION, ROWS);

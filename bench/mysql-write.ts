@@ -22,7 +22,11 @@ async function open(type: string, endpoint: Record<string, unknown>, connection:
 
 async function main() {
   await createMixedSource('dm_bench', 'mysql_mixed', ROWS);
-  const pg = await open('postgres', { type: 'postgres', connection: { url: { env: 'PG_URL' } }, schema: 'dm_bench', table: 'mysql_mixed' }, { url: process.env.PG_URL });
+  const pg = await open(
+    'postgres',
+    { type: 'postgres', connection: { url: { env: 'PG_URL' } }, schema: 'dm_bench', table: 'mysql_mixed' },
+    { url: process.env.PG_URL },
+  );
   const schema = (await pg.describe()) as ObjectSchema;
   const rows: Row[] = [];
   for await (const b of pg.read(schema, { id: 0, lower: null, upper: null }, null, 10_000)) rows.push(...b.rows);
@@ -43,4 +47,10 @@ async function main() {
   await pgQuery('DROP TABLE IF EXISTS dm_bench.mysql_mixed');
 }
 
-main().then(() => process.exit(0), (err) => { console.error(err); process.exit(1); });
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

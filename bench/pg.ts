@@ -45,7 +45,12 @@ async function service(mode: Mode, target: string) {
   const writeMode: 'copy' | 'insert' = mode === 'insert' ? 'insert' : 'copy';
   const endpoint = (table: string) => ({ type: 'postgres' as const, connection: { url: { env: 'PG_URL' } }, schema: SCHEMA, table, writeMode });
   const spec = parsed({
-    name: `bench-${target}`, source: endpoint('src'), target: endpoint(target), batchSize: 5000, parallelism: 4, partitions: 8,
+    name: `bench-${target}`,
+    source: endpoint('src'),
+    target: endpoint(target),
+    batchSize: 5000,
+    parallelism: 4,
+    partitions: 8,
     passthrough: mode === 'passthrough',
   });
   return runInWorkerProcess(spec, `bench-${target}`);

@@ -50,7 +50,7 @@ const rate = (rows: number, ms: number) => (ms > 0 ? Math.round(rows / (ms / 100
 const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 const STATUSES = ['new', 'paid', 'shipped', 'returned', 'cancelled'];
-const NAMES = ['Zoë Ångström', 'José Núñez', 'Łukasz Żółć', '山田 太郎', 'Ахмед Бекова', 'Chloé O\'Brien', 'Μαρία Παππά', 'Ngọc Trần'];
+const NAMES = ['Zoë Ångström', 'José Núñez', 'Łukasz Żółć', '山田 太郎', 'Ахмед Бекова', "Chloé O'Brien", 'Μαρία Παππά', 'Ngọc Trần'];
 const KINDS = ['temp', 'humidity', 'door', 'battery'];
 const BASE_MS = Date.UTC(2023, 0, 1);
 
@@ -68,18 +68,40 @@ function generate(): void {
   db.transaction(() => {
     const c = db.prepare('INSERT INTO customers VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     for (let i = 1; i <= customers; i++)
-      c.run(i, `${NAMES[i % NAMES.length]} ${i}`, i % 11 === 0 ? null : `user${i}@example.com`, ['FR', 'DE', 'JP', 'BR', 'VN'][i % 5],
-        money((i * 7919) % 10_000_000), (i % 1000) / 7, new Date(BASE_MS + i * 60_000).toISOString(), i % 4 === 0 ? null : Buffer.from([i & 255, (i >> 8) & 255, 0, 42]));
+      c.run(
+        i,
+        `${NAMES[i % NAMES.length]} ${i}`,
+        i % 11 === 0 ? null : `user${i}@example.com`,
+        ['FR', 'DE', 'JP', 'BR', 'VN'][i % 5],
+        money((i * 7919) % 10_000_000),
+        (i % 1000) / 7,
+        new Date(BASE_MS + i * 60_000).toISOString(),
+        i % 4 === 0 ? null : Buffer.from([i & 255, (i >> 8) & 255, 0, 42]),
+      );
     const o = db.prepare('INSERT INTO orders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
     for (let i = 1, n = rowsOf('orders'); i <= n; i++)
-      o.run(i, 1 + (i % customers), STATUSES[i % STATUSES.length], money((i * 104_729) % 100_000_00), 1 + (i % 9), i % 3 === 0 ? null : (i % 50) / 100,
-        i % 5 === 0 ? null : `commande n°${i} — livrée à ${NAMES[i % NAMES.length]} ✓`, new Date(BASE_MS + i * 1_000).toISOString().replace('T', ' ').slice(0, 19),
-        Buffer.from(`{"sku":"SKU-${i % 997}"}`));
+      o.run(
+        i,
+        1 + (i % customers),
+        STATUSES[i % STATUSES.length],
+        money((i * 104_729) % 100_000_00),
+        1 + (i % 9),
+        i % 3 === 0 ? null : (i % 50) / 100,
+        i % 5 === 0 ? null : `commande n°${i} — livrée à ${NAMES[i % NAMES.length]} ✓`,
+        new Date(BASE_MS + i * 1_000).toISOString().replace('T', ' ').slice(0, 19),
+        Buffer.from(`{"sku":"SKU-${i % 997}"}`),
+      );
     const e = db.prepare('INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)');
     const devices = 1000;
     for (let i = 0, n = rowsOf('events'); i < n; i++)
-      e.run(1 + (i % devices), Math.floor(i / devices), KINDS[i % KINDS.length], i % 7 === 0 ? null : ((i * 31) % 4000) / 100,
-        new Date(BASE_MS + i * 250).toISOString(), i % 2 === 0 ? null : `ok ${i % 100}`);
+      e.run(
+        1 + (i % devices),
+        Math.floor(i / devices),
+        KINDS[i % KINDS.length],
+        i % 7 === 0 ? null : ((i * 31) % 4000) / 100,
+        new Date(BASE_MS + i * 250).toISOString(),
+        i % 2 === 0 ? null : `ok ${i % 100}`,
+      );
   })();
   db.close();
 }
@@ -97,8 +119,10 @@ function ensureDatabase(): void {
   }
   const t0 = Date.now();
   generate();
-  console.log(`generated ${ROWS} rows (${TABLES.map((t) => `${t.name} ${rowsOf(t.name)}`).join(', ')}) in ${secs(Date.now() - t0)}; ` +
-    `${Math.round(statSync(FILE).size / 1_048_576)} MB at ${FILE}`);
+  console.log(
+    `generated ${ROWS} rows (${TABLES.map((t) => `${t.name} ${rowsOf(t.name)}`).join(', ')}) in ${secs(Date.now() - t0)}; ` +
+      `${Math.round(statSync(FILE).size / 1_048_576)} MB at ${FILE}`,
+  );
 }
 
 async function freshSchema(schema: string): Promise<void> {
@@ -155,7 +179,11 @@ async function service() {
     }),
   );
   const prof = process.env.BENCH_WORKER_CPU_PROF;
-  return runSeriesInWorkerProcess(specs, 'bench-sqlite', prof ? { NODE_OPTIONS: `--require ${path.join(__dirname, 'cpu-profile.cjs')}`, BENCH_CPU_PROF_DIR: path.resolve(prof) } : {});
+  return runSeriesInWorkerProcess(
+    specs,
+    'bench-sqlite',
+    prof ? { NODE_OPTIONS: `--require ${path.join(__dirname, 'cpu-profile.cjs')}`, BENCH_CPU_PROF_DIR: path.resolve(prof) } : {},
+  );
 }
 
 /** What each side made of the SQLite types, to see both load the same shapes. */
@@ -168,7 +196,10 @@ async function printColumnTypes(): Promise<void> {
   for (const r of rows) console.log(`  ${r.s}.${r.t}: ${r.cols}`);
 }
 
-const loadAverage = () => execSync('uptime', { encoding: 'utf8' }).trim().replace(/^.*load average/, 'load average');
+const loadAverage = () =>
+  execSync('uptime', { encoding: 'utf8' })
+    .trim()
+    .replace(/^.*load average/, 'load average');
 
 async function main() {
   execSync(`npx tsx scripts/bundle-workflows.ts ${BUNDLE}`, { cwd: path.resolve(__dirname, '..'), stdio: 'ignore' });
@@ -178,8 +209,10 @@ async function main() {
   let native: { ms: number; rows: number } | null = null;
   if (!SKIP.includes('pgloader')) {
     native = await pgloader();
-    console.log(`pgloader                : ${native.rows} rows in ${secs(native.ms)} = ${rate(native.rows, native.ms)} rows/s ` +
-      `(whole run: create, load, indexes; no validation); ${loadAverage()}`);
+    console.log(
+      `pgloader                : ${native.rows} rows in ${secs(native.ms)} = ${rate(native.rows, native.ms)} rows/s ` +
+        `(whole run: create, load, indexes; no validation); ${loadAverage()}`,
+    );
   }
   if (!SKIP.includes('service')) await measureService(native);
   if (process.env.BENCH_VERBOSE) await printColumnTypes();
@@ -194,16 +227,22 @@ async function measureService(native: { ms: number; rows: number } | null): Prom
   const copyMs = reports.reduce((n, r) => n + r.timings.copyMs, 0);
   for (const r of reports) {
     const { prepareMs, copyMs: c, validateMs } = r.timings;
-    console.log(`  ${r.job.padEnd(22)}: ${r.rows} rows, copy ${secs(c)} = ${rate(r.rows, c)} rows/s, prepare ${secs(prepareMs)}, ` +
-      `validation ${secs(validateMs)} (${r.validation?.status})`);
+    console.log(
+      `  ${r.job.padEnd(22)}: ${r.rows} rows, copy ${secs(c)} = ${rate(r.rows, c)} rows/s, prepare ${secs(prepareMs)}, ` +
+        `validation ${secs(validateMs)} (${r.validation?.status})`,
+    );
   }
   const validated = reports.every((r) => r.validation?.status === 'match');
   console.log(`service copy phase      : ${rows} rows in ${secs(copyMs)} = ${rate(rows, copyMs)} rows/s; worker peak RSS ${peakRssMb} MB`);
-  console.log(`service end to end      : ${rows} rows in ${secs(totalMs)} = ${rate(rows, totalMs)} rows/s incl. prepare and validation ` +
-    `(${validated ? 'validated: every table passed' : `validation: ${reports.map((r) => r.validation?.status).join(', ')}`}); ${loadAverage()}`);
+  console.log(
+    `service end to end      : ${rows} rows in ${secs(totalMs)} = ${rate(rows, totalMs)} rows/s incl. prepare and validation ` +
+      `(${validated ? 'validated: every table passed' : `validation: ${reports.map((r) => r.validation?.status).join(', ')}`}); ${loadAverage()}`,
+  );
   if (native)
-    console.log(`ratios                  : copy rows/s ÷ pgloader rows/s = ${(rate(rows, copyMs) / rate(native.rows, native.ms)).toFixed(2)}; ` +
-      `end-to-end wall clock ÷ pgloader wall clock = ${(totalMs / native.ms).toFixed(2)} (ours validated both sides, pgloader did not)`);
+    console.log(
+      `ratios                  : copy rows/s ÷ pgloader rows/s = ${(rate(rows, copyMs) / rate(native.rows, native.ms)).toFixed(2)}; ` +
+        `end-to-end wall clock ÷ pgloader wall clock = ${(totalMs / native.ms).toFixed(2)} (ours validated both sides, pgloader did not)`,
+    );
 }
 
 main().catch((err) => {

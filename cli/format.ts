@@ -26,7 +26,9 @@ export function describeView(v: MigrationView, ui: string): string {
         `${p.paused && !v.closed ? '  PAUSED' : ''}${p.quarantined ? `  quarantined ${num(p.quarantined)}` : ''}`,
     );
     for (const part of p.partitions) {
-      lines.push(`  p${String(part.id).padEnd(3)} ${part.state.padEnd(8)} ${num(part.rows).padStart(12)} / ${num(part.estimatedRows).padEnd(12)} ${num(part.rowsPerSecond)} rows/s`);
+      lines.push(
+        `  p${String(part.id).padEnd(3)} ${part.state.padEnd(8)} ${num(part.rows).padStart(12)} / ${num(part.estimatedRows).padEnd(12)} ${num(part.rowsPerSecond)} rows/s`,
+      );
     }
   } else if (v.progressError && !v.closed) {
     lines.push(`progress:  unavailable (${v.progressError})`);
@@ -62,7 +64,9 @@ export function listTable(items: MigrationSummary[]): string {
 export function describeCheck(r: DryRunResult, sampleRows = 5): string {
   const lines: string[] = [];
   lines.push(`spec ok: ${r.summary}`);
-  lines.push(`source:  ${r.source.object}  key (${r.source.schema.key.join(', ')}), ${r.source.schema.fields.length} fields, ~${num(r.source.estimatedRows)} rows in ${r.source.partitions} partitions`);
+  lines.push(
+    `source:  ${r.source.object}  key (${r.source.schema.key.join(', ')}), ${r.source.schema.fields.length} fields, ~${num(r.source.estimatedRows)} rows in ${r.source.partitions} partitions`,
+  );
   lines.push(`target:  ${r.target.object}  ${r.target.exists ? 'exists (rows are upserted by key)' : 'does not exist (a run creates it)'}`);
   lines.push(`target schema: ${r.targetSchema.fields.map((f) => `${f.name}:${f.type}${r.targetSchema.key.includes(f.name) ? '*' : ''}`).join(', ')}`);
   lines.push(`sample (${r.sample.length} rows after transforms; nothing was written):`);

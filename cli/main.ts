@@ -38,7 +38,10 @@ export const EXIT = {
 } as const;
 
 class Exit extends Error {
-  constructor(readonly code: number, message = '') {
+  constructor(
+    readonly code: number,
+    message = '',
+  ) {
     super(message);
   }
 }
@@ -158,7 +161,8 @@ export function buildProgram(): Command {
         return;
       }
       out(listTable(page.items));
-      if (page.nextPageToken) out(`\nmore: datamigrato list --page-token ${page.nextPageToken}${o.status ? ` --status ${o.status}` : ''}${o.name ? ` --name ${o.name}` : ''}`);
+      if (page.nextPageToken)
+        out(`\nmore: datamigrato list --page-token ${page.nextPageToken}${o.status ? ` --status ${o.status}` : ''}${o.name ? ` --name ${o.name}` : ''}`);
     });
 
   for (const [name, fn, what] of [

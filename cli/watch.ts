@@ -65,7 +65,14 @@ export async function watchMigration(client: Client, id: string, opts: WatchOpti
           const collapsed = p.partitions.length > maxBars;
           const doneParts = p.partitions.filter((x) => x.state === 'done').length;
           const state = collapsed ? `${phase}, ${doneParts}/${p.partitions.length} partitions done` : phase;
-          const payload: Payload = { label: 'total', done: num(p.rows), est: num(p.estimatedRows), rps: num(p.rowsPerSecond), etaText: duration(p.etaSeconds), state };
+          const payload: Payload = {
+            label: 'total',
+            done: num(p.rows),
+            est: num(p.estimatedRows),
+            rps: num(p.rowsPerSecond),
+            etaText: duration(p.etaSeconds),
+            state,
+          };
           if (!total) total = multibar.create(est, p.rows, payload);
           total.setTotal(view.closed && view.status === 'Completed' ? Math.max(p.rows, 1) : est);
           total.update(p.rows, payload);
@@ -87,7 +94,14 @@ export async function watchMigration(client: Client, id: string, opts: WatchOpti
             }
           }
         } else if (!total) {
-          total = multibar.create(1, 0, { label: 'total', done: '0', est: '?', rps: '0', etaText: '--', state: view.closed ? view.status : `${phase} (waiting for progress)` });
+          total = multibar.create(1, 0, {
+            label: 'total',
+            done: '0',
+            est: '?',
+            rps: '0',
+            etaText: '--',
+            state: view.closed ? view.status : `${phase} (waiting for progress)`,
+          });
         }
       } else if (Date.now() - lastLine >= Math.max(interval, 2_000) || view.closed) {
         lastLine = Date.now();

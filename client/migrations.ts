@@ -102,7 +102,8 @@ async function rpc<T>(client: Client, fn: () => Promise<T>): Promise<T> {
 }
 
 function checkId(id: string, what: string): void {
-  if (!MIGRATION_ID_PATTERN.test(id)) throw new InvalidRequestError([{ path: what, message: `invalid migration id "${id.slice(0, 64)}": ${MIGRATION_ID_RULE}` }], 'invalid id');
+  if (!MIGRATION_ID_PATTERN.test(id))
+    throw new InvalidRequestError([{ path: what, message: `invalid migration id "${id.slice(0, 64)}": ${MIGRATION_ID_RULE}` }], 'invalid id');
 }
 
 /**
@@ -292,7 +293,11 @@ export interface MigrationList {
 export function statusClause(status: string): string {
   const s = MIGRATION_STATUSES.find((x) => x.toLowerCase() === status.toLowerCase());
   if (status.toLowerCase() === 'running') return `ExecutionStatus = 'Running'`;
-  if (!s) throw new InvalidRequestError([{ path: 'status', message: `unknown status "${status}"; one of: running, ${MIGRATION_STATUSES.map((x) => x.toLowerCase()).join(', ')}` }], 'invalid filter');
+  if (!s)
+    throw new InvalidRequestError(
+      [{ path: 'status', message: `unknown status "${status}"; one of: running, ${MIGRATION_STATUSES.map((x) => x.toLowerCase()).join(', ')}` }],
+      'invalid filter',
+    );
   switch (s) {
     case 'Completed':
       return `ExecutionStatus = 'Completed'`;
@@ -336,7 +341,10 @@ export function decodePageToken(token: string, query: string): Buffer {
   const raw = data !== undefined && rest.length === 0 ? Buffer.from(data, 'base64url') : Buffer.alloc(0);
   if (!raw.length) throw new InvalidRequestError([{ path: 'pageToken', message: 'not a page token returned by this API' }], 'invalid filter');
   if (check !== tokenCheck(raw, query)) {
-    throw new InvalidRequestError([{ path: 'pageToken', message: 'this page token is corrupt or belongs to a different filter (status/name)' }], 'invalid filter');
+    throw new InvalidRequestError(
+      [{ path: 'pageToken', message: 'this page token is corrupt or belongs to a different filter (status/name)' }],
+      'invalid filter',
+    );
   }
   return raw;
 }

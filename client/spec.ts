@@ -39,7 +39,11 @@ export function roleIssues(spec: JobSpec, connectors: readonly ConnectorRoles[] 
   for (const side of ['source', 'target'] as const) {
     const type = spec[side].type;
     const c = connectors.find((x) => x.type === type);
-    if (!c) issues.push({ path: join(prefix, `${side}.type`), message: `no connector is registered for type "${type}"; known: ${connectors.map((x) => x.type).join(', ')}` });
+    if (!c)
+      issues.push({
+        path: join(prefix, `${side}.type`),
+        message: `no connector is registered for type "${type}"; known: ${connectors.map((x) => x.type).join(', ')}`,
+      });
     else if (!c.capabilities[side]) issues.push({ path: join(prefix, `${side}.type`), message: `connector "${type}" cannot be a ${side}` });
   }
   return issues;

@@ -19,7 +19,11 @@ const TEMPORAL_BIN = process.env.DATAMIGRATO_TEMPORAL_BIN ?? path.join(os.homedi
 
 /** The CLI writes the standard JSON history format (the SDK's historyToJSON trips over duplicate protobufjs copies). */
 async function save(name: string, handle: WorkflowHandle) {
-  const json = execFileSync(TEMPORAL_BIN, ['workflow', 'show', '--workflow-id', handle.workflowId, '--address', process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233', '--output', 'json'], { maxBuffer: 64 << 20 });
+  const json = execFileSync(
+    TEMPORAL_BIN,
+    ['workflow', 'show', '--workflow-id', handle.workflowId, '--address', process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233', '--output', 'json'],
+    { maxBuffer: 64 << 20 },
+  );
   writeFileSync(path.join(OUT, `${name}.json`), json);
   console.log(`recorded ${name}`);
 }
@@ -33,7 +37,13 @@ async function main() {
     h.client.workflow.start('migrationWorkflow', {
       taskQueue: h.taskQueue,
       workflowId: `record-${name}-${tag}`,
-      args: [{ spec: parsed(pgSpec(`record-${name}`, src, `replay_${name}_${tag}`, { batchSize: 500, parallelism: 2, chunk: { maxBatches: 4, maxSeconds: 5 }, ...extra })) }],
+      args: [
+        {
+          spec: parsed(
+            pgSpec(`record-${name}`, src, `replay_${name}_${tag}`, { batchSize: 500, parallelism: 2, chunk: { maxBatches: 4, maxSeconds: 5 }, ...extra }),
+          ),
+        },
+      ],
     });
   try {
     const done = await start('completed');
@@ -41,7 +51,11 @@ async function main() {
     await save('completed', done);
 
     const paused = await start('paused');
-    await waitFor(() => paused.query<{ rows: number }>('progress'), (p) => p.rows > 0, 60_000);
+    await waitFor(
+      () => paused.query<{ rows: number }>('progress'),
+      (p) => p.rows > 0,
+      60_000,
+    );
     await paused.signal('pause');
     await new Promise((r) => setTimeout(r, 3_000));
     await paused.signal('resume');
@@ -49,7 +63,11 @@ async function main() {
     await save('paused-resumed', paused);
 
     const canceled = await start('canceled', { batchSize: 200 });
-    await waitFor(() => canceled.query<{ rows: number }>('progress'), (p) => p.rows > 0, 60_000);
+    await waitFor(
+      () => canceled.query<{ rows: number }>('progress'),
+      (p) => p.rows > 0,
+      60_000,
+    );
     await canceled.cancel();
     await canceled.result().catch(() => undefined);
     await save('canceled', canceled);

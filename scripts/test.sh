@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm test`: install dependencies if needed, lint, bring up the local stack, run jest (unit + integration).
+# `npm test`: install dependencies if needed, lint and format check, bring up the local stack, run jest (unit + integration).
 #   bash scripts/test.sh [jest args...]
 # DATAMIGRATO_TEST_STACK overrides which stack components start (default: all five).
 # With CI=true the stack is stopped afterwards; otherwise it stays up for the next run (second `up` is a no-op).
@@ -11,6 +11,7 @@ source scripts/ensure-deps.sh
 
 # Lint first: a lint error fails the run before the stack is started.
 npm run --silent lint
+npm run --silent format:check
 
 if [[ ${CI:-} == true ]]; then
   trap 'bash "$ROOT/scripts/stack.sh" down' EXIT

@@ -32,12 +32,9 @@ export class DatamigratoError extends Error {
 }
 
 export const configError = (msg: string, connector?: string) => new DatamigratoError('ConfigError', msg, connector);
-export const authError = (msg: string, connector?: string, cause?: unknown) =>
-  new DatamigratoError('AuthError', msg, connector, { cause });
-export const schemaError = (msg: string, connector?: string, cause?: unknown) =>
-  new DatamigratoError('SchemaError', msg, connector, { cause });
-export const transientError = (msg: string, connector?: string, cause?: unknown) =>
-  new DatamigratoError('TransientError', msg, connector, { cause });
+export const authError = (msg: string, connector?: string, cause?: unknown) => new DatamigratoError('AuthError', msg, connector, { cause });
+export const schemaError = (msg: string, connector?: string, cause?: unknown) => new DatamigratoError('SchemaError', msg, connector, { cause });
+export const transientError = (msg: string, connector?: string, cause?: unknown) => new DatamigratoError('TransientError', msg, connector, { cause });
 
 /**
  * Thrown when cancellation was requested and the work stopped cleanly after the batch in hand.

@@ -14,7 +14,15 @@ async function main() {
     // Memory flatness check for benchmarks: heap vs RSS every few seconds.
     setInterval(() => {
       const m = process.memoryUsage();
-      logger.info({ rssMb: Math.round(m.rss / 2 ** 20), heapUsedMb: Math.round(m.heapUsed / 2 ** 20), externalMb: Math.round(m.external / 2 ** 20), arrayBuffersMb: Math.round(m.arrayBuffers / 2 ** 20) }, 'memory');
+      logger.info(
+        {
+          rssMb: Math.round(m.rss / 2 ** 20),
+          heapUsedMb: Math.round(m.heapUsed / 2 ** 20),
+          externalMb: Math.round(m.external / 2 ** 20),
+          arrayBuffersMb: Math.round(m.arrayBuffers / 2 ** 20),
+        },
+        'memory',
+      );
     }, DATAMIGRATO_MEMLOG).unref();
   }
   // Ctrl-C / SIGTERM: Worker.run() resolves after in-flight activities are cancelled and have reported.

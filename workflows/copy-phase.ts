@@ -48,7 +48,11 @@ export class CopyPhase {
     p.state = 'copying';
     try {
       const r = await this.copyChunk({
-        spec: this.spec, sourceSchema: this.st.plan!.sourceSchema, partition: p.range, cursor: p.cursor, runId: wf.workflowInfo().workflowId,
+        spec: this.spec,
+        sourceSchema: this.st.plan!.sourceSchema,
+        partition: p.range,
+        cursor: p.cursor,
+        runId: wf.workflowInfo().workflowId,
       });
       absorb(p, r);
       p.chunks++;

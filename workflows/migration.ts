@@ -37,8 +37,17 @@ function dataActivities(spec: JobSpec) {
 }
 
 const initialState = (): MigrationState => ({
-  phase: 'preparing', paused: false, startedAt: Date.now(), prepareMs: 0, copyStartedAt: null, copyMs: 0, validateMs: 0,
-  plan: null, partitions: [], validation: null, continuedAsNew: 0,
+  phase: 'preparing',
+  paused: false,
+  startedAt: Date.now(),
+  prepareMs: 0,
+  copyStartedAt: null,
+  copyMs: 0,
+  validateMs: 0,
+  plan: null,
+  partitions: [],
+  validation: null,
+  continuedAsNew: 0,
 });
 
 /**
@@ -60,7 +69,12 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
 
   try {
     // Set here too, not only by our client, so a run started with `temporal workflow start` is findable.
-    if (!input.state) wf.upsertSearchAttributes([{ key: SA.job, value: spec.name }, { key: SA.source, value: spec.source.type }, { key: SA.target, value: spec.target.type }]);
+    if (!input.state)
+      wf.upsertSearchAttributes([
+        { key: SA.job, value: spec.name },
+        { key: SA.source, value: spec.source.type },
+        { key: SA.target, value: spec.target.type },
+      ]);
     publish();
     if (!st.plan) await prepare(spec, st);
     if (st.phase === 'preparing' || st.phase === 'copying') {
@@ -125,7 +139,16 @@ async function prepare(spec: JobSpec, st: MigrationState): Promise<void> {
   const plan = await control.planMigration(spec);
   st.plan = { sourceSchema: plan.sourceSchema, targetSchema: plan.targetSchema, targetObject: plan.targetObject };
   st.partitions = plan.partitions.map((range) => ({
-    range, state: 'pending', cursor: null, rows: 0, quarantined: 0, droppedFields: 0, digest: emptyDigest(), chunks: 0, resumes: 0, copyMs: 0,
+    range,
+    state: 'pending',
+    cursor: null,
+    rows: 0,
+    quarantined: 0,
+    droppedFields: 0,
+    digest: emptyDigest(),
+    chunks: 0,
+    resumes: 0,
+    copyMs: 0,
   }));
   st.prepareMs = Date.now() - st.startedAt;
 }

@@ -58,8 +58,15 @@ export function buildReport(spec: JobSpec, st: MigrationState, status: Migration
     rowsPerSecond: copySeconds > 0 ? Math.round(rows / copySeconds) : 0,
     copyDigest: spec.passthrough ? null : st.partitions.reduce((d, p) => mergeDigests(d, p.digest), emptyDigest()),
     partitions: st.partitions.map((p) => ({
-      id: p.range.id, lower: p.range.lower, upper: p.range.upper, rows: p.rows, quarantined: p.quarantined,
-      chunks: p.chunks, resumes: p.resumes, digest: p.digest, done: p.state === 'done',
+      id: p.range.id,
+      lower: p.range.lower,
+      upper: p.range.upper,
+      rows: p.rows,
+      quarantined: p.quarantined,
+      chunks: p.chunks,
+      resumes: p.resumes,
+      digest: p.digest,
+      done: p.state === 'done',
     })),
     validation: st.validation,
     timings: {
@@ -75,6 +82,10 @@ export function buildReport(spec: JobSpec, st: MigrationState, status: Migration
 
 /** The memo holds a summary only: the memo is visible in list views and must stay small. */
 export const summaryOf = (r: MigrationReport) => ({
-  status: r.status, rows: r.rows, quarantined: r.quarantined, rowsPerSecond: r.rowsPerSecond,
-  validation: r.validation?.status ?? null, partitions: r.partitions.length,
+  status: r.status,
+  rows: r.rows,
+  quarantined: r.quarantined,
+  rowsPerSecond: r.rowsPerSecond,
+  validation: r.validation?.status ?? null,
+  partitions: r.partitions.length,
 });

@@ -21,7 +21,13 @@ export async function validateCopy(spec: JobSpec, st: MigrationState, acts: Vali
       ranges.map((range) => () => acts.scanRange({ spec, side, sourceSchema, range })),
       spec.parallelism,
     );
-  const [src, tgt] = await Promise.all([scanAll('source', st.partitions.map((p) => p.range)), scanAll('target', targetRanges)]);
+  const [src, tgt] = await Promise.all([
+    scanAll(
+      'source',
+      st.partitions.map((p) => p.range),
+    ),
+    scanAll('target', targetRanges),
+  ]);
   return compareScans(sumScans(src), sumScans(tgt));
 }
 

@@ -66,9 +66,7 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
   const started = now();
   const transform = compileJob(spec, sourceSchema);
   const resumed = hooks.resumeFrom ?? null;
-  const progress: ChunkProgress = resumed
-    ? { ...resumed }
-    : { cursor: input.cursor, rows: 0, quarantined: 0, batches: 0, digest: emptyDigest() };
+  const progress: ChunkProgress = resumed ? { ...resumed } : { cursor: input.cursor, rows: 0, quarantined: 0, batches: 0, digest: emptyDigest() };
 
   return withEndpoints(
     [
@@ -152,11 +150,7 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
     progress.cursor = batch.cursor;
   }
 
-  async function handleRejected(
-    chunk: ChunkInput,
-    target: { quarantine(records: QuarantinedRecord[]): Promise<void> },
-    rejected: Rejected[],
-  ): Promise<void> {
+  async function handleRejected(chunk: ChunkInput, target: { quarantine(records: QuarantinedRecord[]): Promise<void> }, rejected: Rejected[]): Promise<void> {
     // Rows rejected by the target carry the transformed key's names; earlier stages the source's.
     const keyOf = (r: Rejected) => keyText(r.row, r.stage === 'write' ? transform.schema.key : chunk.sourceSchema.key);
     if (chunk.spec.onRecordError === 'fail') {

@@ -17,10 +17,7 @@ export interface OpenedEndpoint {
  * Opens both ends a piece of work needs, runs it, and always closes them. Any error leaving here has
  * had every resolved secret scrubbed from its message, because it will land in workflow history.
  */
-export async function withEndpoints<T>(
-  ends: { side: Side; endpoint: Endpoint }[],
-  fn: (opened: Record<Side, ConnectorSession>) => Promise<T>,
-): Promise<T> {
+export async function withEndpoints<T>(ends: { side: Side; endpoint: Endpoint }[], fn: (opened: Record<Side, ConnectorSession>) => Promise<T>): Promise<T> {
   const secrets: string[] = [];
   const opened: Partial<Record<Side, ConnectorSession>> = {};
   try {

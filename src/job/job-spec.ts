@@ -48,7 +48,11 @@ export const JobSpecSchema = z
   .superRefine((spec, ctx) => {
     if (!spec.passthrough) return;
     if (spec.source.type !== spec.target.type)
-      ctx.addIssue({ code: 'custom', path: ['passthrough'], message: `needs the same connector type on both ends (here ${spec.source.type} → ${spec.target.type})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['passthrough'],
+        message: `needs the same connector type on both ends (here ${spec.source.type} → ${spec.target.type})`,
+      });
     if (spec.transform.length)
       ctx.addIssue({ code: 'custom', path: ['passthrough'], message: 'rows are not parsed when passing through, so transform must be empty' });
   });

@@ -16,9 +16,7 @@ export const SecretRefSchema = z.union([envRef, fileRef], {
 export type SecretRef = z.infer<typeof SecretRefSchema>;
 
 /** A connection defined in the worker's connections file (DATAMIGRATO_CONNECTIONS_FILE), by name. */
-export const NamedConnectionSchema = z
-  .object({ name: z.string().min(1).describe('A connection named in the worker connections file') })
-  .strict();
+export const NamedConnectionSchema = z.object({ name: z.string().min(1).describe('A connection named in the worker connections file') }).strict();
 export type NamedConnection = z.infer<typeof NamedConnectionSchema>;
 
 export const isSecretRef = (v: unknown): v is SecretRef =>

@@ -1,8 +1,18 @@
 import { toJsonSafe } from './json-safe';
 import type { FieldType, JsonValue, Value } from './types';
 import {
-  describeValue, toBoolean, toBytes, toDateText, toDecimalText, toFloat64, toInt32, toInt64, toObjectIdText,
-  toTimestampText, toTimestamptzText, toUuidText,
+  describeValue,
+  toBoolean,
+  toBytes,
+  toDateText,
+  toDecimalText,
+  toFloat64,
+  toInt32,
+  toInt64,
+  toObjectIdText,
+  toTimestampText,
+  toTimestamptzText,
+  toUuidText,
 } from './values';
 
 /**

@@ -45,7 +45,6 @@ export const keyLabel = (key: readonly string[]) => key.join(', ');
 
 /** The one key field of a store that pages by a single field; a composite key is refused with a clear message. */
 export function singleKey(schema: ObjectSchema, connector: string): string {
-  if (schema.key.length !== 1)
-    throw schemaError(`pages by one key field; ${schema.object} has the composite key (${keyLabel(schema.key)})`, connector);
+  if (schema.key.length !== 1) throw schemaError(`pages by one key field; ${schema.object} has the composite key (${keyLabel(schema.key)})`, connector);
   return schema.key[0]!;
 }

@@ -4,7 +4,11 @@
  */
 
 export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v) && !(v instanceof Date) &&
+  typeof v === 'object' &&
+  v !== null &&
+  !Array.isArray(v) &&
+  !Buffer.isBuffer(v) &&
+  !(v instanceof Date) &&
   (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
 
 const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;

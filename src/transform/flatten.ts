@@ -34,8 +34,7 @@ export function compileFlatten(step: StepOf<'flatten'>, schema: ObjectSchema, wh
       const f = schema.fields.find((x) => x.name === name);
       if (!f) throw configError(`${where}: unknown field ${name}; known: ${schema.fields.map((x) => x.name).join(', ')}`);
       if (schema.key.includes(name)) throw configError(`${where}: cannot flatten the key field "${name}"`);
-      if (!childrenOf(f))
-        throw configError(`${where}: field ${name} has no described nested shape (only sampled sub-documents of a document store have one)`);
+      if (!childrenOf(f)) throw configError(`${where}: field ${name} has no described nested shape (only sampled sub-documents of a document store have one)`);
     }
   }
   const plans = new Map<string, PlanNode[]>();
@@ -54,7 +53,10 @@ export function compileFlatten(step: StepOf<'flatten'>, schema: ObjectSchema, wh
     if (children && !schema.key.includes(f.name) && (!wanted || wanted.has(f.name))) plans.set(f.name, build(children, f.name));
     else fields.push(f);
   }
-  assertUnique(fields.map((f) => f.name), where);
+  assertUnique(
+    fields.map((f) => f.name),
+    where,
+  );
 
   const reject = step.onUnknown === 'reject';
   const keysOf = new Map<PlanNode[], Set<string>>();

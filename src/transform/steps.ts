@@ -5,21 +5,29 @@ const fieldName = z.string().min(1);
 
 /** Every neutral type, for `cast`; the `satisfies` check keeps the list in step with FieldType. */
 export const FIELD_TYPES = [
-  'string', 'int32', 'int64', 'float64', 'decimal', 'boolean', 'timestamptz', 'timestamp', 'date', 'uuid', 'json', 'bytes', 'objectid',
+  'string',
+  'int32',
+  'int64',
+  'float64',
+  'decimal',
+  'boolean',
+  'timestamptz',
+  'timestamp',
+  'date',
+  'uuid',
+  'json',
+  'bytes',
+  'objectid',
 ] as const satisfies readonly FieldType[];
 type MissingFieldType = Exclude<FieldType, (typeof FIELD_TYPES)[number]>;
 const _allFieldTypesListed: MissingFieldType extends never ? true : false = true;
 void _allFieldTypesListed;
 
-export const RenameStepSchema = z
-  .object({ op: z.literal('rename'), fields: z.record(fieldName, fieldName).describe('old name → new name') })
-  .strict();
+export const RenameStepSchema = z.object({ op: z.literal('rename'), fields: z.record(fieldName, fieldName).describe('old name → new name') }).strict();
 export const SelectStepSchema = z
   .object({ op: z.literal('select'), fields: z.array(fieldName).min(1).describe('keep only these fields (the key is always kept)') })
   .strict();
-export const DropStepSchema = z
-  .object({ op: z.literal('drop'), fields: z.array(fieldName).min(1).describe('remove these fields') })
-  .strict();
+export const DropStepSchema = z.object({ op: z.literal('drop'), fields: z.array(fieldName).min(1).describe('remove these fields') }).strict();
 
 const separator = z.string().min(1).max(8).default('_').describe('joins nested names: address.city → address_city');
 
@@ -43,10 +51,7 @@ export const UnflattenStepSchema = z
   .object({
     op: z.literal('unflatten'),
     separator,
-    fields: z
-      .array(fieldName)
-      .min(1)
-      .describe('objects to rebuild: "address" gathers address_city, address_geo_lat… into address.city, address.geo.lat'),
+    fields: z.array(fieldName).min(1).describe('objects to rebuild: "address" gathers address_city, address_geo_lat… into address.city, address.geo.lat'),
   })
   .strict();
 
@@ -63,11 +68,7 @@ export const CastStepSchema = z
 export const JsonEncodeStepSchema = z
   .object({
     op: z.literal('jsonEncode'),
-    fields: z
-      .array(fieldName)
-      .min(1)
-      .optional()
-      .describe('json fields to store as JSON text; default: every json field left (nested objects and arrays)'),
+    fields: z.array(fieldName).min(1).optional().describe('json fields to store as JSON text; default: every json field left (nested objects and arrays)'),
   })
   .strict();
 

@@ -52,7 +52,10 @@ export class RowDigester {
   private readonly total = new Sum64();
   private readonly buckets: Sum64[] | null;
 
-  constructor(private readonly schema: ObjectSchema, withBuckets = false) {
+  constructor(
+    private readonly schema: ObjectSchema,
+    withBuckets = false,
+  ) {
     this.sorted = [...schema.fields].sort((a, b) => (a.name < b.name ? -1 : 1));
     this.keyFields = keyFieldsOf(schema);
     this.buckets = withBuckets ? Array.from({ length: VALIDATION_BUCKETS }, () => new Sum64()) : null;

@@ -91,7 +91,13 @@ function conformance(fx: ConformanceFixture) {
       const bad = fx.badCredentials();
       if (typeof bad === 'string') return bad;
       const s = await open(fx, object, bad.connection);
-      const err = (await s.check().then(() => null, (e: unknown) => e).finally(() => s.close().catch(() => undefined))) as Error & { kind?: string };
+      const err = (await s
+        .check()
+        .then(
+          () => null,
+          (e: unknown) => e,
+        )
+        .finally(() => s.close().catch(() => undefined))) as Error & { kind?: string };
       expect(err).not.toBeNull();
       expect(err.kind).toBe('AuthError');
       expect(err.message).toContain(`[${fx.type}]`);
@@ -166,7 +172,9 @@ function conformance(fx: ConformanceFixture) {
         expect(out.rejected).toHaveLength(1);
         expect(out.rejected[0]!.row.id).toBe(999n);
         expect(out.rejected[0]!.error).toBeTruthy();
-        await s.quarantine([{ job: 'conformance', runId: 'run-1', partition: 0, key: keyText(bad, schema.key), record: bad, error: out.rejected[0]!.error, stage: 'write' }]);
+        await s.quarantine([
+          { job: 'conformance', runId: 'run-1', partition: 0, key: keyText(bad, schema.key), record: bad, error: out.rejected[0]!.error, stage: 'write' },
+        ]);
       });
       expect(sorted((await fx.readAll(object, schema)).map((r) => String(r.id)))).toEqual(sorted(good.map((r) => String(r.id))));
       const letters = await fx.deadLetters(object);
@@ -181,7 +189,10 @@ function conformance(fx: ConformanceFixture) {
         await s.prepare(schema);
         await s.write(schema, rows);
         // Upsert by the whole tuple: same (tenant, seq) replaces, a new seq under an old tenant adds.
-        await s.write(schema, [{ tenant: 'a', seq: 2, v: 'changed' }, { tenant: 'a', seq: 3, v: 'new' }]);
+        await s.write(schema, [
+          { tenant: 'a', seq: 2, v: 'changed' },
+          { tenant: 'a', seq: 3, v: 'new' },
+        ]);
         const described = (await s.describe())!;
         expect(described.key).toEqual(['tenant', 'seq']);
         const seen: Row[] = [];

@@ -34,9 +34,11 @@ export const countCassandra = (table: string) => withCassandra(async (c) => Numb
 /** Runs `fn(i)` for i in [0, n) with `lanes` in flight: seeding without exhausting the driver's request slots. */
 export async function concurrently(n: number, lanes: number, fn: (i: number) => Promise<unknown>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(lanes, n) }, async () => {
-    while (next < n) await fn(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(lanes, n) }, async () => {
+      while (next < n) await fn(next++);
+    }),
+  );
 }
 
 /** A source table with the CQL types the connector maps, n rows keyed by bigint id 1..n. */
@@ -52,10 +54,18 @@ export async function seedCassandraSource(ks: string, table: string, n: number):
       return c.execute(
         insert,
         [
-          BigInt(i), i % 17 === 0 ? null : `row ${i} ✓ 'q'`, i % 1000, types.BigDecimal.fromString(`${i}.${String(i % 100).padStart(2, '0')}`), i / 3,
-          new Date(Date.UTC(2021, 5, 1) + i * 1_001), types.LocalDate.fromString(`20${10 + (i % 15)}-0${1 + (i % 9)}-1${i % 10}`),
-          types.Uuid.fromString(`00000000-0000-4000-8000-${String(i).padStart(12, '0')}`), Buffer.from([i & 255, 7]),
-          i % 7 === 0 ? null : [`a${i}`, 'b'], { k: i, z: -i }, i % 2 === 0,
+          BigInt(i),
+          i % 17 === 0 ? null : `row ${i} ✓ 'q'`,
+          i % 1000,
+          types.BigDecimal.fromString(`${i}.${String(i % 100).padStart(2, '0')}`),
+          i / 3,
+          new Date(Date.UTC(2021, 5, 1) + i * 1_001),
+          types.LocalDate.fromString(`20${10 + (i % 15)}-0${1 + (i % 9)}-1${i % 10}`),
+          types.Uuid.fromString(`00000000-0000-4000-8000-${String(i).padStart(12, '0')}`),
+          Buffer.from([i & 255, 7]),
+          i % 7 === 0 ? null : [`a${i}`, 'b'],
+          { k: i, z: -i },
+          i % 2 === 0,
         ],
         { prepare: true },
       );

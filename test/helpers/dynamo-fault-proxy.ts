@@ -50,7 +50,9 @@ export async function startFaultProxy(upstream: string, opts: FaultOptions): Pro
     req.on('end', () => {
       stats.requests++;
       const body = Buffer.concat(chunks);
-      const op = String(req.headers['x-amz-target'] ?? '').split('.').pop();
+      const op = String(req.headers['x-amz-target'] ?? '')
+        .split('.')
+        .pop();
       const reply = (status: number, headers: http.IncomingHttpHeaders, out: Buffer) => {
         const h: Record<string, string | string[] | undefined> = { ...headers, 'content-length': String(out.length) };
         delete h['x-amz-crc32']; // the body may have changed

@@ -1,5 +1,11 @@
 import {
-  BatchWriteItemCommand, CreateTableCommand, DeleteTableCommand, DescribeTableCommand, DynamoDBClient, ScanCommand, type AttributeValue,
+  BatchWriteItemCommand,
+  CreateTableCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ScanCommand,
+  type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 
 // Tests never let the SDK look for instance credentials.
@@ -35,7 +41,11 @@ export async function withDynamo<T>(fn: (c: DynamoDBClient) => Promise<T>): Prom
 /** Whether the server answers (for a loud skip when it is not up). */
 export async function dynamoUp(): Promise<boolean> {
   try {
-    const r = await fetch(dynamoEndpoint, { method: 'POST', headers: { 'X-Amz-Target': 'DynamoDB_20120810.ListTables', 'Content-Type': 'application/x-amz-json-1.0' }, body: '{}' });
+    const r = await fetch(dynamoEndpoint, {
+      method: 'POST',
+      headers: { 'X-Amz-Target': 'DynamoDB_20120810.ListTables', 'Content-Type': 'application/x-amz-json-1.0' },
+      body: '{}',
+    });
     return (await r.text()).includes('__type') || r.ok;
   } catch {
     return false;
@@ -47,7 +57,8 @@ type Item = Record<string, AttributeValue>;
 export async function createTable(c: DynamoDBClient, table: string, key: [string, 'S' | 'N' | 'B'][]): Promise<void> {
   await c.send(
     new CreateTableCommand({
-      TableName: table, BillingMode: 'PAY_PER_REQUEST',
+      TableName: table,
+      BillingMode: 'PAY_PER_REQUEST',
       AttributeDefinitions: key.map(([n, t]) => ({ AttributeName: n, AttributeType: t })),
       KeySchema: key.map(([n], i) => ({ AttributeName: n, KeyType: i === 0 ? 'HASH' : 'RANGE' })),
     }),

@@ -31,7 +31,12 @@ export function personDoc(i: number, id: unknown = new ObjectId()): Document {
     avatar: i % 11 === 0 ? null : new Binary(Buffer.from([i & 255, (i >> 8) & 255, 0])),
     meta: { createdBy: new ObjectId(), version: new Int32(1 + (i % 4)), updatedAt: new Date(T0 + i * 999), flags: { vip: i % 10 === 0 } },
   };
-  if (i % 13 !== 0) doc.address = { city: `city ${i % 50}`, zip: new Int32(10_000 + (i % 9_000)), geo: { lat: new Double((i % 180) - 90.5), lng: new Double((i % 360) - 180.25) } };
+  if (i % 13 !== 0)
+    doc.address = {
+      city: `city ${i % 50}`,
+      zip: new Int32(10_000 + (i % 9_000)),
+      geo: { lat: new Double((i % 180) - 90.5), lng: new Double((i % 360) - 180.25) },
+    };
   return doc;
 }
 
@@ -51,7 +56,11 @@ export async function seedPeople(db: string, collection: string, count: number, 
 export async function mongoIds(db: string, collection: string): Promise<Set<string>> {
   return withMongo(async (c) => {
     const ids = new Set<string>();
-    for await (const d of c.db(db).collection(collection).find({}, { projection: { _id: 1 }, batchSize: 10_000 })) ids.add(String(d._id));
+    for await (const d of c
+      .db(db)
+      .collection(collection)
+      .find({}, { projection: { _id: 1 }, batchSize: 10_000 }))
+      ids.add(String(d._id));
     return ids;
   });
 }

@@ -67,8 +67,7 @@ export function chunkDigest(partition: number, chunk: number, rows: number): Dig
 export const partitionDigest = (id: number, p: PartitionScript): Digest =>
   p.chunkRows.reduce((d, rows, chunk) => mergeDigests(d, chunkDigest(id, chunk, rows)), emptyDigest());
 
-export const scenarioDigest = (s: Scenario): Digest =>
-  s.partitions.reduce((d, p, id) => mergeDigests(d, partitionDigest(id, p)), emptyDigest());
+export const scenarioDigest = (s: Scenario): Digest => s.partitions.reduce((d, p, id) => mergeDigests(d, partitionDigest(id, p)), emptyDigest());
 
 export const scenarioRows = (s: Scenario) => s.partitions.reduce((n, p) => n + p.chunkRows.reduce((a, b) => a + b, 0), 0);
 
@@ -123,7 +122,10 @@ export class ScriptedActivities {
     const { scenario, rec } = this.current();
     rec.plans++;
     const partitions: KeyRange[] = scenario.partitions.map((p, id) => ({
-      id, lower: id * 1_000_000, upper: (id + 1) * 1_000_000, estimatedRows: p.chunkRows.reduce((a, b) => a + b, 0),
+      id,
+      lower: id * 1_000_000,
+      upper: (id + 1) * 1_000_000,
+      estimatedRows: p.chunkRows.reduce((a, b) => a + b, 0),
     }));
     return { sourceSchema, targetSchema: sourceSchema, partitions, targetObject: `scripted.${spec.name}` };
   }
@@ -132,8 +134,11 @@ export class ScriptedActivities {
     const { scenario, rec } = this.current();
     const info = Context.current().info;
     const call: ChunkCall = {
-      partition: input.partition.id, chunk: typeof input.cursor === 'number' ? input.cursor : 0, attempt: info.attempt,
-      startedAt: Date.now(), scheduledAt: info.scheduledTimestampMs,
+      partition: input.partition.id,
+      chunk: typeof input.cursor === 'number' ? input.cursor : 0,
+      attempt: info.attempt,
+      startedAt: Date.now(),
+      scheduledAt: info.scheduledTimestampMs,
     };
     rec.calls.push(call);
     rec.inFlight++;

@@ -53,9 +53,19 @@ export function seedOrders(path: string, table: string, rows: number): { drift: 
       if (i % 997 === 0 || i % 1009 === 0 || i % 1499 === 0) drift.add(i);
       const ms = BASE_MS + i * 1_000;
       ins.run(
-        BigInt(i), n, label, `${i}.${String(i % 100).padStart(2, '0')}`, i / 8, BigInt(i % 2), JSON.stringify({ i, tags: ['a', i % 3] }),
-        Buffer.from([i % 256, 7]), `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-        new Date(ms).toISOString().replace('T', ' ').slice(0, 19), BigInt(ms), JULIAN_UNIX_EPOCH + ms / 86_400_000, new Date(ms).toISOString().slice(0, 10),
+        BigInt(i),
+        n,
+        label,
+        `${i}.${String(i % 100).padStart(2, '0')}`,
+        i / 8,
+        BigInt(i % 2),
+        JSON.stringify({ i, tags: ['a', i % 3] }),
+        Buffer.from([i % 256, 7]),
+        `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+        new Date(ms).toISOString().replace('T', ' ').slice(0, 19),
+        BigInt(ms),
+        JULIAN_UNIX_EPOCH + ms / 86_400_000,
+        new Date(ms).toISOString().slice(0, 10),
       );
     }
   });
@@ -76,7 +86,8 @@ export function seedChinook(path: string, tracks: number): void {
     const al = db.prepare('INSERT INTO Album VALUES (?, ?, ?)');
     for (let i = 1; i <= albums; i++) al.run(BigInt(i), `Album ${i}`, BigInt(((i - 1) % artists) + 1));
     const t = db.prepare('INSERT INTO Track VALUES (?, ?, ?, ?, ?, ?)');
-    for (let i = 1; i <= tracks; i++) t.run(BigInt(i), `Track ${i}`, BigInt(((i - 1) % albums) + 1), BigInt(180_000 + i), BigInt(i * 1000), i % 5 === 0 ? '1.99' : '0.99');
+    for (let i = 1; i <= tracks; i++)
+      t.run(BigInt(i), `Track ${i}`, BigInt(((i - 1) % albums) + 1), BigInt(180_000 + i), BigInt(i * 1000), i % 5 === 0 ? '1.99' : '0.99');
   });
 }
 

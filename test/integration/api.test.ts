@@ -23,7 +23,18 @@ const run = promisify(execFile);
 
 /** `temporal workflow describe -o json`, with search attributes decoded from their payloads. */
 async function temporalDescribe(id: string): Promise<{ status: string; sa: Record<string, unknown> }> {
-  const { stdout } = await run(TEMPORAL_BIN, ['workflow', 'describe', '--workflow-id', id, '--address', env.temporalAddress, '--namespace', env.namespace, '-o', 'json']);
+  const { stdout } = await run(TEMPORAL_BIN, [
+    'workflow',
+    'describe',
+    '--workflow-id',
+    id,
+    '--address',
+    env.temporalAddress,
+    '--namespace',
+    env.namespace,
+    '-o',
+    'json',
+  ]);
   const info = JSON.parse(stdout).workflowExecutionInfo;
   const fields = (info.searchAttributes?.indexedFields ?? {}) as Record<string, { data: string }>;
   const sa = Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, JSON.parse(Buffer.from(v.data, 'base64').toString('utf8'))]));
@@ -90,10 +101,22 @@ describe('API on the real stack', () => {
       150,
     );
     conforms('Migration', final);
-    expect(final).toMatchObject({ id, status: 'Completed', executionStatus: 'COMPLETED', job: `api-e2e-${tgt}`, source: 'postgres', target: 'postgres', failure: null });
+    expect(final).toMatchObject({
+      id,
+      status: 'Completed',
+      executionStatus: 'COMPLETED',
+      job: `api-e2e-${tgt}`,
+      source: 'postgres',
+      target: 'postgres',
+      failure: null,
+    });
     expect(final.summary).toBe(`postgres ${SCHEMA}.${mixed} → postgres ${SCHEMA}.${tgt}`);
     expect(final.progress).toMatchObject({ phase: 'completed', rows: 20_000, partitions: expect.any(Array) });
-    expect(final.report).toMatchObject({ status: 'completed', rows: 20_000, validation: { status: 'match', source: { count: 20_000 }, target: { count: 20_000 } } });
+    expect(final.report).toMatchObject({
+      status: 'completed',
+      rows: 20_000,
+      validation: { status: 'match', source: { count: 20_000 }, target: { count: 20_000 } },
+    });
     // Progress was live: some poll saw the run before it closed, with a row count between the ends.
     expect(seen.some((s) => s.status !== 'Completed')).toBe(true);
     console.log(JSON.stringify({ polls: seen.length, distinctRowCounts: [...new Set(seen.map((s) => s.rows))] }));
@@ -106,14 +129,28 @@ describe('API on the real stack', () => {
 
     const t = await temporalDescribe(id);
     expect(t.status).toBe('WORKFLOW_EXECUTION_STATUS_COMPLETED');
-    expect(t.sa).toMatchObject({ DatamigratoStatus: 'Completed', DatamigratoJob: `api-e2e-${tgt}`, DatamigratoSource: 'postgres', DatamigratoTarget: 'postgres', DatamigratoRows: 20_000 });
+    expect(t.sa).toMatchObject({
+      DatamigratoStatus: 'Completed',
+      DatamigratoJob: `api-e2e-${tgt}`,
+      DatamigratoSource: 'postgres',
+      DatamigratoTarget: 'postgres',
+      DatamigratoRows: 20_000,
+    });
   }, 300_000);
 
   test('pause / resume / cancel via the API change the workflow as `temporal workflow describe` sees it', async () => {
     const tgt = `api_ctl_tgt_${uniqueSuffix()}`;
     const started = await request(app)
       .post('/migrations')
-      .send({ name: `api-ctl-${tgt}`, source: pgEndpoint(simple), target: pgEndpoint(tgt), batchSize: 100, parallelism: 1, partitions: 4, chunk: { maxSeconds: 1 } });
+      .send({
+        name: `api-ctl-${tgt}`,
+        source: pgEndpoint(simple),
+        target: pgEndpoint(tgt),
+        batchSize: 100,
+        parallelism: 1,
+        partitions: 4,
+        chunk: { maxSeconds: 1 },
+      });
     expect(started.status).toBe(201);
     const { id } = started.body;
     const view = async () => (await request(app).get(`/migrations/${id}`)).body;
@@ -123,7 +160,12 @@ describe('API on the real stack', () => {
     expect(paused.status).toBe(202);
     conforms('ControlResponse', paused.body);
     expect(paused.body).toMatchObject({ id, action: 'pause', status: 'Copying' });
-    const tPaused = await waitFor(() => temporalDescribe(id), (d) => d.sa.DatamigratoStatus === 'Paused', 30_000, 300);
+    const tPaused = await waitFor(
+      () => temporalDescribe(id),
+      (d) => d.sa.DatamigratoStatus === 'Paused',
+      30_000,
+      300,
+    );
     expect(tPaused).toMatchObject({ status: 'WORKFLOW_EXECUTION_STATUS_RUNNING', sa: { DatamigratoStatus: 'Paused' } });
     // The chunk in flight ends within maxSeconds; after that nothing moves.
     await sleep(2_500);
@@ -136,14 +178,29 @@ describe('API on the real stack', () => {
 
     const resumed = await request(app).post(`/migrations/${id}/resume`);
     expect(resumed.status).toBe(202);
-    const tResumed = await waitFor(() => temporalDescribe(id), (d) => d.sa.DatamigratoStatus === 'Copying', 30_000, 300);
+    const tResumed = await waitFor(
+      () => temporalDescribe(id),
+      (d) => d.sa.DatamigratoStatus === 'Copying',
+      30_000,
+      300,
+    );
     expect(tResumed.sa.DatamigratoStatus).toBe('Copying');
-    await waitFor(() => countRows(`${SCHEMA}.${tgt}`), (n) => n > rowsAtPause, 30_000, 200);
+    await waitFor(
+      () => countRows(`${SCHEMA}.${tgt}`),
+      (n) => n > rowsAtPause,
+      30_000,
+      200,
+    );
     expect((await view()).progress.paused).toBe(false);
 
     const canceled = await request(app).post(`/migrations/${id}/cancel`);
     expect(canceled.status).toBe(202);
-    const tCanceled = await waitFor(() => temporalDescribe(id), (d) => d.status === 'WORKFLOW_EXECUTION_STATUS_CANCELED', 60_000, 300);
+    const tCanceled = await waitFor(
+      () => temporalDescribe(id),
+      (d) => d.status === 'WORKFLOW_EXECUTION_STATUS_CANCELED',
+      60_000,
+      300,
+    );
     expect(tCanceled).toMatchObject({ status: 'WORKFLOW_EXECUTION_STATUS_CANCELED', sa: { DatamigratoStatus: 'Canceled' } });
     const end = await view();
     expect(end).toMatchObject({ status: 'Canceled', closed: true, report: null, outcome: { status: 'canceled' } });
@@ -161,7 +218,13 @@ describe('API on the real stack', () => {
 
   test('unknown id → 404 problem on every id route', async () => {
     const id = `never-started-${uniqueSuffix()}`;
-    for (const [method, p] of [['get', `/migrations/${id}`], ['get', `/migrations/${id}/report`], ['post', `/migrations/${id}/pause`], ['post', `/migrations/${id}/resume`], ['post', `/migrations/${id}/cancel`]] as const) {
+    for (const [method, p] of [
+      ['get', `/migrations/${id}`],
+      ['get', `/migrations/${id}/report`],
+      ['post', `/migrations/${id}/pause`],
+      ['post', `/migrations/${id}/resume`],
+      ['post', `/migrations/${id}/cancel`],
+    ] as const) {
       const r = await request(app)[method](p);
       expect(r.status).toBe(404);
       expect(r.headers['content-type']).toMatch(/application\/problem\+json/);
@@ -178,7 +241,10 @@ describe('API on the real stack', () => {
     expect(first.status).toBe(201);
     expect(first.body).toMatchObject({ id: key, created: true });
     // Key order and defaults do not matter: the parsed spec is what is compared.
-    const again = await request(app).post('/migrations').set('Idempotency-Key', key).send({ target: spec.target, batchSize: 1000, source: spec.source, name: spec.name });
+    const again = await request(app)
+      .post('/migrations')
+      .set('Idempotency-Key', key)
+      .send({ target: spec.target, batchSize: 1000, source: spec.source, name: spec.name });
     expect(again.status).toBe(200);
     expect(again.body).toEqual({ ...first.body, created: false });
     const viaBody = await request(app).post('/migrations').send({ spec, id: key });
@@ -187,11 +253,19 @@ describe('API on the real stack', () => {
     // Concurrent duplicates: exactly the one above exists.
     const burst = await Promise.all(Array.from({ length: 5 }, () => request(app).post('/migrations').set('Idempotency-Key', key).send(spec)));
     expect(burst.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
-    const other = await request(app).post('/migrations').set('Idempotency-Key', key).send({ ...spec, batchSize: 7 });
+    const other = await request(app)
+      .post('/migrations')
+      .set('Idempotency-Key', key)
+      .send({ ...spec, batchSize: 7 });
     expect(other.status).toBe(409);
     expect(other.body.detail).toMatch(/different spec/);
     // Once it completed, the same id still returns it (REJECT_DUPLICATE), it does not start again.
-    await waitFor(async () => (await request(app).get(`/migrations/${key}`)).body, (b) => b.closed, 120_000, 300);
+    await waitFor(
+      async () => (await request(app).get(`/migrations/${key}`)).body,
+      (b) => b.closed,
+      120_000,
+      300,
+    );
     const afterDone = await request(app).post('/migrations').set('Idempotency-Key', key).send(spec);
     expect(afterDone.status).toBe(200);
     expect(afterDone.body.runId).toBe(first.body.runId);
@@ -200,23 +274,41 @@ describe('API on the real stack', () => {
 
     // A fresh concurrent burst with a new key: one 201, the rest 200, one workflow.
     const key2 = `idem2-${uniqueSuffix()}`;
-    const burst2 = await Promise.all(Array.from({ length: 4 }, () => request(app).post('/migrations').send({ spec: { ...spec, target: pgEndpoint(`${tgt}_2`) }, id: key2 })));
+    const burst2 = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        request(app)
+          .post('/migrations')
+          .send({ spec: { ...spec, target: pgEndpoint(`${tgt}_2`) }, id: key2 }),
+      ),
+    );
     expect(burst2.map((r) => r.status).sort()).toEqual([200, 200, 200, 201]);
     expect(new Set(burst2.map((r) => r.body.runId)).size).toBe(1);
     expect((await h.client.workflow.count(`WorkflowId = '${key2}'`)).count).toBe(1);
     // Leave nothing running on this test's queue once its worker is gone.
-    await waitFor(async () => (await request(app).get(`/migrations/${key2}`)).body, (b) => b.closed, 120_000, 300);
+    await waitFor(
+      async () => (await request(app).get(`/migrations/${key2}`)).body,
+      (b) => b.closed,
+      120_000,
+      300,
+    );
   }, 300_000);
 
   test('list: filter by name and status, paginate with a page token', async () => {
     const name = `api-list-${uniqueSuffix()}`;
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const r = await request(app).post('/migrations').send({ name, source: pgEndpoint(small), target: pgEndpoint(`api_list_tgt_${uniqueSuffix()}`) });
+      const r = await request(app)
+        .post('/migrations')
+        .send({ name, source: pgEndpoint(small), target: pgEndpoint(`api_list_tgt_${uniqueSuffix()}`) });
       expect(r.status).toBe(201);
       ids.push(r.body.id);
     }
-    const all = await waitFor(async () => (await request(app).get(`/migrations?name=${name}&pageSize=10`)).body, (b) => b.items.length === 3, 30_000, 300);
+    const all = await waitFor(
+      async () => (await request(app).get(`/migrations?name=${name}&pageSize=10`)).body,
+      (b) => b.items.length === 3,
+      30_000,
+      300,
+    );
     conforms('MigrationList', all);
     expect(all.items.map((m: { id: string }) => m.id).sort()).toEqual([...ids].sort());
     expect(all.query).toBe(`WorkflowType = 'migrationWorkflow' AND DatamigratoJob = '${name}'`);
@@ -229,7 +321,12 @@ describe('API on the real stack', () => {
     expect(p2.items).toHaveLength(1);
     expect(new Set([...p1.items, ...p2.items].map((m: { id: string }) => m.id)).size).toBe(3);
 
-    const done = await waitFor(async () => (await request(app).get(`/migrations?name=${name}&status=completed`)).body, (b) => b.items.length === 3, 120_000, 500);
+    const done = await waitFor(
+      async () => (await request(app).get(`/migrations?name=${name}&status=completed`)).body,
+      (b) => b.items.length === 3,
+      120_000,
+      500,
+    );
     expect(done.items.every((m: { status: string }) => m.status === 'Completed')).toBe(true);
     expect((await request(app).get(`/migrations?name=${name}&status=copying`)).body.items).toEqual([]);
     const badToken = await request(app).get(`/migrations?pageToken=${Buffer.from('garbage').toString('base64url')}`);
@@ -243,7 +340,15 @@ describe('API on the real stack', () => {
 
   test('dry run: sample transformed, nothing written; failures name the step and path', async () => {
     const tgt = `api_check_tgt_${uniqueSuffix()}`;
-    const spec = { name: 'api-check', source: pgEndpoint(mixed), target: pgEndpoint(tgt), transform: [{ op: 'rename', fields: { label: 'title' } }, { op: 'drop', fields: ['payload'] }] };
+    const spec = {
+      name: 'api-check',
+      source: pgEndpoint(mixed),
+      target: pgEndpoint(tgt),
+      transform: [
+        { op: 'rename', fields: { label: 'title' } },
+        { op: 'drop', fields: ['payload'] },
+      ],
+    };
     const res = await request(app).post('/migrations/check').send(spec);
     expect(res.status).toBe(200);
     conforms('DryRunResult', res.body);
@@ -256,17 +361,29 @@ describe('API on the real stack', () => {
     const [exists] = await pgQuery<{ t: string | null }>(`SELECT to_regclass($1)::text AS t`, [`${SCHEMA}.${tgt}`]);
     expect(exists!.t).toBeNull(); // nothing was created
 
-    const missing = await request(app).post('/migrations/check').send({ ...spec, source: pgEndpoint(`no_such_${uniqueSuffix()}`) });
+    const missing = await request(app)
+      .post('/migrations/check')
+      .send({ ...spec, source: pgEndpoint(`no_such_${uniqueSuffix()}`) });
     expect(missing.status).toBe(422);
-    expect(missing.body).toMatchObject({ step: 'source.describe', kind: 'SchemaError', errors: [{ path: 'source.table', message: expect.stringMatching(/not found/) }] });
-    const badField = await request(app).post('/migrations/check').send({ ...spec, transform: [{ op: 'drop', fields: ['nope'] }] });
+    expect(missing.body).toMatchObject({
+      step: 'source.describe',
+      kind: 'SchemaError',
+      errors: [{ path: 'source.table', message: expect.stringMatching(/not found/) }],
+    });
+    const badField = await request(app)
+      .post('/migrations/check')
+      .send({ ...spec, transform: [{ op: 'drop', fields: ['nope'] }] });
     expect(badField.status).toBe(422);
     expect(badField.body).toMatchObject({ step: 'transform', errors: [{ path: 'transform[0]', message: expect.stringMatching(/unknown field\(s\) nope/) }] });
-    const noEnv = await request(app).post('/migrations/check').send({ ...spec, target: { ...pgEndpoint(tgt), connection: { url: { env: 'DM_NOT_SET_ANYWHERE' } } } });
+    const noEnv = await request(app)
+      .post('/migrations/check')
+      .send({ ...spec, target: { ...pgEndpoint(tgt), connection: { url: { env: 'DM_NOT_SET_ANYWHERE' } } } });
     expect(noEnv.status).toBe(422);
     expect(noEnv.body.errors[0]).toMatchObject({ path: 'target.connection', message: expect.stringMatching(/DM_NOT_SET_ANYWHERE is not set/) });
     process.env.DM_API_DEAD_PG = 'postgres://postgres:pw-not-shown@127.0.0.1:1/postgres';
-    const dead = await request(app).post('/migrations/check').send({ ...spec, source: { ...pgEndpoint(mixed), connection: { url: { env: 'DM_API_DEAD_PG' } } } });
+    const dead = await request(app)
+      .post('/migrations/check')
+      .send({ ...spec, source: { ...pgEndpoint(mixed), connection: { url: { env: 'DM_API_DEAD_PG' } } } });
     expect(dead.status).toBe(502);
     expect(dead.body).toMatchObject({ step: 'source.check', kind: 'TransientError', errors: [{ path: 'source.connection' }] });
     expect(JSON.stringify(dead.body)).not.toContain('pw-not-shown');

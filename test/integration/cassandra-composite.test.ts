@@ -19,19 +19,30 @@ const TENANTS = 6;
 const PER_TENANT = 700; // more rows per partition than one batch (250)
 const BATCH = 250;
 
-const cassEndpoint = (table: string, extra: Record<string, unknown> = {}) => ({ type: 'cassandra' as const, connection: cassandraConnection(), keyspace: KS, table, ...extra });
+const cassEndpoint = (table: string, extra: Record<string, unknown> = {}) => ({
+  type: 'cassandra' as const,
+  connection: cassandraConnection(),
+  keyspace: KS,
+  table,
+  ...extra,
+});
 const pgEndpoint = (table: string) => ({ type: 'postgres' as const, connection: { url: { env: 'PG_URL' } }, schema: PG_SCHEMA, table });
 const mongoEndpoint = (collection: string) => ({
-  type: 'mongodb' as const, connection: { url: { env: 'MONGO_URL' } }, database: DB, collection,
+  type: 'mongodb' as const,
+  connection: { url: { env: 'MONGO_URL' } },
+  database: DB,
+  collection,
   // FerretDB: no Decimal128, and replaceOne scans the collection, so insert first.
-  writeMode: 'insert' as const, decimalAs: 'string' as const,
+  writeMode: 'insert' as const,
+  decimalAs: 'string' as const,
 });
 
 async function openSession(table: string, extra: Record<string, unknown> = {}): Promise<ConnectorSession> {
   return cassandraConnector.open(
     CassandraEndpointSchema.parse(cassEndpoint(table, extra)),
     {
-      contactPoints: env.cassandraContactPoints.split(','), localDataCenter: env.cassandraLocalDc,
+      contactPoints: env.cassandraContactPoints.split(','),
+      localDataCenter: env.cassandraLocalDc,
       ...(cassandraUser ? { username: cassandraUser, password: process.env.CASSANDRA_PASSWORD } : {}),
     },
     logger.child({ test: 'cassandra-composite' }),
@@ -52,8 +63,14 @@ async function seedEvents(table: string, order = ''): Promise<void> {
       const n = Math.floor(i / TENANTS);
       return c.execute(
         `INSERT INTO ${KS}.${table} (tenant, c1, c2, amount, at, note) VALUES (?, ?, ?, ?, ?, ?)`,
-        [tenant, `2024-0${1 + (n % 7)}-1${n % 10}`, n * 7 - 2000, types.BigDecimal.fromString(`${n}.${String(tenant).padStart(2, '0')}`),
-          new Date(Date.UTC(2024, 0, 1) + i * 997), n % 13 === 0 ? null : `e${tenant}/${n} ✓`],
+        [
+          tenant,
+          `2024-0${1 + (n % 7)}-1${n % 10}`,
+          n * 7 - 2000,
+          types.BigDecimal.fromString(`${n}.${String(tenant).padStart(2, '0')}`),
+          new Date(Date.UTC(2024, 0, 1) + i * 997),
+          n % 13 === 0 ? null : `e${tenant}/${n} ✓`,
+        ],
         { prepare: true },
       );
     });
@@ -91,7 +108,9 @@ describe('Cassandra composite primary keys against Cassandra 5', () => {
   const run = async (spec: JobSpecInput): Promise<MigrationReport> => {
     const t0 = Date.now();
     const report: MigrationReport = await h.client.workflow.execute('migrationWorkflow', {
-      taskQueue: h.taskQueue, workflowId: `${spec.name}-${uniqueSuffix()}`, args: [{ spec: parsed(spec) }],
+      taskQueue: h.taskQueue,
+      workflowId: `${spec.name}-${uniqueSuffix()}`,
+      args: [{ spec: parsed(spec) }],
     });
     console.log(JSON.stringify({ job: spec.name, rows: report.rows, ms: Date.now() - t0, validation: report.validation?.status }));
     return report;
@@ -188,7 +207,14 @@ describe('Cassandra composite primary keys against Cassandra 5', () => {
     const table = `from_cass_${uniqueSuffix()}`;
     drop.pgTable(table);
     await ensureSchema(PG_SCHEMA);
-    const report = await run({ name: `cass2pg-composite-${table}`, source: cassEndpoint(events), target: pgEndpoint(table), batchSize: BATCH, parallelism: 2, partitions: 4 });
+    const report = await run({
+      name: `cass2pg-composite-${table}`,
+      source: cassEndpoint(events),
+      target: pgEndpoint(table),
+      batchSize: BATCH,
+      parallelism: 2,
+      partitions: 4,
+    });
     expect(report).toMatchObject({ status: 'completed', rows: TENANTS * PER_TENANT, quarantined: 0 });
     expect(report.validation).toMatchObject({ status: 'match', source: { count: TENANTS * PER_TENANT }, target: { count: TENANTS * PER_TENANT } });
     const pk = await pgQuery<{ name: string }>(
@@ -204,7 +230,14 @@ describe('Cassandra composite primary keys against Cassandra 5', () => {
     drop.collection(collection);
     // The target stores the composite key as an _id document {tenant, c1, c2} plus the key fields as
     // ordinary fields; this test checks only what any layout must give: the count and a validation match.
-    const report = await run({ name: `cass2mongo-composite-${collection}`, source: cassEndpoint(events), target: mongoEndpoint(collection), batchSize: BATCH, parallelism: 2, partitions: 2 });
+    const report = await run({
+      name: `cass2mongo-composite-${collection}`,
+      source: cassEndpoint(events),
+      target: mongoEndpoint(collection),
+      batchSize: BATCH,
+      parallelism: 2,
+      partitions: 2,
+    });
     expect(report).toMatchObject({ status: 'completed', rows: TENANTS * PER_TENANT, quarantined: 0 });
     expect(report.validation).toMatchObject({ status: 'match', source: { count: TENANTS * PER_TENANT }, target: { count: TENANTS * PER_TENANT } });
     expect(await withMongo((m) => m.db(DB).collection(collection).countDocuments())).toBe(TENANTS * PER_TENANT);
@@ -221,23 +254,40 @@ describe('Cassandra composite primary keys against Cassandra 5', () => {
     await pgQuery(`INSERT INTO ${PG_SCHEMA}.${src} SELECT g % 9, g, g * 1.25, timestamptz '2024-01-01 00:00:00+00' + g * interval '1 minute',
       CASE WHEN g % 7 = 0 THEN NULL ELSE 'o' || g END FROM generate_series(1, 3000) g`);
     const report = await run({
-      name: `pg2cass-composite-${table}`, source: pgEndpoint(src),
-      target: cassEndpoint(table, { partitionKey: ['tenant_id'], clusteringKey: ['order_id'] }), batchSize: 500, parallelism: 2, partitions: 3,
+      name: `pg2cass-composite-${table}`,
+      source: pgEndpoint(src),
+      target: cassEndpoint(table, { partitionKey: ['tenant_id'], clusteringKey: ['order_id'] }),
+      batchSize: 500,
+      parallelism: 2,
+      partitions: 3,
     });
     expect(report).toMatchObject({ status: 'completed', rows: 3000, quarantined: 0 });
     expect(report.validation).toMatchObject({ status: 'match', source: { count: 3000 }, target: { count: 3000 } });
     const kinds = await withCassandra((c) =>
-      c.execute('SELECT column_name, kind, position FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?', [KS, table]));
+      c.execute('SELECT column_name, kind, position FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?', [KS, table]),
+    );
     expect(Object.fromEntries(kinds.rows.map((r) => [r.column_name, `${r.kind}:${r.position}`]))).toEqual({
-      tenant_id: 'partition_key:0', order_id: 'clustering:0', total: 'regular:-1', placed_at: 'regular:-1', note: 'regular:-1',
+      tenant_id: 'partition_key:0',
+      order_id: 'clustering:0',
+      total: 'regular:-1',
+      placed_at: 'regular:-1',
+      note: 'regular:-1',
     });
 
     // The same records' key against a table with another primary key: refused, naming both.
     const other = `orders_other_${uniqueSuffix()}`;
     drop.table(other);
-    await withCassandra((c) => c.execute(`CREATE TABLE ${KS}.${other} (tenant_id bigint, order_id int, total decimal, placed_at timestamp, note text, PRIMARY KEY (order_id))`));
-    const refused = await run({ name: `pg2cass-other-${other}`, source: pgEndpoint(src), target: cassEndpoint(other) }).then(() => null, (e: { cause?: { type?: string; message: string } }) => e.cause);
-    expect(refused).toMatchObject({ type: 'SchemaError', message: expect.stringMatching(/primary key \(\(order_id\)\); the records' key is \(tenant_id, order_id\)/) });
+    await withCassandra((c) =>
+      c.execute(`CREATE TABLE ${KS}.${other} (tenant_id bigint, order_id int, total decimal, placed_at timestamp, note text, PRIMARY KEY (order_id))`),
+    );
+    const refused = await run({ name: `pg2cass-other-${other}`, source: pgEndpoint(src), target: cassEndpoint(other) }).then(
+      () => null,
+      (e: { cause?: { type?: string; message: string } }) => e.cause,
+    );
+    expect(refused).toMatchObject({
+      type: 'SchemaError',
+      message: expect.stringMatching(/primary key \(\(order_id\)\); the records' key is \(tenant_id, order_id\)/),
+    });
 
     const s = await openSession(table);
     try {
@@ -250,7 +300,8 @@ describe('Cassandra composite primary keys against Cassandra 5', () => {
       ]);
       expect(out.written).toBe(1);
       expect(out.rejected.map((r) => r.error)).toEqual([
-        expect.stringMatching(/primary key column\(s\) order_id null/), expect.stringMatching(/primary key column\(s\) tenant_id null/),
+        expect.stringMatching(/primary key column\(s\) order_id null/),
+        expect.stringMatching(/primary key column\(s\) tenant_id null/),
       ]);
     } finally {
       await s.close();

@@ -14,14 +14,21 @@ import { pgQuery } from '../helpers/pg';
 import { startHarness, type TemporalHarness } from '../helpers/temporal';
 
 const pgEndpoint = (table: string) => ({ type: 'postgres' as const, connection: { url: { env: 'PG_URL' } }, schema: 'dm_test', table });
-const cassEndpoint = (table: string, extra: Record<string, unknown> = {}) => ({ type: 'cassandra' as const, connection: cassandraConnection(), keyspace: KS, table, ...extra });
+const cassEndpoint = (table: string, extra: Record<string, unknown> = {}) => ({
+  type: 'cassandra' as const,
+  connection: cassandraConnection(),
+  keyspace: KS,
+  table,
+  ...extra,
+});
 
 async function openSession(table: string): Promise<ConnectorSession> {
   const endpoint = CassandraEndpointSchema.parse(cassEndpoint(table));
   return cassandraConnector.open(
     endpoint,
     {
-      contactPoints: env.cassandraContactPoints.split(','), localDataCenter: env.cassandraLocalDc,
+      contactPoints: env.cassandraContactPoints.split(','),
+      localDataCenter: env.cassandraLocalDc,
       ...(cassandraUser ? { username: cassandraUser, password: process.env.CASSANDRA_PASSWORD } : {}),
     },
     logger.child({ test: 'cassandra-connector' }),
@@ -29,7 +36,10 @@ async function openSession(table: string): Promise<ConnectorSession> {
 }
 
 async function failureOf(p: Promise<unknown>): Promise<{ type: string | undefined; message: string }> {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(WorkflowFailedError);
   const cause = (err as WorkflowFailedError).cause as { type?: string; message: string };
   return { type: cause.type, message: cause.message };
@@ -53,7 +63,11 @@ describe('Cassandra connector against Cassandra 5', () => {
       const schema = (await s.describe())!;
       expect(schema.key).toEqual(['id']);
       const ranges = await s.planPartitions(schema, 3);
-      expect(ranges.map((r) => [r.lower === null, r.upper === null])).toEqual([[true, false], [false, false], [false, true]]);
+      expect(ranges.map((r) => [r.lower === null, r.upper === null])).toEqual([
+        [true, false],
+        [false, false],
+        [false, true],
+      ]);
       const ids: bigint[] = [];
       let cursor: TokenCursor | null = null;
       const range: KeyRange = ranges[1]!;
@@ -107,7 +121,9 @@ describe('Cassandra connector against Cassandra 5', () => {
   }, 60_000);
 
   test('a missing source table is a SchemaError; a composite primary key is the key by default, or a unique column given as key', async () => {
-    const missing = await failureOf(run({ name: `nosuch-${uniqueSuffix()}`, source: cassEndpoint('no_such_table'), target: pgEndpoint(`never_${uniqueSuffix()}`) }));
+    const missing = await failureOf(
+      run({ name: `nosuch-${uniqueSuffix()}`, source: cassEndpoint('no_such_table'), target: pgEndpoint(`never_${uniqueSuffix()}`) }),
+    );
     expect(missing.type).toBe('SchemaError');
     expect(missing.message).toMatch(/source object dm_test\.no_such_table not found/);
 
@@ -116,7 +132,8 @@ describe('Cassandra connector against Cassandra 5', () => {
       await ensureKeyspace(c, KS);
       await c.execute(`CREATE TABLE ${KS}.${events} (tenant text, seq int, id uuid, body text, PRIMARY KEY ((tenant), seq))`);
       await concurrently(600, 64, (i) =>
-        c.execute(`INSERT INTO ${KS}.${events} (tenant, seq, id, body) VALUES (?, ?, uuid(), ?)`, [`t${i % 7}`, i, `e${i}`], { prepare: true }));
+        c.execute(`INSERT INTO ${KS}.${events} (tenant, seq, id, body) VALUES (?, ?, uuid(), ?)`, [`t${i % 7}`, i, `e${i}`], { prepare: true }),
+      );
     });
     // The primary key (tenant, seq) by default; one range on the PostgreSQL side (its range planning on text keys is not the subject here).
     const composite = await run({ name: `composite-${events}`, source: cassEndpoint(events), target: pgEndpoint(events), partitions: 1 });

@@ -29,7 +29,12 @@ interface Run {
 
 async function exec(file: string, args: string[], extraEnv: Record<string, string> = {}): Promise<Run> {
   try {
-    const { stdout, stderr } = await execFileP(file, args, { cwd: os.tmpdir(), env: { ...process.env, ...extraEnv }, timeout: 300_000, maxBuffer: 16 * 1024 * 1024 });
+    const { stdout, stderr } = await execFileP(file, args, {
+      cwd: os.tmpdir(),
+      env: { ...process.env, ...extraEnv },
+      timeout: 300_000,
+      maxBuffer: 16 * 1024 * 1024,
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number | string; stdout?: string; stderr?: string };
@@ -57,7 +62,15 @@ describe('datamigrato CLI on the real stack', () => {
     return p;
   };
   const pg = (table: string) => ({ type: 'postgres', connection: { url: { env: 'PG_URL' } }, schema: SCHEMA, table });
-  const bigSpec = (name: string) => ({ name, source: pg(big), target: pg(`${name.replace(/-/g, '_')}_tgt`), batchSize: 50, parallelism: 2, partitions: 4, chunk: { maxSeconds: 1 } });
+  const bigSpec = (name: string) => ({
+    name,
+    source: pg(big),
+    target: pg(`${name.replace(/-/g, '_')}_tgt`),
+    batchSize: 50,
+    parallelism: 2,
+    partitions: 4,
+    chunk: { maxSeconds: 1 },
+  });
 
   beforeAll(async () => {
     h = await startHarness('cli');
@@ -98,7 +111,12 @@ describe('datamigrato CLI on the real stack', () => {
 
   test('check: dry run prints the transformed sample and writes nothing', async () => {
     const tgt = `cli_check_tgt_${uniqueSuffix()}`;
-    const spec = await writeSpec('check.yaml', { name: 'cli-check', source: pg(small), target: pg(tgt), transform: [{ op: 'rename', fields: { payload: 'body' } }] });
+    const spec = await writeSpec('check.yaml', {
+      name: 'cli-check',
+      source: pg(small),
+      target: pg(tgt),
+      transform: [{ op: 'rename', fields: { payload: 'body' } }],
+    });
     const r = await cli('check', spec);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`spec ok: postgres ${SCHEMA}.${small} → postgres ${SCHEMA}.${tgt}`);
@@ -128,7 +146,12 @@ describe('datamigrato CLI on the real stack', () => {
     const st = await cli('status', id, '--json');
     expect(st.code).toBe(0);
     expect(JSON.parse(st.stdout)).toMatchObject({ id, status: 'Completed', report: { rows: 2_000, validation: { status: 'match' } } });
-    const ls = await waitFor(() => cli('list', '--name', name), (x) => x.stdout.includes(id), 15_000, 500);
+    const ls = await waitFor(
+      () => cli('list', '--name', name),
+      (x) => x.stdout.includes(id),
+      15_000,
+      500,
+    );
     expect(ls.stdout).toMatch(new RegExp(`${id} +Completed +${name} +postgres→postgres +2,000`));
 
     const fixed = `cli-fixed-${uniqueSuffix()}`;
@@ -167,26 +190,63 @@ describe('datamigrato CLI on the real stack', () => {
     expect(b.rows).toBeGreaterThan(a.rows); // the bar moved
     expect(b.pct).toBeGreaterThanOrEqual(a.pct);
     expect(b.state).toBe('copying');
-    for (const p of ['p0', 'p1', 'p2', 'p3']) expect(second).toMatch(new RegExp(`${p}\\s+\\[[█░]+\\]\\s+\\d+% \\| [\\d,]+/[\\d,]+ rows \\| [\\d,]+ rows/s \\| ETA \\S+ \\| (pending|copying|done)`));
+    for (const p of ['p0', 'p1', 'p2', 'p3'])
+      expect(second).toMatch(new RegExp(`${p}\\s+\\[[█░]+\\]\\s+\\d+% \\| [\\d,]+/[\\d,]+ rows \\| [\\d,]+ rows/s \\| ETA \\S+ \\| (pending|copying|done)`));
 
     // CLI pause → the workflow reports paused; the bar says so.
     const p1 = await cli('pause', id);
     expect(p1).toMatchObject({ code: 0 });
     expect(p1.stdout).toMatch(`pause sent to ${id}`);
-    expect((await waitFor(() => progress(id), (p) => p.paused, 15_000, 200)).paused).toBe(true);
+    expect(
+      (
+        await waitFor(
+          () => progress(id),
+          (p) => p.paused,
+          15_000,
+          200,
+        )
+      ).paused,
+    ).toBe(true);
     const pausedScreen = await waitFor(pane, (s) => totalRows(s)?.state === 'PAUSED', 15_000, 300);
     expect(totalRows(pausedScreen)!.state).toBe('PAUSED');
     expect((await cli('resume', id)).code).toBe(0);
-    expect((await waitFor(() => progress(id), (p) => !p.paused, 15_000, 200)).paused).toBe(false);
+    expect(
+      (
+        await waitFor(
+          () => progress(id),
+          (p) => !p.paused,
+          15_000,
+          200,
+        )
+      ).paused,
+    ).toBe(false);
 
     // The README's Temporal CLI equivalents do the same.
     const sig = await temporalCli('workflow', 'signal', '--workflow-id', id, '--name', 'pause');
     expect(sig).toMatchObject({ code: 0 });
-    expect((await waitFor(() => progress(id), (p) => p.paused, 15_000, 200)).paused).toBe(true);
+    expect(
+      (
+        await waitFor(
+          () => progress(id),
+          (p) => p.paused,
+          15_000,
+          200,
+        )
+      ).paused,
+    ).toBe(true);
     const st = await cli('status', id);
     expect(st.stdout).toMatch(/status: +Paused \(running\)/);
     expect((await temporalCli('workflow', 'signal', '--workflow-id', id, '--name', 'resume')).code).toBe(0);
-    expect((await waitFor(() => progress(id), (p) => !p.paused, 15_000, 200)).paused).toBe(false);
+    expect(
+      (
+        await waitFor(
+          () => progress(id),
+          (p) => !p.paused,
+          15_000,
+          200,
+        )
+      ).paused,
+    ).toBe(false);
 
     const can = await temporalCli('workflow', 'cancel', '--workflow-id', id);
     expect(can).toMatchObject({ code: 0 });
@@ -199,7 +259,12 @@ describe('datamigrato CLI on the real stack', () => {
     const name = `cli-cancel-${uniqueSuffix()}`;
     const started = await cli('run', await writeSpec('big2.yaml', bigSpec(name)), '--json');
     const { id } = JSON.parse(started.stdout) as { id: string };
-    await waitFor(() => progress(id).catch(() => null), (p) => (p?.rows ?? 0) > 0, 60_000, 200);
+    await waitFor(
+      () => progress(id).catch(() => null),
+      (p) => (p?.rows ?? 0) > 0,
+      60_000,
+      200,
+    );
     const c = await cli('cancel', id);
     expect(c).toMatchObject({ code: 0 });
     const w = await cli('watch', id);

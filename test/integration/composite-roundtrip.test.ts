@@ -55,16 +55,34 @@ describe('composite keys: PostgreSQL (tenant_id, order_id) → Cassandra ((tenan
         chunk: { maxBatches: 1_000, maxSeconds: 60 },
       });
       const handle = await h.client.workflow.start('migrationWorkflow', { taskQueue, workflowId: there.name, args: [{ spec: there }] });
-      await waitFor(() => countCassandra(`${KS}.${mid}`).catch(() => 0), (n) => n >= 60_000, 300_000, 250);
+      await waitFor(
+        () => countCassandra(`${KS}.${mid}`).catch(() => 0),
+        (n) => n >= 60_000,
+        300_000,
+        250,
+      );
       await first.kill9();
       const atKill = await countCassandra(`${KS}.${mid}`);
       expect(atKill).toBeLessThan(ROWS); // really mid-copy
       second = await spawnWorker(taskQueue);
       const report: MigrationReport = await handle.result();
       // The log's fields follow its message over several lines (util.inspect): keep a little of what follows each.
-      const resumed = second.output().split('resuming chunk from heartbeat').slice(1).map((tail) => tail.slice(0, 4000));
+      const resumed = second
+        .output()
+        .split('resuming chunk from heartbeat')
+        .slice(1)
+        .map((tail) => tail.slice(0, 4000));
       console.log(resumed.map((l) => /cursor: [^\n]*/.exec(l)?.[0]).join('\n'));
-      console.log(JSON.stringify({ leg: 'pg→cassandra', rows: report.rows, atKill, resumes: report.partitions.map((p) => p.resumes), rowsPerSecond: report.rowsPerSecond, timings: report.timings }));
+      console.log(
+        JSON.stringify({
+          leg: 'pg→cassandra',
+          rows: report.rows,
+          atKill,
+          resumes: report.partitions.map((p) => p.resumes),
+          rowsPerSecond: report.rowsPerSecond,
+          timings: report.timings,
+        }),
+      );
       expect(report.status).toBe('completed');
       expect(report.rows).toBe(ROWS);
       expect(report.validation).toMatchObject({ status: 'match', source: { count: ROWS }, target: { count: ROWS } });
@@ -91,8 +109,13 @@ describe('composite keys: PostgreSQL (tenant_id, order_id) → Cassandra ((tenan
       );
       expect(pk.map((r) => r.col)).toEqual(['tenant_id', 'order_id']);
       const cols = 'tenant_id, order_id, amount, note, placed_at';
-      for (const [a, b] of [[src, back], [back, src]]) {
-        const [d] = await pgQuery<{ n: string }>(`SELECT count(*) AS n FROM (SELECT ${cols} FROM ${SCHEMA}.${a} EXCEPT ALL SELECT ${cols} FROM ${SCHEMA}.${b}) x`);
+      for (const [a, b] of [
+        [src, back],
+        [back, src],
+      ]) {
+        const [d] = await pgQuery<{ n: string }>(
+          `SELECT count(*) AS n FROM (SELECT ${cols} FROM ${SCHEMA}.${a} EXCEPT ALL SELECT ${cols} FROM ${SCHEMA}.${b}) x`,
+        );
         expect(Number(d!.n)).toBe(0);
       }
     } finally {

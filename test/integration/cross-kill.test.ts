@@ -27,7 +27,12 @@ describe('kill -9 of the worker mid MongoDB → Cassandra', () => {
     try {
       const spec = parsed(mongoToCassandra(`kill-${table}`, collection, table, { batchSize: 1_000 }));
       const handle = await h.client.workflow.start('migrationWorkflow', { taskQueue, workflowId: `kill-mc-${table}`, args: [{ spec }] });
-      const before = await waitFor(() => countCassandra(`${KS}.${table}`).catch(() => 0), (n) => n >= 10_000, 240_000, 200);
+      const before = await waitFor(
+        () => countCassandra(`${KS}.${table}`).catch(() => 0),
+        (n) => n >= 10_000,
+        240_000,
+        200,
+      );
       expect(before).toBeGreaterThanOrEqual(10_000);
       await first.kill9();
       const atKill = await countCassandra(`${KS}.${table}`);
@@ -36,7 +41,9 @@ describe('kill -9 of the worker mid MongoDB → Cassandra', () => {
       const report: MigrationReport = await handle.result();
 
       const resumes = report.partitions.reduce((n, p) => n + p.resumes, 0);
-      console.log(JSON.stringify({ docs: DOCS, rowsAtKill: atKill, resumes, reportRows: report.rows, rowsPerSecond: report.rowsPerSecond, timings: report.timings }));
+      console.log(
+        JSON.stringify({ docs: DOCS, rowsAtKill: atKill, resumes, reportRows: report.rows, rowsPerSecond: report.rowsPerSecond, timings: report.timings }),
+      );
       expect(report.status).toBe('completed');
       expect(report.rows).toBe(DOCS); // each row counted once although some were written twice
       expect(resumes).toBeGreaterThanOrEqual(1); // the interrupted chunk resumed from its heartbeat

@@ -43,9 +43,23 @@ describe('MongoDB → Cassandra with flatten on the real dev server', () => {
       // Types as documented: nested leaves became typed columns, the rest of the json became text.
       const cols = await c.execute('SELECT column_name, type, kind FROM system_schema.columns WHERE keyspace_name = ? AND table_name = ?', [KS, table]);
       expect(Object.fromEntries(cols.rows.map((r) => [r.column_name, r.type]))).toEqual({
-        id: 'text', name: 'text', age: 'int', score: 'double', balance: 'bigint', createdAt: 'timestamp', active: 'boolean', tags: 'text',
-        avatar: 'blob', meta_createdBy: 'text', meta_version: 'int', meta_updatedAt: 'timestamp', meta_flags_vip: 'boolean',
-        address_city: 'text', address_zip: 'int', address_geo_lat: 'double', address_geo_lng: 'double',
+        id: 'text',
+        name: 'text',
+        age: 'int',
+        score: 'double',
+        balance: 'bigint',
+        createdAt: 'timestamp',
+        active: 'boolean',
+        tags: 'text',
+        avatar: 'blob',
+        meta_createdBy: 'text',
+        meta_version: 'int',
+        meta_updatedAt: 'timestamp',
+        meta_flags_vip: 'boolean',
+        address_city: 'text',
+        address_zip: 'int',
+        address_geo_lat: 'double',
+        address_geo_lng: 'double',
         _extra: 'text', // onUnknownField json (default): fields outside the sample, as JSON text
       });
       expect(cols.rows.find((r) => r.column_name === 'id')!.kind).toBe('partition_key');
@@ -70,7 +84,9 @@ describe('MongoDB → Cassandra with flatten on the real dev server', () => {
         expect(row.balance).toBe(doc.balance);
         expect((row.createdAt as Date).toISOString()).toBe((doc.createdAt as Date).toISOString());
         expect(JSON.parse(row.tags)).toEqual(doc.tags);
-        expect(row.avatar === null ? null : Buffer.from(row.avatar).toString('hex')).toBe(doc.avatar === null ? null : Buffer.from(doc.avatar.buffer).toString('hex'));
+        expect(row.avatar === null ? null : Buffer.from(row.avatar).toString('hex')).toBe(
+          doc.avatar === null ? null : Buffer.from(doc.avatar.buffer).toString('hex'),
+        );
         expect(row.meta_createdBy).toBe(doc.meta.createdBy.toHexString());
         expect(row.meta_flags_vip).toBe(doc.meta.flags.vip);
         expect(row.address_city).toBe(doc.address?.city ?? null);

@@ -7,7 +7,11 @@ import { uniqueSuffix } from '../helpers/env';
 
 const open = async (table: string, extra: Record<string, unknown> = {}): Promise<ConnectorSession> => {
   const d = getConnector('dynamodb');
-  return d.open(d.endpointSchema.parse({ type: 'dynamodb', connection: dynamoConnectionSpec(), table, ...extra }), dynamoConnection(), logger.child({ test: 'dynamodb' }));
+  return d.open(
+    d.endpointSchema.parse({ type: 'dynamodb', connection: dynamoConnectionSpec(), table, ...extra }),
+    dynamoConnection(),
+    logger.child({ test: 'dynamodb' }),
+  );
 };
 
 const readAll = async (s: ConnectorSession, schema: ObjectSchema) => {
@@ -40,7 +44,15 @@ describe('dynamodb connector against dynalite', () => {
   test('target: an item over 400 KB, a 39-digit decimal and a null key are rejected before sending; emoji/RTL text, duplicates in one batch (last wins)', async () => {
     if (!up) return;
     const t = table();
-    const schema: ObjectSchema = { object: t, key: ['id'], fields: [{ name: 'id', type: 'int64', nullable: false }, { name: 'text', type: 'string', nullable: true }, { name: 'amount', type: 'decimal', nullable: true }] };
+    const schema: ObjectSchema = {
+      object: t,
+      key: ['id'],
+      fields: [
+        { name: 'id', type: 'int64', nullable: false },
+        { name: 'text', type: 'string', nullable: true },
+        { name: 'amount', type: 'decimal', nullable: true },
+      ],
+    };
     const s = await open(t);
     try {
       await s.prepare(schema);
@@ -73,7 +85,13 @@ describe('dynamodb connector against dynalite', () => {
     await withDynamo(async (c) => {
       await createTable(c, t, [['id', 'S']]);
       await putItems(c, t, [
-        ...Array.from({ length: 20 }, (_, i) => ({ id: { S: `k${i}` }, name: { S: `n${i}` }, status: { S: 'ok' }, size: { N: String(i) }, data: { M: { a: { N: '1' } } } })),
+        ...Array.from({ length: 20 }, (_, i) => ({
+          id: { S: `k${i}` },
+          name: { S: `n${i}` },
+          status: { S: 'ok' },
+          size: { N: String(i) },
+          data: { M: { a: { N: '1' } } },
+        })),
         { id: { S: 'odd' }, name: { S: 'odd' }, status: { S: 'ok' }, size: { S: 'huge' }, data: { M: {} }, surprise: { BOOL: true } },
       ]);
     });
@@ -84,16 +102,31 @@ describe('dynamodb connector against dynalite', () => {
       expect(described.key).toEqual(['id']);
       const sizeField = described.fields.find((x) => x.name === 'size')!;
       // the sample (Scan order) may or may not include the odd item: size is int32 or json
-      const closed = { ...described, fields: described.fields.filter((x) => x.name !== 'surprise').map((x) => (x.name === 'size' ? { ...x, type: 'int32' as const } : x)) };
+      const closed = {
+        ...described,
+        fields: described.fields.filter((x) => x.name !== 'surprise').map((x) => (x.name === 'size' ? { ...x, type: 'int32' as const } : x)),
+      };
       const plain = await readAll(s, closed);
       expect(plain.rows.length + plain.rejected.length).toBe(21);
       expect(plain.rejected.map((r) => r.error)).toEqual([expect.stringMatching(/size: a S attribute where the schema says int32/)]);
       expect(plain.rows.find((r) => r.id === 'k3')).toEqual({ id: 'k3', name: 'n3', status: 'ok', size: 3, data: { a: 1 } });
 
-      const json = await readAll(s, { ...closed, fields: [...closed.fields.filter((x) => x.name !== 'surprise'), { name: '_extra', type: 'json', nullable: true }], unknownFields: { policy: 'json', field: '_extra' } });
+      const json = await readAll(s, {
+        ...closed,
+        fields: [...closed.fields.filter((x) => x.name !== 'surprise'), { name: '_extra', type: 'json', nullable: true }],
+        unknownFields: { policy: 'json', field: '_extra' },
+      });
       expect(json.rows.find((r) => r.id === 'k1')!._extra).toBeNull();
-      const drop = await readAll(s, { ...closed, fields: closed.fields.filter((x) => x.name !== 'surprise'), unknownFields: { policy: 'drop', field: '_extra' } });
-      const reject = await readAll(s, { ...closed, fields: closed.fields.filter((x) => x.name !== 'surprise'), unknownFields: { policy: 'reject', field: '_extra' } });
+      const drop = await readAll(s, {
+        ...closed,
+        fields: closed.fields.filter((x) => x.name !== 'surprise'),
+        unknownFields: { policy: 'drop', field: '_extra' },
+      });
+      const reject = await readAll(s, {
+        ...closed,
+        fields: closed.fields.filter((x) => x.name !== 'surprise'),
+        unknownFields: { policy: 'reject', field: '_extra' },
+      });
       expect(drop.dropped).toBe(0); // the odd item is rejected for its size attribute first
       expect(reject.rejected).toHaveLength(1);
       expect(sizeField.nativeOf).toBe('dynamodb');

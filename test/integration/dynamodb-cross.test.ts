@@ -27,7 +27,14 @@ function richItems(n: number): Item[] {
       M: {
         level: { N: String(i % 5) },
         // Sets keep their kind at any depth of maps; inside lists they would become lists (docs: limits).
-        inner: { M: { ok: { BOOL: i % 3 === 0 }, nothing: { NULL: true }, list: { L: [{ S: 'x' }, { N: '1.25' }, { M: { deep: { S: 'p' } } }] }, deep: { M: { set: { SS: ['p', 'q'] } } } } },
+        inner: {
+          M: {
+            ok: { BOOL: i % 3 === 0 },
+            nothing: { NULL: true },
+            list: { L: [{ S: 'x' }, { N: '1.25' }, { M: { deep: { S: 'p' } } }] },
+            deep: { M: { set: { SS: ['p', 'q'] } } },
+          },
+        },
         labels: { SS: ['m1', 'm2'] },
       },
     },
@@ -37,7 +44,8 @@ function richItems(n: number): Item[] {
   }));
 }
 
-const sortItems = (items: Item[]) => [...items].sort((a, b) => (a.tenant!.S! + a.seq!.N!.padStart(8, '0') < b.tenant!.S! + b.seq!.N!.padStart(8, '0') ? -1 : 1));
+const sortItems = (items: Item[]) =>
+  [...items].sort((a, b) => (a.tenant!.S! + a.seq!.N!.padStart(8, '0') < b.tenant!.S! + b.seq!.N!.padStart(8, '0') ? -1 : 1));
 /** Sets are unordered: compare them sorted. */
 function normalize(v: unknown): unknown {
   if (Buffer.isBuffer(v) || v instanceof Uint8Array) return Buffer.from(v).toString('base64');
@@ -68,8 +76,14 @@ describe('DynamoDB cross pairs through the real workflow', () => {
 
   const run = async (name: string, spec: Parameters<typeof parsed>[0]): Promise<MigrationReport> => {
     const t0 = Date.now();
-    const report: MigrationReport = await h.client.workflow.execute('migrationWorkflow', { taskQueue: h.taskQueue, workflowId: `${name}-${uniqueSuffix()}`, args: [{ spec: parsed(spec) }] });
-    console.log(JSON.stringify({ pair: name, rows: report.rows, ms: Date.now() - t0, rowsPerSecond: report.rowsPerSecond, validation: report.validation?.status }));
+    const report: MigrationReport = await h.client.workflow.execute('migrationWorkflow', {
+      taskQueue: h.taskQueue,
+      workflowId: `${name}-${uniqueSuffix()}`,
+      args: [{ spec: parsed(spec) }],
+    });
+    console.log(
+      JSON.stringify({ pair: name, rows: report.rows, ms: Date.now() - t0, rowsPerSecond: report.rowsPerSecond, validation: report.validation?.status }),
+    );
     return report;
   };
   const skip = () => {
@@ -100,7 +114,15 @@ describe('DynamoDB cross pairs through the real workflow', () => {
     // onUnknownField drop keeps the pre-created table free of an _extra column.
     await pgQuery(`CREATE TABLE ${SCHEMA}.${back} (LIKE ${SCHEMA}.${src})`);
     await pgQuery(`ALTER TABLE ${SCHEMA}.${back} ADD PRIMARY KEY (id)`);
-    const home = await run('ddb2pg', { name: `ddb2pg-${back}`, source: { ...ddb(mid), sampleSize: ROWS }, target: pg(back), batchSize: 500, parallelism: 2, partitions: 3, onUnknownField: 'drop' });
+    const home = await run('ddb2pg', {
+      name: `ddb2pg-${back}`,
+      source: { ...ddb(mid), sampleSize: ROWS },
+      target: pg(back),
+      batchSize: 500,
+      parallelism: 2,
+      partitions: 3,
+      onUnknownField: 'drop',
+    });
     expect(home).toMatchObject({ status: 'completed', rows: ROWS, quarantined: 0, validation: { status: 'match' } });
     const [diff] = await pgQuery<{ a: string; b: string }>(
       `SELECT (SELECT count(*) FROM (SELECT * FROM ${SCHEMA}.${src} EXCEPT ALL SELECT * FROM ${SCHEMA}.${back}) x) AS a,
@@ -116,11 +138,21 @@ describe('DynamoDB cross pairs through the real workflow', () => {
     tables.push(src, dst);
     const items = richItems(600);
     await withDynamo(async (c) => {
-      await createTable(c, src, [['tenant', 'S'], ['seq', 'N']]);
+      await createTable(c, src, [
+        ['tenant', 'S'],
+        ['seq', 'N'],
+      ]);
       await putItems(c, src, items);
     });
     // A sample of 50 misses most of the rare attribute: it travels in _extra and is spread back.
-    const report = await run('ddb2ddb', { name: `ddb2ddb-${dst}`, source: { ...ddb(src), sampleSize: 50 }, target: ddb(dst), batchSize: 100, parallelism: 2, partitions: 3 });
+    const report = await run('ddb2ddb', {
+      name: `ddb2ddb-${dst}`,
+      source: { ...ddb(src), sampleSize: 50 },
+      target: ddb(dst),
+      batchSize: 100,
+      parallelism: 2,
+      partitions: 3,
+    });
     expect(report).toMatchObject({ status: 'completed', rows: 600, quarantined: 0, validation: { status: 'match' } });
     const copied = await withDynamo((c) => scanAll(c, dst));
     expect(normalize(sortItems(copied))).toEqual(normalize(sortItems(items)));

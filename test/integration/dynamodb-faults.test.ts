@@ -62,7 +62,18 @@ describe(`PostgreSQL → DynamoDB through injected throttling and unprocessed it
     const throttledBackoffs = backoffs.filter((l) => l.includes('"reason":"ProvisionedThroughputExceededException"')).length;
     const unprocessedBackoffs = backoffs.filter((l) => l.includes('"reason":"unprocessed items"')).length;
     const sdkRetries = lines.filter((l) => l.includes('the SDK retried BatchWriteItem')).length;
-    console.log(JSON.stringify({ rows: report.rows, ms, rowsPerSecond: report.rowsPerSecond, proxy: proxy.stats, unprocessedBackoffs, throttledBackoffs, sdkRetries, validation: report.validation?.status }));
+    console.log(
+      JSON.stringify({
+        rows: report.rows,
+        ms,
+        rowsPerSecond: report.rowsPerSecond,
+        proxy: proxy.stats,
+        unprocessedBackoffs,
+        throttledBackoffs,
+        sdkRetries,
+        validation: report.validation?.status,
+      }),
+    );
 
     expect(report.status).toBe('completed');
     expect(report.rows).toBe(ROWS);

@@ -15,7 +15,11 @@ import { pgQuery } from '../helpers/pg';
 import { startHarness, type TemporalHarness } from '../helpers/temporal';
 
 const mongo = (collection: string, extra: Partial<MongoEndpoint> = {}) => ({
-  type: 'mongodb' as const, connection: { url: { env: 'MONGO_URL' } }, database: DB, collection, ...extra,
+  type: 'mongodb' as const,
+  connection: { url: { env: 'MONGO_URL' } },
+  database: DB,
+  collection,
+  ...extra,
 });
 
 async function openSession(collection: string, extra: Record<string, unknown> = {}, url = env.mongoUrl): Promise<ConnectorSession> {
@@ -24,7 +28,10 @@ async function openSession(collection: string, extra: Record<string, unknown> = 
 }
 
 async function failureOf(p: Promise<unknown>): Promise<{ type: string | undefined; message: string }> {
-  const err = await p.then(() => null, (e: unknown) => e);
+  const err = await p.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(WorkflowFailedError);
   const cause = (err as WorkflowFailedError).cause as { type?: string; message: string };
   return { type: cause.type, message: cause.message };
@@ -53,8 +60,17 @@ describe('MongoDB connector against FerretDB', () => {
       const schema = (await s.describe())!;
       const types = Object.fromEntries(schema.fields.map((f) => [f.name, f.type]));
       expect(types).toEqual({
-        _id: 'objectid', name: 'string', age: 'int32', score: 'float64', balance: 'int64', createdAt: 'timestamptz', active: 'boolean',
-        tags: 'json', avatar: 'bytes', meta: 'json', address: 'json',
+        _id: 'objectid',
+        name: 'string',
+        age: 'int32',
+        score: 'float64',
+        balance: 'int64',
+        createdAt: 'timestamptz',
+        active: 'boolean',
+        tags: 'json',
+        avatar: 'bytes',
+        meta: 'json',
+        address: 'json',
       });
       expect(schema.key).toEqual(['_id']);
       const address = schema.fields.find((f) => f.name === 'address') as NestedFieldSchema;
@@ -128,7 +144,9 @@ describe('MongoDB connector against FerretDB', () => {
     await pgQuery(`CREATE SCHEMA IF NOT EXISTS dm_test`);
     await pgQuery(`CREATE TABLE dm_test.${src} (id bigint PRIMARY KEY, doc jsonb)`);
     // FerretDB refuses keys containing "." (and nested arrays): 5 of 200 rows.
-    await pgQuery(`INSERT INTO dm_test.${src} SELECT g, CASE WHEN g % 40 = 0 THEN jsonb_build_object('a.b', g) ELSE jsonb_build_object('a', g) END FROM generate_series(1, 200) g`);
+    await pgQuery(
+      `INSERT INTO dm_test.${src} SELECT g, CASE WHEN g % 40 = 0 THEN jsonb_build_object('a.b', g) ELSE jsonb_build_object('a', g) END FROM generate_series(1, 200) g`,
+    );
     const spec: JobSpecInput = {
       name: `odd-${target}`,
       source: { type: 'postgres', connection: { url: { env: 'PG_URL' } }, schema: 'dm_test', table: src },
@@ -179,10 +197,19 @@ describe('MongoDB connector against FerretDB', () => {
   test('a key holding two types is refused, by describe() or, when the sample missed one, at planning', async () => {
     const mixed = `mixed_ids_${uniqueSuffix()}`;
     await withMongo(async (m) => {
-      await m.db(DB).collection(mixed).insertMany([{ _id: new ObjectId(), a: 1 }, { _id: new ObjectId(), a: 3 }, { _id: 'text-id' as unknown as ObjectId, a: 2 }]);
+      await m
+        .db(DB)
+        .collection(mixed)
+        .insertMany([
+          { _id: new ObjectId(), a: 1 },
+          { _id: new ObjectId(), a: 3 },
+          { _id: 'text-id' as unknown as ObjectId, a: 2 },
+        ]);
     });
     const spec = (sampleSize: number): JobSpecInput => ({
-      name: `mixed-${mixed}-${sampleSize}`, source: mongo(mixed, { sampleSize }), target: mongo(`${mixed}_t`, { writeMode: 'insert' }),
+      name: `mixed-${mixed}-${sampleSize}`,
+      source: mongo(mixed, { sampleSize }),
+      target: mongo(`${mixed}_t`, { writeMode: 'insert' }),
     });
     const seen = await failureOf(run(spec(1000)));
     expect(seen.type).toBe('SchemaError');
@@ -198,9 +225,10 @@ describe('MongoDB connector against FerretDB', () => {
     realTest('Decimal128, $sample-based partitions and dotted keys', async () => {
       const coll = `real_${uniqueSuffix()}`;
       await withMongo(async (m) => {
-        await m.db(DB).collection(coll).insertMany(
-          Array.from({ length: 5_000 }, (_, i) => ({ _id: new ObjectId(), amount: Decimal128.fromString(`${i}.0100`), 'a.b': i })),
-        );
+        await m
+          .db(DB)
+          .collection(coll)
+          .insertMany(Array.from({ length: 5_000 }, (_, i) => ({ _id: new ObjectId(), amount: Decimal128.fromString(`${i}.0100`), 'a.b': i })));
       }, realMongoUrl);
       const s = await openSession(coll, {}, realMongoUrl);
       try {

@@ -21,7 +21,12 @@ const RARE = 2_500; // outside the first 100 documents the sample reads
 const T0 = Date.UTC(2023, 4, 1);
 
 const mongoSource = (collection: string, extra: Record<string, unknown> = {}) => ({
-  type: 'mongodb' as const, connection: { url: { env: 'MONGO_URL' } }, database: DB, collection, sampleSize: 100, ...extra,
+  type: 'mongodb' as const,
+  connection: { url: { env: 'MONGO_URL' } },
+  database: DB,
+  collection,
+  sampleSize: 100,
+  ...extra,
 });
 // FerretDB: no Decimal128, and every replaceOne scans the collection, so insert first.
 const mongoTarget = (collection: string) => ({ ...mongoSource(collection), writeMode: 'insert' as const, decimalAs: 'string' as const });
@@ -30,7 +35,8 @@ const pgEndpoint = (table: string) => ({ type: 'postgres' as const, connection: 
 /** 3,000 plain documents; the rare one also has two fields no other document has (a date and a sub-document). */
 function plainDoc(i: number): Document {
   const doc: Document = { _id: new Int32(i), name: `doc ${i}`, n: Long.fromNumber(i * 1_000), at: new Date(T0 + i * 60_000) };
-  if (i === RARE) Object.assign(doc, { rareNote: 'only here', rareMeta: { since: new Date(T0), ref: new ObjectId('65a1b2c3d4e5f60718293a4b'), level: new Int32(3) } });
+  if (i === RARE)
+    Object.assign(doc, { rareNote: 'only here', rareMeta: { since: new Date(T0), ref: new ObjectId('65a1b2c3d4e5f60718293a4b'), level: new Int32(3) } });
   return doc;
 }
 const RARE_EXTRA = { rareNote: 'only here', rareMeta: { since: new Date(T0).toISOString(), ref: '65a1b2c3d4e5f60718293a4b', level: 3 } };
@@ -51,7 +57,15 @@ async function revalidate(spec: JobSpec): Promise<ValidationSummary> {
   const plan = await planMigration(spec);
   const targetRanges = await planTargetScan(spec, plan.sourceSchema);
   const scan = (side: 'source' | 'target', ranges: typeof targetRanges) =>
-    Promise.all(ranges.map((range) => scanRange({ spec, side, sourceSchema: plan.sourceSchema, range }, () => undefined, () => false)));
+    Promise.all(
+      ranges.map((range) =>
+        scanRange(
+          { spec, side, sourceSchema: plan.sourceSchema, range },
+          () => undefined,
+          () => false,
+        ),
+      ),
+    );
   const [src, tgt] = await Promise.all([scan('source', plan.partitions), scan('target', targetRanges)]);
   return compareScans(sumScans(src), sumScans(tgt));
 }
@@ -72,9 +86,20 @@ describe('MongoDB: unknown fields and composite keys, on the real dev servers', 
     const spec = parsed({ batchSize: 500, parallelism: 1, partitions: 1, chunk: { maxBatches: 10_000, maxSeconds: 600 }, ...input, name });
     const t0 = Date.now();
     const report: MigrationReport = await h.client.workflow.execute('migrationWorkflow', {
-      taskQueue: h.taskQueue, workflowId: `${name}-${uniqueSuffix()}`, args: [{ spec }],
+      taskQueue: h.taskQueue,
+      workflowId: `${name}-${uniqueSuffix()}`,
+      args: [{ spec }],
     });
-    console.log(JSON.stringify({ run: name, rows: report.rows, quarantined: report.quarantined, droppedFields: report.droppedFields, ms: Date.now() - t0, validation: report.validation?.status }));
+    console.log(
+      JSON.stringify({
+        run: name,
+        rows: report.rows,
+        quarantined: report.quarantined,
+        droppedFields: report.droppedFields,
+        ms: Date.now() - t0,
+        validation: report.validation?.status,
+      }),
+    );
     return { report, spec };
   };
 
@@ -82,7 +107,10 @@ describe('MongoDB: unknown fields and composite keys, on the real dev servers', 
     const collection = `rare_${uniqueSuffix()}`;
     beforeAll(async () => {
       drop.collection(collection);
-      await seed(collection, Array.from({ length: DOCS }, (_, k) => plainDoc(k + 1)));
+      await seed(
+        collection,
+        Array.from({ length: DOCS }, (_, k) => plainDoc(k + 1)),
+      );
     }, 120_000);
 
     test('default (json): the two fields arrive in _extra; validation matches, and a lost _extra is a mismatch', async () => {
@@ -115,7 +143,10 @@ describe('MongoDB: unknown fields and composite keys, on the real dev servers', 
       const { report } = await run('rare-drop', { source: mongoSource(collection), target: pgEndpoint(table), onUnknownField: 'drop' });
       expect(report).toMatchObject({ status: 'completed', rows: DOCS, quarantined: 0, droppedFields: 2 });
       expect(report.validation).toMatchObject({ status: 'match' });
-      const cols = await pgQuery<{ c: string }>('SELECT column_name AS c FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [PG_SCHEMA, table]);
+      const cols = await pgQuery<{ c: string }>('SELECT column_name AS c FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [
+        PG_SCHEMA,
+        table,
+      ]);
       expect(cols.map((r) => r.c).sort()).toEqual(['_id', 'at', 'n', 'name']);
     }, 600_000);
 
@@ -123,7 +154,10 @@ describe('MongoDB: unknown fields and composite keys, on the real dev servers', 
       const table = `rare_reject_${uniqueSuffix()}`;
       drop.pgTable(table);
       const { report } = await run('rare-reject', {
-        source: mongoSource(collection), target: pgEndpoint(table), onUnknownField: 'reject', onRecordError: 'quarantine',
+        source: mongoSource(collection),
+        target: pgEndpoint(table),
+        onUnknownField: 'reject',
+        onRecordError: 'quarantine',
       });
       expect(report).toMatchObject({ status: 'completed', rows: DOCS - 1, quarantined: 1, droppedFields: 0 });
       expect(report.validation).toMatchObject({ status: 'match', source: { count: DOCS - 1 }, target: { count: DOCS - 1 } });
@@ -144,7 +178,10 @@ describe('MongoDB: unknown fields and composite keys, on the real dev servers', 
     const target = `rare_dst_${uniqueSuffix()}`;
     drop.collection(source);
     drop.collection(target);
-    await seed(source, Array.from({ length: DOCS }, (_, k) => plainDoc(k + 1)));
+    await seed(
+      source,
+      Array.from({ length: DOCS }, (_, k) => plainDoc(k + 1)),
+    );
     const { report, spec } = await run('rare-mongo', { source: mongoSource(source), target: mongoTarget(target) });
     expect(report).toMatchObject({ status: 'completed', rows: DOCS, quarantined: 0 });
     expect(report.validation).toMatchObject({ status: 'match', source: { count: DOCS }, target: { count: DOCS } });
@@ -165,11 +202,17 @@ describe('MongoDB: unknown fields and composite keys, on the real dev servers', 
     const table = `rare_all_${uniqueSuffix()}`;
     drop.collection(source);
     drop.pgTable(table);
-    await seed(source, Array.from({ length: 1_000 }, (_, k) => plainDoc(k + RARE - 500)));
+    await seed(
+      source,
+      Array.from({ length: 1_000 }, (_, k) => plainDoc(k + RARE - 500)),
+    );
     const { report } = await run('rare-all', { source: mongoSource(source, { sampleSize: 'all' }), target: pgEndpoint(table) });
     expect(report).toMatchObject({ status: 'completed', rows: 1_000 });
     expect(report.validation).toMatchObject({ status: 'match' });
-    const cols = await pgQuery<{ c: string; t: string }>('SELECT column_name AS c, data_type AS t FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [PG_SCHEMA, table]);
+    const cols = await pgQuery<{ c: string; t: string }>(
+      'SELECT column_name AS c, data_type AS t FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2',
+      [PG_SCHEMA, table],
+    );
     expect(Object.fromEntries(cols.map((r) => [r.c, r.t]))).toMatchObject({ rareNote: 'text', rareMeta: 'jsonb', _extra: 'jsonb' });
     const [rare] = await pgQuery<Record<string, unknown>>(`SELECT "rareNote", _extra FROM ${PG_SCHEMA}.${table} WHERE _id = $1`, [RARE]);
     expect(rare).toEqual({ rareNote: 'only here', _extra: null });
@@ -185,9 +228,12 @@ describe('MongoDB: unknown fields and composite keys, on the real dev servers', 
     const docs = Array.from({ length: N }, (_, k) => ({ _id: new ObjectId(), tenant: `t${(k * 7) % 5}`, seq: new Int32(Math.floor(k / 5)), v: `v${k}` }));
     await seed(source, docs);
     const { report } = await run('composite-mongo2pg', {
-      source: mongoSource(source, { key: ['tenant', 'seq'] }), target: pgEndpoint(table),
+      source: mongoSource(source, { key: ['tenant', 'seq'] }),
+      target: pgEndpoint(table),
       // Two partitions on the leading field and a new chunk every 2 batches: reads resume by the keyset $or.
-      batchSize: 150, partitions: 2, chunk: { maxBatches: 2, maxSeconds: 600 },
+      batchSize: 150,
+      partitions: 2,
+      chunk: { maxBatches: 2, maxSeconds: 600 },
     });
     expect(report).toMatchObject({ status: 'completed', rows: N, quarantined: 0 });
     expect(report.validation).toMatchObject({ status: 'match', source: { count: N }, target: { count: N } });
@@ -209,17 +255,25 @@ describe('MongoDB: unknown fields and composite keys, on the real dev servers', 
     drop.pgTable(back);
     drop.collection(collection);
     const N = 2_000;
-    await pgQuery(`CREATE TABLE ${PG_SCHEMA}.${src} (tenant_id integer, order_id bigint, amount numeric(12,2) NOT NULL, note text, PRIMARY KEY (tenant_id, order_id))`);
+    await pgQuery(
+      `CREATE TABLE ${PG_SCHEMA}.${src} (tenant_id integer, order_id bigint, amount numeric(12,2) NOT NULL, note text, PRIMARY KEY (tenant_id, order_id))`,
+    );
     await pgQuery(
       `INSERT INTO ${PG_SCHEMA}.${src} SELECT g % 4, 10000000000 + g / 4, g * 1.25, CASE WHEN g % 9 = 0 THEN NULL ELSE 'note ' || g END FROM generate_series(1, ${N}) g`,
     );
     const out = await run('composite-pg2mongo', {
-      source: pgEndpoint(src), target: mongoTarget(collection), partitions: 2, batchSize: 400,
+      source: pgEndpoint(src),
+      target: mongoTarget(collection),
+      partitions: 2,
+      batchSize: 400,
     });
     expect(out.report).toMatchObject({ status: 'completed', rows: N, quarantined: 0 });
     expect(out.report.validation).toMatchObject({ status: 'match', source: { count: N }, target: { count: N } });
     await withMongo(async (c) => {
-      const doc = (await c.db(DB).collection(collection).findOne({ tenant_id: 1, order_id: Long.fromNumber(10_000_000_002) }, { promoteValues: false }))!;
+      const doc = (await c
+        .db(DB)
+        .collection(collection)
+        .findOne({ tenant_id: 1, order_id: Long.fromNumber(10_000_000_002) }, { promoteValues: false }))!;
       expect(Object.keys(doc._id)).toEqual(['tenant_id', 'order_id']);
       expect(doc._id).toEqual({ tenant_id: new Int32(1), order_id: Long.fromNumber(10_000_000_002) });
       expect(doc).toMatchObject({ tenant_id: new Int32(1), order_id: Long.fromNumber(10_000_000_002), amount: '11.25' });
@@ -228,12 +282,18 @@ describe('MongoDB: unknown fields and composite keys, on the real dev servers', 
 
     const home = await run('composite-mongo2pg-back', {
       // No `key`: describe() finds the composite key in the _id tuple documents the first leg wrote.
-      source: mongoSource(collection), target: pgEndpoint(back),
-      batchSize: 300, partitions: 2, chunk: { maxBatches: 2, maxSeconds: 600 },
+      source: mongoSource(collection),
+      target: pgEndpoint(back),
+      batchSize: 300,
+      partitions: 2,
+      chunk: { maxBatches: 2, maxSeconds: 600 },
     });
     expect(home.report).toMatchObject({ status: 'completed', rows: N, quarantined: 0, droppedFields: 0 });
     expect(home.report.validation).toMatchObject({ status: 'match', source: { count: N }, target: { count: N } });
-    const cols = await pgQuery<{ c: string }>('SELECT column_name AS c FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [PG_SCHEMA, back]);
+    const cols = await pgQuery<{ c: string }>('SELECT column_name AS c FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2', [
+      PG_SCHEMA,
+      back,
+    ]);
     // The _id tuple is where the key was stored: neither a column nor an unknown field (_extra stays empty).
     expect(cols.map((r) => r.c).sort()).toEqual(['_extra', 'amount', 'note', 'order_id', 'tenant_id']);
     const pk = await pgQuery<{ c: string }>(

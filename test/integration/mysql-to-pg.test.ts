@@ -79,29 +79,73 @@ function caseOf(tenant: string, i: number): Case {
   const tm = `${i % 2 ? '-' : ''}${pad(i % 839)}:34:56`;
   const sBig = i % 2 ? (-9223372036854775808n + BigInt(i)).toString() : (9223372036854775807n - BigInt(i)).toString();
   return {
-    mysql: [tenant, i, flagRaw, 4294967295 - i, (18446744073709551615n - BigInt(i)).toString(), sBig,
-      zeroD ? '0000-00-00' : day, zeroDt ? '0000-00-00 00:00:00' : dt, i % 13 === 0 ? null : ['happy', 'sad', 'meh'][i % 3],
-      sets, JSON.stringify(doc), amount, wall, wall, latin, i % 2, i % 256, 1901 + (i % 255), bin, blob, i / 7, tm],
-    pg: [tenant, i, flagRaw === null ? null : flagRaw !== 0, 4294967295 - i, (18446744073709551615n - BigInt(i)).toString(), sBig,
-      zeroD ? null : day, zeroDt ? null : dt, i % 13 === 0 ? null : ['happy', 'sad', 'meh'][i % 3],
-      JSON.stringify(sets ? sets.split(',') : []), JSON.stringify(doc), amount, wall, `${utc}+00`, latin, i % 2 === 1, i % 256, 1901 + (i % 255),
-      Buffer.concat([bin, Buffer.alloc(1)]), blob, i / 7, tm],
+    mysql: [
+      tenant,
+      i,
+      flagRaw,
+      4294967295 - i,
+      (18446744073709551615n - BigInt(i)).toString(),
+      sBig,
+      zeroD ? '0000-00-00' : day,
+      zeroDt ? '0000-00-00 00:00:00' : dt,
+      i % 13 === 0 ? null : ['happy', 'sad', 'meh'][i % 3],
+      sets,
+      JSON.stringify(doc),
+      amount,
+      wall,
+      wall,
+      latin,
+      i % 2,
+      i % 256,
+      1901 + (i % 255),
+      bin,
+      blob,
+      i / 7,
+      tm,
+    ],
+    pg: [
+      tenant,
+      i,
+      flagRaw === null ? null : flagRaw !== 0,
+      4294967295 - i,
+      (18446744073709551615n - BigInt(i)).toString(),
+      sBig,
+      zeroD ? null : day,
+      zeroDt ? null : dt,
+      i % 13 === 0 ? null : ['happy', 'sad', 'meh'][i % 3],
+      JSON.stringify(sets ? sets.split(',') : []),
+      JSON.stringify(doc),
+      amount,
+      wall,
+      `${utc}+00`,
+      latin,
+      i % 2 === 1,
+      i % 256,
+      1901 + (i % 255),
+      Buffer.concat([bin, Buffer.alloc(1)]),
+      blob,
+      i / 7,
+      tm,
+    ],
     zeroDates: (zeroD ? 1 : 0) + (zeroDt ? 1 : 0),
   };
 }
 
 async function seedMysqlTypes(table: string): Promise<{ rows: number; zeroDates: number }> {
   const cases = TENANTS.flatMap((t) => Array.from({ length: PER_TENANT }, (_, k) => caseOf(t, k + 1)));
-  await withMysql(async (c) => {
-    // A lax sql_mode, as the legacy applications that wrote zero dates had.
-    await c.query(`SET sql_mode = ''`);
-    await c.query(`DROP TABLE IF EXISTS ${mq(MY_DB)}.${mq(table)}`);
-    await c.query(`CREATE TABLE ${mq(MY_DB)}.${mq(table)} (${COLUMNS.map(([n, t]) => `${mq(n)} ${t}`).join(', ')}, PRIMARY KEY (tenant, seq))
+  await withMysql(
+    async (c) => {
+      // A lax sql_mode, as the legacy applications that wrote zero dates had.
+      await c.query(`SET sql_mode = ''`);
+      await c.query(`DROP TABLE IF EXISTS ${mq(MY_DB)}.${mq(table)}`);
+      await c.query(`CREATE TABLE ${mq(MY_DB)}.${mq(table)} (${COLUMNS.map(([n, t]) => `${mq(n)} ${t}`).join(', ')}, PRIMARY KEY (tenant, seq))
       ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`);
-    const cols = COLUMNS.map(([n]) => mq(n)).join(', ');
-    // bit columns take numbers; everything else as the driver escapes it (Buffers as X'…').
-    await c.query(`INSERT INTO ${mq(MY_DB)}.${mq(table)} (${cols}) VALUES ?`, [cases.map((x) => x.mysql)]);
-  }, { timezone: SESSION_TZ });
+      const cols = COLUMNS.map(([n]) => mq(n)).join(', ');
+      // bit columns take numbers; everything else as the driver escapes it (Buffers as X'…').
+      await c.query(`INSERT INTO ${mq(MY_DB)}.${mq(table)} (${cols}) VALUES ?`, [cases.map((x) => x.mysql)]);
+    },
+    { timezone: SESSION_TZ },
+  );
   return { rows: cases.length, zeroDates: cases.reduce((n, x) => n + x.zeroDates, 0) };
 }
 
@@ -128,8 +172,21 @@ describe('MySQL (MariaDB 10.11) ↔ PostgreSQL on the real dev server', () => {
 
   const run = async (name: string, spec: Parameters<typeof parsed>[0]): Promise<MigrationReport> => {
     const t0 = Date.now();
-    const report: MigrationReport = await h.client.workflow.execute('migrationWorkflow', { taskQueue: h.taskQueue, workflowId: `${name}-${uniqueSuffix()}`, args: [{ spec: parsed(spec) }] });
-    console.log(JSON.stringify({ pair: name, rows: report.rows, ms: Date.now() - t0, rowsPerSecond: report.rowsPerSecond, droppedFields: report.droppedFields, validation: report.validation?.status }));
+    const report: MigrationReport = await h.client.workflow.execute('migrationWorkflow', {
+      taskQueue: h.taskQueue,
+      workflowId: `${name}-${uniqueSuffix()}`,
+      args: [{ spec: parsed(spec) }],
+    });
+    console.log(
+      JSON.stringify({
+        pair: name,
+        rows: report.rows,
+        ms: Date.now() - t0,
+        rowsPerSecond: report.rowsPerSecond,
+        droppedFields: report.droppedFields,
+        validation: report.validation?.status,
+      }),
+    );
     return report;
   };
 
@@ -143,7 +200,9 @@ describe('MySQL (MariaDB 10.11) ↔ PostgreSQL on the real dev server', () => {
       name: `mysql2pg-${table}`,
       source: { type: 'mysql', connection: { url: { env: 'MYSQL_URL' } }, table: src },
       target: { type: 'postgres', connection: { url: { env: 'PG_URL' } }, schema: PG_SCHEMA, table },
-      batchSize: 100, parallelism: 2, partitions: 3,
+      batchSize: 100,
+      parallelism: 2,
+      partitions: 3,
     });
     console.log(`zero dates in the source: ${seeded.zeroDates}; report.droppedFields: ${report.droppedFields}`);
     expect(report.status).toBe('completed');
@@ -157,10 +216,16 @@ describe('MySQL (MariaDB 10.11) ↔ PostgreSQL on the real dev server', () => {
     );
     expect(cols.map((r) => [r.c, r.t])).toEqual(COLUMNS.map(([n, , pg]) => [n, pg]));
     expect(await rowDiff(`${PG_SCHEMA}.${table}`, `${PG_SCHEMA}.${table}_expected`)).toEqual({ onlyA: 0, onlyB: 0 });
-    const [spot] = await pgQuery<Record<string, unknown>>(`SELECT u_big::text, amount::text, instant::text, local_dt::text, latin, perms FROM ${PG_SCHEMA}.${table} WHERE tenant = 'globex' AND seq = 3`);
+    const [spot] = await pgQuery<Record<string, unknown>>(
+      `SELECT u_big::text, amount::text, instant::text, local_dt::text, latin, perms FROM ${PG_SCHEMA}.${table} WHERE tenant = 'globex' AND seq = 3`,
+    );
     expect(spot).toEqual({
-      u_big: '18446744073709551612', amount: '-9999999999999999999999999993.0000000021', instant: '2024-03-10 02:33:00.370371+00',
-      local_dt: '2024-03-10 08:03:00.370371', latin: 'café crème brûlée ñ Ü ß 3', perms: ['read', 'write', 'exec'],
+      u_big: '18446744073709551612',
+      amount: '-9999999999999999999999999993.0000000021',
+      instant: '2024-03-10 02:33:00.370371+00',
+      local_dt: '2024-03-10 08:03:00.370371',
+      latin: 'café crème brûlée ñ Ü ß 3',
+      perms: ['read', 'write', 'exec'],
     });
   }, 300_000);
 
@@ -175,7 +240,9 @@ describe('MySQL (MariaDB 10.11) ↔ PostgreSQL on the real dev server', () => {
         name: `pg2mysql-${table}`,
         source: { type: 'postgres', connection: { url: { env: 'PG_URL' } }, schema: PG_SCHEMA, table: src },
         target: { type: 'mysql', connection: { url: { env: 'MYSQL_URL' } }, database: MY_DB, table, writeMode },
-        batchSize: 2_000, parallelism: 2, partitions: 4,
+        batchSize: 2_000,
+        parallelism: 2,
+        partitions: 4,
       });
       expect(report.status).toBe('completed');
       expect(report.rows).toBe(ROWS);
@@ -186,10 +253,23 @@ describe('MySQL (MariaDB 10.11) ↔ PostgreSQL on the real dev server', () => {
         [MY_DB, table],
       );
       expect(Object.fromEntries(cols.map((r) => [r.c, r.t]))).toEqual({
-        id: 'bigint(20)', amount: 'decimal(14,4)', ratio: 'double', small: 'int(11)', created_at: 'datetime(6)', local_ts: 'datetime(6)',
-        day: 'date', doc: 'longtext', payload: 'longblob', label: 'longtext', flag: 'tinyint(1)', uid: 'char(36)', tags: 'longtext',
+        id: 'bigint(20)',
+        amount: 'decimal(14,4)',
+        ratio: 'double',
+        small: 'int(11)',
+        created_at: 'datetime(6)',
+        local_ts: 'datetime(6)',
+        day: 'date',
+        doc: 'longtext',
+        payload: 'longblob',
+        label: 'longtext',
+        flag: 'tinyint(1)',
+        uid: 'char(36)',
+        tags: 'longtext',
       });
-      const [my] = await mysqlQuery<Record<string, unknown>>(`SELECT amount, created_at, label, HEX(payload) AS payload, uid, tags, doc FROM ${mq(MY_DB)}.${mq(table)} WHERE id = 38`);
+      const [my] = await mysqlQuery<Record<string, unknown>>(
+        `SELECT amount, created_at, label, HEX(payload) AS payload, uid, tags, doc FROM ${mq(MY_DB)}.${mq(table)} WHERE id = 38`,
+      );
       const [pg] = await pgQuery<Record<string, unknown>>(
         `SELECT amount::text, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS created_at, label, upper(encode(payload, 'hex')) AS payload, uid::text, tags::text, doc
            FROM ${PG_SCHEMA}.${src} WHERE id = 38`,

@@ -19,54 +19,81 @@ describe('durability and control on the real dev server', () => {
   test.each([
     ['rows', false],
     ['passthrough', true],
-  ])('kill -9 of the worker mid-copy (%s): a new worker finishes, no loss, no duplicates, little re-copied', async (_path, passthrough) => {
-    const tgt = `kill_tgt_${uniqueSuffix()}`;
-    await createCountingTarget(SCHEMA, tgt);
-    const taskQueue = `kill-${uniqueSuffix()}`;
-    const h = await startHarness('kill-client'); // used as a client only; its own queue stays idle
-    const first = await spawnWorker(taskQueue);
-    let second: Awaited<ReturnType<typeof spawnWorker>> | undefined;
-    try {
-      const spec = parsed({ ...pgSpec(`kill-${tgt}`, src, tgt, { batchSize: 1000, parallelism: 2, passthrough }), chunk: { maxBatches: 1000, maxSeconds: 60 } });
-      const handle = await h.client.workflow.start('migrationWorkflow', { taskQueue, workflowId: `kill-${tgt}`, args: [{ spec }] });
-      const before = await waitFor(() => countRows(`${SCHEMA}.${tgt}`), (n) => n >= 40_000, 120_000, 100);
-      expect(before).toBeGreaterThanOrEqual(40_000);
-      await first.kill9();
-      const atKill = await countRows(`${SCHEMA}.${tgt}`);
-      expect(atKill).toBeLessThan(ROWS); // really mid-copy
-      second = await spawnWorker(taskQueue);
-      const report: MigrationReport = await handle.result();
+  ])(
+    'kill -9 of the worker mid-copy (%s): a new worker finishes, no loss, no duplicates, little re-copied',
+    async (_path, passthrough) => {
+      const tgt = `kill_tgt_${uniqueSuffix()}`;
+      await createCountingTarget(SCHEMA, tgt);
+      const taskQueue = `kill-${uniqueSuffix()}`;
+      const h = await startHarness('kill-client'); // used as a client only; its own queue stays idle
+      const first = await spawnWorker(taskQueue);
+      let second: Awaited<ReturnType<typeof spawnWorker>> | undefined;
+      try {
+        const spec = parsed({
+          ...pgSpec(`kill-${tgt}`, src, tgt, { batchSize: 1000, parallelism: 2, passthrough }),
+          chunk: { maxBatches: 1000, maxSeconds: 60 },
+        });
+        const handle = await h.client.workflow.start('migrationWorkflow', { taskQueue, workflowId: `kill-${tgt}`, args: [{ spec }] });
+        const before = await waitFor(
+          () => countRows(`${SCHEMA}.${tgt}`),
+          (n) => n >= 40_000,
+          120_000,
+          100,
+        );
+        expect(before).toBeGreaterThanOrEqual(40_000);
+        await first.kill9();
+        const atKill = await countRows(`${SCHEMA}.${tgt}`);
+        expect(atKill).toBeLessThan(ROWS); // really mid-copy
+        second = await spawnWorker(taskQueue);
+        const report: MigrationReport = await handle.result();
 
-      const [w] = await pgQuery<{ rows: string; rewritten: string; max: number }>(
-        `SELECT count(*) AS rows, coalesce(sum(_writes - 1), 0) AS rewritten, max(_writes) AS max FROM ${SCHEMA}.${tgt}`,
-      );
-      const rewritten = Number(w!.rewritten);
-      const resumes = report.partitions.reduce((n, p) => n + p.resumes, 0);
-      // Counters for the issue note.
-      console.log(second.output().split('\n').filter((l) => l.includes('resum')).join('\n'));
-      console.log(JSON.stringify({ passthrough, rowsAtKill: atKill, rowsWrittenTwice: rewritten, resumes, reportRows: report.rows, rowsPerSecond: report.rowsPerSecond }));
-      expect(report.status).toBe('completed');
-      expect(report.rows).toBe(ROWS);
-      expect(Number(w!.rows)).toBe(ROWS);
-      expect(report.validation).toMatchObject({ status: 'match' });
-      const diff = await pgQuery<{ n: string }>(
-        `SELECT count(*) AS n FROM (SELECT id, n, payload FROM ${SCHEMA}.${src} EXCEPT ALL SELECT id, n, payload FROM ${SCHEMA}.${tgt}) x`,
-      );
-      expect(Number(diff[0]!.n)).toBe(0);
-      expect(resumes).toBeGreaterThanOrEqual(1); // the interrupted chunk resumed from its heartbeat…
-      // …so only rows after each partition's last recorded heartbeat were written again, never the partition from
-      // its start: the batch in flight plus the batches that finished while the last heartbeat was on its way
-      // (throttled to 100 ms, longer when the dev server is loaded). Measured: 1–2 batches in all on the row path,
-      // 3–5 on the faster passthrough path. No row was written more than twice.
-      expect(rewritten).toBeLessThan(atKill / 4);
-      expect(rewritten).toBeLessThanOrEqual(spec.parallelism * spec.batchSize * 4);
-      expect(Number(w!.max)).toBeLessThanOrEqual(2);
-    } finally {
-      await first.kill9();
-      await second?.stop();
-      await h.stop();
-    }
-  }, 600_000);
+        const [w] = await pgQuery<{ rows: string; rewritten: string; max: number }>(
+          `SELECT count(*) AS rows, coalesce(sum(_writes - 1), 0) AS rewritten, max(_writes) AS max FROM ${SCHEMA}.${tgt}`,
+        );
+        const rewritten = Number(w!.rewritten);
+        const resumes = report.partitions.reduce((n, p) => n + p.resumes, 0);
+        // Counters for the issue note.
+        console.log(
+          second
+            .output()
+            .split('\n')
+            .filter((l) => l.includes('resum'))
+            .join('\n'),
+        );
+        console.log(
+          JSON.stringify({
+            passthrough,
+            rowsAtKill: atKill,
+            rowsWrittenTwice: rewritten,
+            resumes,
+            reportRows: report.rows,
+            rowsPerSecond: report.rowsPerSecond,
+          }),
+        );
+        expect(report.status).toBe('completed');
+        expect(report.rows).toBe(ROWS);
+        expect(Number(w!.rows)).toBe(ROWS);
+        expect(report.validation).toMatchObject({ status: 'match' });
+        const diff = await pgQuery<{ n: string }>(
+          `SELECT count(*) AS n FROM (SELECT id, n, payload FROM ${SCHEMA}.${src} EXCEPT ALL SELECT id, n, payload FROM ${SCHEMA}.${tgt}) x`,
+        );
+        expect(Number(diff[0]!.n)).toBe(0);
+        expect(resumes).toBeGreaterThanOrEqual(1); // the interrupted chunk resumed from its heartbeat…
+        // …so only rows after each partition's last recorded heartbeat were written again, never the partition from
+        // its start: the batch in flight plus the batches that finished while the last heartbeat was on its way
+        // (throttled to 100 ms, longer when the dev server is loaded). Measured: 1–2 batches in all on the row path,
+        // 3–5 on the faster passthrough path. No row was written more than twice.
+        expect(rewritten).toBeLessThan(atKill / 4);
+        expect(rewritten).toBeLessThanOrEqual(spec.parallelism * spec.batchSize * 4);
+        expect(Number(w!.max)).toBeLessThanOrEqual(2);
+      } finally {
+        await first.kill9();
+        await second?.stop();
+        await h.stop();
+      }
+    },
+    600_000,
+  );
 
   describe('with an in-process worker', () => {
     let h: TemporalHarness;
@@ -77,7 +104,12 @@ describe('durability and control on the real dev server', () => {
       const tgt = `pause_tgt_${uniqueSuffix()}`;
       const spec = parsed({ ...pgSpec(`pause-${tgt}`, src, tgt, { batchSize: 500, parallelism: 2 }), chunk: { maxBatches: 1000, maxSeconds: 2 } });
       const handle = await h.client.workflow.start('migrationWorkflow', { taskQueue: h.taskQueue, workflowId: `pause-${tgt}`, args: [{ spec }] });
-      await waitFor(() => countRows(`${SCHEMA}.${tgt}`).catch(() => 0), (n) => n > 5_000, 120_000, 100);
+      await waitFor(
+        () => countRows(`${SCHEMA}.${tgt}`).catch(() => 0),
+        (n) => n > 5_000,
+        120_000,
+        100,
+      );
       await handle.signal('pause');
       // In-flight chunks finish (≤ maxSeconds + one batch), then nothing moves.
       await sleep(spec.chunk.maxSeconds * 1000 + 3_000);
@@ -92,7 +124,11 @@ describe('durability and control on the real dev server', () => {
       const progress = await handle.query<MigrationProgress>('progress');
       expect(progress).toMatchObject({ paused: true, phase: 'paused' });
       expect(progress.rows).toBe(paused);
-      const desc = await waitFor(() => handle.describe(), (d) => d.typedSearchAttributes.get(SA.status) === 'Paused', 10_000);
+      const desc = await waitFor(
+        () => handle.describe(),
+        (d) => d.typedSearchAttributes.get(SA.status) === 'Paused',
+        10_000,
+      );
       expect(desc.typedSearchAttributes.get(SA.status)).toBe('Paused');
 
       await handle.signal('resume');
@@ -106,7 +142,12 @@ describe('durability and control on the real dev server', () => {
       const tgt = `cancel_tgt_${uniqueSuffix()}`;
       const spec = parsed({ ...pgSpec(`cancel-${tgt}`, src, tgt, { batchSize: 500, parallelism: 2 }), chunk: { maxBatches: 1000, maxSeconds: 30 } });
       const handle = await h.client.workflow.start('migrationWorkflow', { taskQueue: h.taskQueue, workflowId: `cancel-${tgt}`, args: [{ spec }] });
-      await waitFor(() => countRows(`${SCHEMA}.${tgt}`).catch(() => 0), (n) => n > 5_000, 120_000, 100);
+      await waitFor(
+        () => countRows(`${SCHEMA}.${tgt}`).catch(() => 0),
+        (n) => n > 5_000,
+        120_000,
+        100,
+      );
       await handle.cancel();
       const err = await handle.result().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WorkflowFailedError);
@@ -128,7 +169,11 @@ describe('durability and control on the real dev server', () => {
       await createSimpleSource(SCHEMA, small, 6_000);
       // One batch of 10 rows per chunk: ~600 chunks, past the dev server's suggestContinueAsNew threshold.
       const spec = parsed({ ...pgSpec(`can-${tgt}`, small, tgt, { batchSize: 10, parallelism: 4 }), chunk: { maxBatches: 1, maxSeconds: 60 } });
-      const report: MigrationReport = await h.client.workflow.execute('migrationWorkflow', { taskQueue: h.taskQueue, workflowId: `can-${tgt}`, args: [{ spec }] });
+      const report: MigrationReport = await h.client.workflow.execute('migrationWorkflow', {
+        taskQueue: h.taskQueue,
+        workflowId: `can-${tgt}`,
+        args: [{ spec }],
+      });
       expect(report.continuedAsNew).toBeGreaterThanOrEqual(1);
       expect(report.rows).toBe(6_000);
       expect(report.validation).toMatchObject({ status: 'match' });

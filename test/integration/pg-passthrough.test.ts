@@ -65,19 +65,23 @@ describe('PostgreSQL → PostgreSQL passthrough (COPY text, rows never parsed)',
   test.each([
     ['rows', false],
     ['passthrough', true],
-  ])('a composite primary key (tenant, code) pages by the tuple across small batches and leading-column partitions (%s)', async (_p, passthrough) => {
-    const tgt = `pt_comp_tgt_${uniqueSuffix()}`;
-    const report = await run(parsed(pgSpec(`pt-${tgt}`, composite, tgt, { passthrough, batchSize: 97, partitions: 4 })));
-    expect(report.partitions.length).toBe(4);
-    expect(report.rows).toBe(10_000);
-    expect(report.validation).toMatchObject({ status: 'match', source: { count: 10_000 } });
-    expect(await rowDiff(`${SCHEMA}.${composite}`, `${SCHEMA}.${tgt}`)).toEqual({ onlyA: 0, onlyB: 0 });
-    const pk = await pgQuery<{ col: string }>(
-      `SELECT a.attname AS col FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+  ])(
+    'a composite primary key (tenant, code) pages by the tuple across small batches and leading-column partitions (%s)',
+    async (_p, passthrough) => {
+      const tgt = `pt_comp_tgt_${uniqueSuffix()}`;
+      const report = await run(parsed(pgSpec(`pt-${tgt}`, composite, tgt, { passthrough, batchSize: 97, partitions: 4 })));
+      expect(report.partitions.length).toBe(4);
+      expect(report.rows).toBe(10_000);
+      expect(report.validation).toMatchObject({ status: 'match', source: { count: 10_000 } });
+      expect(await rowDiff(`${SCHEMA}.${composite}`, `${SCHEMA}.${tgt}`)).toEqual({ onlyA: 0, onlyB: 0 });
+      const pk = await pgQuery<{ col: string }>(
+        `SELECT a.attname AS col FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
         WHERE i.indrelid = '${SCHEMA}.${tgt}'::regclass AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)`,
-    );
-    expect(pk.map((r) => r.col)).toEqual(['tenant', 'code']);
-  }, 300_000);
+      );
+      expect(pk.map((r) => r.col)).toEqual(['tenant', 'code']);
+    },
+    300_000,
+  );
 
   test('a batch the target refuses is re-read as rows: bad records are quarantined one by one, the rest arrive', async () => {
     const tgt = `pt_picky_${uniqueSuffix()}`;

@@ -56,10 +56,12 @@ describe('PostgreSQL → PostgreSQL on the real dev server', () => {
     });
     expect(report.validation).toMatchObject({ status: 'match' });
     // Now tamper and validate again through a second run with the copy being a no-op upsert of the same rows.
-    await pgQuery(`CREATE TRIGGER keep_label BEFORE UPDATE ON dm_test.${tgt} FOR EACH ROW WHEN (OLD.id = 42) EXECUTE FUNCTION dm_test.keep_old()`).catch(async () => {
-      await pgQuery(`CREATE OR REPLACE FUNCTION dm_test.keep_old() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.label := 'tampered'; RETURN NEW; END $$`);
-      await pgQuery(`CREATE TRIGGER keep_label BEFORE UPDATE ON dm_test.${tgt} FOR EACH ROW WHEN (OLD.id = 42) EXECUTE FUNCTION dm_test.keep_old()`);
-    });
+    await pgQuery(`CREATE TRIGGER keep_label BEFORE UPDATE ON dm_test.${tgt} FOR EACH ROW WHEN (OLD.id = 42) EXECUTE FUNCTION dm_test.keep_old()`).catch(
+      async () => {
+        await pgQuery(`CREATE OR REPLACE FUNCTION dm_test.keep_old() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.label := 'tampered'; RETURN NEW; END $$`);
+        await pgQuery(`CREATE TRIGGER keep_label BEFORE UPDATE ON dm_test.${tgt} FOR EACH ROW WHEN (OLD.id = 42) EXECUTE FUNCTION dm_test.keep_old()`);
+      },
+    );
     const second: MigrationReport = await h.client.workflow.execute('migrationWorkflow', {
       taskQueue: h.taskQueue,
       workflowId: `pg2pg-tamper2-${tgt}`,

@@ -16,13 +16,17 @@ describe('replay of recorded histories', () => {
     expect(histories).toEqual(expect.arrayContaining(['completed.json', 'paused-resumed.json', 'canceled.json']));
   });
 
-  test.each(histories)('%s replays against the current workflow code', async (file) => {
-    await Worker.runReplayHistory({ workflowsPath: require.resolve('../../workflows') }, load(file));
-  }, 60_000);
+  test.each(histories)(
+    '%s replays against the current workflow code',
+    async (file) => {
+      await Worker.runReplayHistory({ workflowsPath: require.resolve('../../workflows') }, load(file));
+    },
+    60_000,
+  );
 
   test('a non-deterministic change is caught', async () => {
-    await expect(
-      Worker.runReplayHistory({ workflowsPath: require.resolve('../fixtures/nondeterministic') }, load('completed.json')),
-    ).rejects.toBeInstanceOf(DeterminismViolationError);
+    await expect(Worker.runReplayHistory({ workflowsPath: require.resolve('../fixtures/nondeterministic') }, load('completed.json'))).rejects.toBeInstanceOf(
+      DeterminismViolationError,
+    );
   }, 60_000);
 });

@@ -43,9 +43,49 @@ describe('sqlite connector on real database files', () => {
   beforeAll(() => ({ drift } = seedOrders(orders, 'orders', 5_000)));
 
   test('declared types map by affinity rules, as a table', () => {
-    expect(['INTEGER', 'BIGINT', 'INT8', 'REAL', 'DOUBLE PRECISION', 'FLOAT', 'NVARCHAR(120)', 'CLOB', 'BLOB', '', 'NUMERIC(10,2)', 'DECIMAL', 'BOOLEAN', 'JSON', 'UUID', 'DATE', 'DATETIME', 'TIMESTAMP', 'STRANGE'].map(declaredTypeOf)).toEqual(
-      ['int64', 'int64', 'int64', 'float64', 'float64', 'float64', 'string', 'string', 'bytes', 'bytes', 'decimal', 'decimal', 'boolean', 'json', 'uuid', 'date', 'datetime', 'datetime', 'decimal'],
-    );
+    expect(
+      [
+        'INTEGER',
+        'BIGINT',
+        'INT8',
+        'REAL',
+        'DOUBLE PRECISION',
+        'FLOAT',
+        'NVARCHAR(120)',
+        'CLOB',
+        'BLOB',
+        '',
+        'NUMERIC(10,2)',
+        'DECIMAL',
+        'BOOLEAN',
+        'JSON',
+        'UUID',
+        'DATE',
+        'DATETIME',
+        'TIMESTAMP',
+        'STRANGE',
+      ].map(declaredTypeOf),
+    ).toEqual([
+      'int64',
+      'int64',
+      'int64',
+      'float64',
+      'float64',
+      'float64',
+      'string',
+      'string',
+      'bytes',
+      'bytes',
+      'decimal',
+      'decimal',
+      'boolean',
+      'json',
+      'uuid',
+      'date',
+      'datetime',
+      'datetime',
+      'decimal',
+    ]);
   });
 
   test('describe: neutral types, nullability, primary key, date encodings detected and shown in nativeType', async () => {
@@ -54,9 +94,19 @@ describe('sqlite connector on real database files', () => {
     expect(schema.key).toEqual(['id']);
     const byName = Object.fromEntries(schema.fields.map((f) => [f.name, [f.type, f.nativeType]]));
     expect(byName).toEqual({
-      id: ['int64', 'INTEGER'], n: ['int64', 'INTEGER'], label: ['string', 'TEXT'], price: ['decimal', 'DECIMAL(12,2)'], ratio: ['float64', 'REAL'],
-      flag: ['boolean', 'BOOLEAN'], doc: ['json', 'JSON'], raw: ['bytes', 'BLOB'], uid: ['uuid', 'UUID'],
-      created: ['timestamp', 'DATETIME (iso)'], touched_ms: ['timestamptz', 'DATETIME (epochMillis)'], jd: ['timestamptz', 'TIMESTAMP (julianDay)'], day: ['date', 'DATE (iso)'],
+      id: ['int64', 'INTEGER'],
+      n: ['int64', 'INTEGER'],
+      label: ['string', 'TEXT'],
+      price: ['decimal', 'DECIMAL(12,2)'],
+      ratio: ['float64', 'REAL'],
+      flag: ['boolean', 'BOOLEAN'],
+      doc: ['json', 'JSON'],
+      raw: ['bytes', 'BLOB'],
+      uid: ['uuid', 'UUID'],
+      created: ['timestamp', 'DATETIME (iso)'],
+      touched_ms: ['timestamptz', 'DATETIME (epochMillis)'],
+      jd: ['timestamptz', 'TIMESTAMP (julianDay)'],
+      day: ['date', 'DATE (iso)'],
     });
     expect(schema.fields.find((f) => f.name === 'id')!.nullable).toBe(false);
     expect(await (await open(orders, { table: 'missing' })).describe()).toBeNull();
@@ -67,14 +117,34 @@ describe('sqlite connector on real database files', () => {
     withSqlite(path, (db) => {
       db.exec('CREATE TABLE d (id INTEGER PRIMARY KEY, iso DATETIME, secs DATETIME, ms DATETIME, jd DATETIME, epoch INTEGER)');
       const ms = Date.UTC(2024, 1, 29, 12, 30, 15, 250);
-      db.prepare('INSERT INTO d VALUES (1, ?, ?, ?, ?, ?)').run('2024-02-29 12:30:15.250', ms / 1000, BigInt(ms), 2440587.5 + ms / 86_400_000, BigInt(ms / 1000 | 0));
+      db.prepare('INSERT INTO d VALUES (1, ?, ?, ?, ?, ?)').run(
+        '2024-02-29 12:30:15.250',
+        ms / 1000,
+        BigInt(ms),
+        2440587.5 + ms / 86_400_000,
+        BigInt((ms / 1000) | 0),
+      );
     });
     expect([['2024-01-01'], [1.7e9], [1.7e12], [2460000.5], []].map(detectEncoding)).toEqual(['iso', 'epochSeconds', 'epochMillis', 'julianDay', 'iso']);
     const s = await open(path, { table: 'd', dateColumns: { epoch: 'epochSeconds' } });
     const schema = (await s.describe())!;
-    expect(schema.fields.map((f) => f.nativeType)).toEqual(['INTEGER', 'DATETIME (iso)', 'DATETIME (epochSeconds)', 'DATETIME (epochMillis)', 'DATETIME (julianDay)', 'INTEGER (epochSeconds)']);
+    expect(schema.fields.map((f) => f.nativeType)).toEqual([
+      'INTEGER',
+      'DATETIME (iso)',
+      'DATETIME (epochSeconds)',
+      'DATETIME (epochMillis)',
+      'DATETIME (julianDay)',
+      'INTEGER (epochSeconds)',
+    ]);
     const { rows } = await readAll(s, schema, ALL);
-    expect(rows[0]).toEqual({ id: 1n, iso: '2024-02-29T12:30:15.250', secs: '2024-02-29T12:30:15.250Z', ms: '2024-02-29T12:30:15.250Z', jd: '2024-02-29T12:30:15.250Z', epoch: '2024-02-29T12:30:15.000Z' });
+    expect(rows[0]).toEqual({
+      id: 1n,
+      iso: '2024-02-29T12:30:15.250',
+      secs: '2024-02-29T12:30:15.250Z',
+      ms: '2024-02-29T12:30:15.250Z',
+      jd: '2024-02-29T12:30:15.250Z',
+      epoch: '2024-02-29T12:30:15.000Z',
+    });
   });
 
   test('drift: text or a real in an INTEGER column, a blob in a TEXT column → rejected records naming the column and storage class', async () => {
@@ -150,7 +220,10 @@ describe('sqlite connector on real database files', () => {
     const schema = (await s.describe())!;
     expect(schema.key).toEqual(['rowid']);
     expect(schema.fields[0]).toMatchObject({ name: 'rowid', type: 'int64', nativeType: 'INTEGER (rowid)' });
-    expect((await readAll(s, schema, ALL, '1')).rows).toEqual([{ rowid: 2n, a: 'y', b: 2n }, { rowid: 3n, a: 'z', b: 3n }]);
+    expect((await readAll(s, schema, ALL, '1')).rows).toEqual([
+      { rowid: 2n, a: 'y', b: 2n },
+      { rowid: 3n, a: 'z', b: 3n },
+    ]);
   });
 
   test('query source: described from the statement columns, read by keyset over the subquery; never a target', async () => {
@@ -159,14 +232,28 @@ describe('sqlite connector on real database files', () => {
     const s = await open(path, { query: CHINOOK_QUERY, key: 'TrackId' });
     const schema = (await s.describe())!;
     expect(schema.fields.map((f) => [f.name, f.type])).toEqual([
-      ['TrackId', 'int64'], ['TrackName', 'string'], ['AlbumTitle', 'string'], ['ArtistName', 'string'], ['Milliseconds', 'int64'], ['UnitPrice', 'decimal'], ['Seconds', 'int64'],
+      ['TrackId', 'int64'],
+      ['TrackName', 'string'],
+      ['AlbumTitle', 'string'],
+      ['ArtistName', 'string'],
+      ['Milliseconds', 'int64'],
+      ['UnitPrice', 'decimal'],
+      ['Seconds', 'int64'],
     ]);
     const ranges = await s.planPartitions(schema, 3);
     let total = 0;
     for (const r of ranges) total += (await readAll(s, schema, r, null, 64)).rows.length;
     expect(total).toBe(500);
     const { rows } = await readAll(s, schema, ALL, '41', 2);
-    expect(rows[0]).toEqual({ TrackId: 42n, TrackName: 'Track 42', AlbumTitle: 'Album 42', ArtistName: 'Artist 2', Milliseconds: 180_042n, UnitPrice: '0.99', Seconds: 180n });
+    expect(rows[0]).toEqual({
+      TrackId: 42n,
+      TrackName: 'Track 42',
+      AlbumTitle: 'Album 42',
+      ArtistName: 'Artist 2',
+      Milliseconds: 180_042n,
+      UnitPrice: '0.99',
+      Seconds: 180n,
+    });
     await expect(s.prepare(schema)).rejects.toThrow(/target\.query: a query source cannot be a target/);
   });
 
@@ -194,11 +281,16 @@ describe('sqlite connector on real database files', () => {
     const path = dir.file('target');
     const s = await open(path, { table: 'out' });
     const schema: ObjectSchema = {
-      object: 'x', key: ['k1', 'k2'],
+      object: 'x',
+      key: ['k1', 'k2'],
       fields: [
-        { name: 'k1', type: 'string', nullable: false }, { name: 'k2', type: 'int64', nullable: false },
-        { name: 'amount', type: 'decimal', nullable: true }, { name: 'at', type: 'timestamptz', nullable: true },
-        { name: 'doc', type: 'json', nullable: true }, { name: 'ok', type: 'boolean', nullable: true }, { name: 'raw', type: 'bytes', nullable: true },
+        { name: 'k1', type: 'string', nullable: false },
+        { name: 'k2', type: 'int64', nullable: false },
+        { name: 'amount', type: 'decimal', nullable: true },
+        { name: 'at', type: 'timestamptz', nullable: true },
+        { name: 'doc', type: 'json', nullable: true },
+        { name: 'ok', type: 'boolean', nullable: true },
+        { name: 'raw', type: 'bytes', nullable: true },
       ],
     };
     await s.prepare(schema);
@@ -212,17 +304,28 @@ describe('sqlite connector on real database files', () => {
     const described = (await back.describe())!;
     expect(described.key).toEqual(['k1', 'k2']);
     expect(described.fields.map((f) => [f.name, f.type, f.nativeType])).toEqual([
-      ['k1', 'string', 'TEXT'], ['k2', 'int64', 'INTEGER'], ['amount', 'decimal', 'DECIMAL_TEXT'], ['at', 'timestamptz', 'TIMESTAMPTZ_TEXT (iso)'],
-      ['doc', 'json', 'JSON_TEXT'], ['ok', 'boolean', 'BOOLEAN'], ['raw', 'bytes', 'BLOB'],
+      ['k1', 'string', 'TEXT'],
+      ['k2', 'int64', 'INTEGER'],
+      ['amount', 'decimal', 'DECIMAL_TEXT'],
+      ['at', 'timestamptz', 'TIMESTAMPTZ_TEXT (iso)'],
+      ['doc', 'json', 'JSON_TEXT'],
+      ['ok', 'boolean', 'BOOLEAN'],
+      ['raw', 'bytes', 'BLOB'],
     ]);
     const { rows: read } = await readAll(back, schema, ALL);
     expect(read).toEqual(rows); // decimals keep every digit, timestamps their microseconds
     // A NOT NULL refusal on one row leaves the rest of the batch written.
-    const bad = await s.write(schema, [{ k1: 'b', k2: 1n }, { k1: null, k2: 2n }, { k1: 'b', k2: 3n }] as Row[]);
+    const bad = await s.write(schema, [
+      { k1: 'b', k2: 1n },
+      { k1: null, k2: 2n },
+      { k1: 'b', k2: 3n },
+    ] as Row[]);
     expect(bad.written).toBe(2);
     expect(bad.rejected).toHaveLength(1);
     expect(bad.rejected[0]!.error).toMatch(/NOT NULL constraint failed: out\.k1 \(SQLITE_CONSTRAINT_NOTNULL\)/);
-    await s.quarantine([{ job: 'j', runId: 'r', partition: 0, key: '["x",1]', record: { k1: 'x', k2: 1n, raw: Buffer.from([1]) }, error: 'boom', stage: 'read' }]);
+    await s.quarantine([
+      { job: 'j', runId: 'r', partition: 0, key: '["x",1]', record: { k1: 'x', k2: 1n, raw: Buffer.from([1]) }, error: 'boom', stage: 'read' },
+    ]);
     withSqlite(path, (db) => {
       expect(db.prepare('SELECT count(*) AS n FROM out').get()).toEqual({ n: 4 });
       expect(db.prepare('SELECT record_key, stage, error, record, target_table FROM _datamigrato_dead_letters').all()).toEqual([

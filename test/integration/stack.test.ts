@@ -36,7 +36,12 @@ function stackSearchAttributes(): Map<string, string> {
   const src = fs.readFileSync(STACK_SH, 'utf8');
   const block = /SEARCH_ATTRIBUTES=\(([^)]*)\)/.exec(src);
   if (!block) throw new Error('SEARCH_ATTRIBUTES not found in scripts/stack.sh');
-  return new Map(block[1]!.trim().split(/\s+/).map((p) => p.split('=') as [string, string]));
+  return new Map(
+    block[1]!
+      .trim()
+      .split(/\s+/)
+      .map((p) => p.split('=') as [string, string]),
+  );
 }
 
 function quietRuntime() {
@@ -185,7 +190,9 @@ describe('Temporal dev server from scripts/stack.sh', () => {
     expect(await handle.result()).toBe(`hello, ${name} (activity ran in pid ${process.pid})`);
     const history = await handle.fetchHistory();
     const types = (history.events ?? []).map((e) => Object.keys(e).find((k) => k.endsWith('EventAttributes')));
-    expect(types).toEqual(expect.arrayContaining(['activityTaskScheduledEventAttributes', 'activityTaskCompletedEventAttributes', 'workflowExecutionCompletedEventAttributes']));
+    expect(types).toEqual(
+      expect.arrayContaining(['activityTaskScheduledEventAttributes', 'activityTaskCompletedEventAttributes', 'workflowExecutionCompletedEventAttributes']),
+    );
   });
 
   test('lists a workflow through visibility by the DatamigratoJob search attribute', async () => {

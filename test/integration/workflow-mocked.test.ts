@@ -7,7 +7,13 @@ import { MIGRATION_WORKFLOW, pauseSignal, progressQuery, resumeSignal, SA } from
 import type { MigrationProgress, MigrationReport } from '../../workflows/types';
 import { uniqueSuffix } from '../helpers/env';
 import {
-  partitionDigest, scenarioDigest, scenarioRows, ScriptedActivities, type PartitionScript, type Recording, type Scenario,
+  partitionDigest,
+  scenarioDigest,
+  scenarioRows,
+  ScriptedActivities,
+  type PartitionScript,
+  type Recording,
+  type Scenario,
 } from '../helpers/scripted-activities';
 import { parsed } from '../helpers/specs';
 import { waitFor } from '../helpers/temporal';
@@ -76,11 +82,18 @@ function spec(name: string, extra: Partial<JobSpecInput> = {}) {
   });
 }
 
-async function start(server: Server, scenario: Scenario, extra: Partial<JobSpecInput> = {}): Promise<{ handle: WorkflowHandleWithFirstExecutionRunId; rec: Recording; id: string }> {
+async function start(
+  server: Server,
+  scenario: Scenario,
+  extra: Partial<JobSpecInput> = {},
+): Promise<{ handle: WorkflowHandleWithFirstExecutionRunId; rec: Recording; id: string }> {
   const id = `wfmock-${expect.getState().currentTestName?.replace(/\W+/g, '-').slice(0, 40)}-${uniqueSuffix()}`;
   const rec = scripted.script(id, scenario);
   const handle = await server.env.client.workflow.start(MIGRATION_WORKFLOW, {
-    taskQueue: server.taskQueue, workflowId: id, args: [{ spec: spec(id, extra) }], workflowExecutionTimeout: '2m',
+    taskQueue: server.taskQueue,
+    workflowId: id,
+    args: [{ spec: spec(id, extra) }],
+    workflowExecutionTimeout: '2m',
   });
   return { handle, rec, id };
 }
@@ -138,7 +151,12 @@ test('completes: rows, chunks and digests per partition, validation from the sca
   // parallelism 2 over 3 partitions: two chunks at once, never three.
   expect(rec.maxInFlight).toBe(2);
   expect(rec.plans).toBe(1);
-  expect(rec.scans.filter((s) => s.side === 'source').map((s) => s.range.id).sort()).toEqual([0, 1, 2]);
+  expect(
+    rec.scans
+      .filter((s) => s.side === 'source')
+      .map((s) => s.range.id)
+      .sort(),
+  ).toEqual([0, 1, 2]);
   expect(rec.scans.filter((s) => s.side === 'target')).toHaveLength(1);
 
   const p: MigrationProgress = await progress(handle);
@@ -150,19 +168,41 @@ test('completes: rows, chunks and digests per partition, validation from the sca
   expect(desc.typedSearchAttributes.get(SA.rows)).toBe(report.rows);
   expect(desc.typedSearchAttributes.get(SA.job)).toBe(report.job);
   expect(desc.typedSearchAttributes.get(SA.source)).toBe('memory');
-  expect(desc.memo?.summary).toEqual({ status: 'completed', rows: report.rows, quarantined: 0, rowsPerSecond: report.rowsPerSecond, validation: 'match', partitions: 3 });
+  expect(desc.memo?.summary).toEqual({
+    status: 'completed',
+    rows: report.rows,
+    quarantined: 0,
+    rowsPerSecond: report.rowsPerSecond,
+    validation: 'match',
+    partitions: 3,
+  });
 });
 
 test('pause stops scheduling chunks (query and search attribute say paused); resume completes', async () => {
   const scenario: Scenario = { partitions: [uniform(12, 10), uniform(12, 10)], chunkMs: 150 };
   const { handle, rec } = await start(main!, scenario);
-  await waitFor(async () => rec.calls.length, (n) => n >= 3, 20_000, 20);
+  await waitFor(
+    async () => rec.calls.length,
+    (n) => n >= 3,
+    20_000,
+    20,
+  );
 
   await handle.signal(pauseSignal);
-  const paused = await waitFor(() => progress(handle), (p) => p.paused, 10_000, 50);
+  const paused = await waitFor(
+    () => progress(handle),
+    (p) => p.paused,
+    10_000,
+    50,
+  );
   expect(paused.phase).toBe('paused');
   // The chunks in flight at the pause finish; then nothing new may start.
-  await waitFor(async () => rec.inFlight, (n) => n === 0, 10_000, 20);
+  await waitFor(
+    async () => rec.inFlight,
+    (n) => n === 0,
+    10_000,
+    20,
+  );
   const pausedAt = Date.now();
   const callsAtPause = rec.calls.length;
   await sleep(1_500);
@@ -172,7 +212,14 @@ test('pause stops scheduling chunks (query and search attribute say paused); res
   const during = await progress(handle);
   expect(during).toMatchObject({ phase: 'paused', paused: true, rows: callsAtPause * 10 });
   expect(during.partitions.some((p) => p.state === 'copying')).toBe(false);
-  expect(await waitFor(() => statusAttr(handle), (s) => s === 'Paused', 5_000, 100)).toBe('Paused');
+  expect(
+    await waitFor(
+      () => statusAttr(handle),
+      (s) => s === 'Paused',
+      5_000,
+      100,
+    ),
+  ).toBe('Paused');
 
   await handle.signal(resumeSignal);
   const report: MigrationReport = await handle.result();
@@ -189,11 +236,19 @@ test('cancel: chunks stop with their partial progress, the run ends CANCELLED an
   const scenario: Scenario = { partitions: [uniform(1, 0), uniform(1, 0), uniform(1, 0)], streamUntilCancelled: { rows: 25, everyMs: 50 } };
   const { handle, rec } = await start(main!, scenario);
   // Let both chunks in flight (parallelism 2) copy and heartbeat a few batches.
-  await waitFor(async () => rec.calls.length, (n) => n === 2, 10_000, 20);
+  await waitFor(
+    async () => rec.calls.length,
+    (n) => n === 2,
+    10_000,
+    20,
+  );
   await sleep(600);
 
   await handle.cancel();
-  const err = await handle.result().then(() => null, (e: unknown) => e);
+  const err = await handle.result().then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(WorkflowFailedError);
   expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
   const desc = await handle.describe();
@@ -235,7 +290,10 @@ test('a non-retryable RecordError fails the workflow, naming the phase', async (
     failChunk: (c) => (c.partition === 0 && c.chunk === 1 ? ApplicationFailure.nonRetryable('row 42: value too long for name', 'RecordError') : undefined),
   };
   const { handle, rec } = await start(main!, scenario);
-  const err = await handle.result().then(() => null, (e: unknown) => e);
+  const err = await handle.result().then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(WorkflowFailedError);
   const cause = (err as WorkflowFailedError).cause;
   expect(cause).toBeInstanceOf(ApplicationFailure);
@@ -252,11 +310,7 @@ test('a non-retryable RecordError fails the workflow, naming the phase', async (
 
 test('droppedFields from chunk progress is summed into the report (chunks that report none count 0)', async () => {
   const scenario: Scenario = {
-    partitions: [
-      { chunkRows: [10, 10, 5], chunkDroppedFields: [3, undefined, 4] },
-      { chunkRows: [8, 8], chunkDroppedFields: [0, 11] },
-      { chunkRows: [6] },
-    ],
+    partitions: [{ chunkRows: [10, 10, 5], chunkDroppedFields: [3, undefined, 4] }, { chunkRows: [8, 8], chunkDroppedFields: [0, 11] }, { chunkRows: [6] }],
   };
   const { handle } = await start(main!, scenario);
   const report: MigrationReport = await handle.result();

@@ -121,7 +121,9 @@ describe('API request handling (no Temporal)', () => {
   });
 
   test('envelope {spec, id}: paths under spec., bad ids and header/body disagreement → 400', async () => {
-    const env = await request(app).post('/migrations').send({ spec: spec({ batchSize: -1 }), id: 'ok-id' });
+    const env = await request(app)
+      .post('/migrations')
+      .send({ spec: spec({ batchSize: -1 }), id: 'ok-id' });
     expectProblem(env, 400);
     expect(env.body.errors[0].path).toBe('spec.batchSize');
     const extra = await request(app).post('/migrations').send({ spec: spec(), id: 'a', other: 1 });
@@ -172,7 +174,11 @@ describe('API request handling (no Temporal)', () => {
     expect(c.status).toBe(200);
     expect(c.body.items).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ type: 'postgres', capabilities: expect.objectContaining({ source: true, target: true }), endpointSchema: expect.objectContaining({ type: 'object' }) }),
+        expect.objectContaining({
+          type: 'postgres',
+          capabilities: expect.objectContaining({ source: true, target: true }),
+          endpointSchema: expect.objectContaining({ type: 'object' }),
+        }),
       ]),
     );
     const o = await request(app).get('/openapi.json');
@@ -204,7 +210,9 @@ describe('bearer auth (API_TOKEN)', () => {
     ['POST', '/migrations/x/pause'],
     ['GET', '/no-such-route'],
   ])('%s %s without a token → 401', async (method, path) => {
-    const res = await request(app)[method === 'GET' ? 'get' : 'post'](path).send(method === 'POST' ? spec() : undefined);
+    const res = await request(app)
+      [method === 'GET' ? 'get' : 'post'](path)
+      .send(method === 'POST' ? spec() : undefined);
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toMatch(/^Bearer/);
     expect(res.headers['content-type']).toMatch(/problem\+json/);

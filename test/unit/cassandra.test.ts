@@ -19,23 +19,59 @@ import { canonicalRow } from '../../src/validation/canonical';
 const Encoder = require('cassandra-driver/lib/encoder');
 const encoder = new Encoder(4, { encoding: { useBigIntAsLong: true, useBigIntAsVarint: true } });
 const CODE: Record<string, number> = {
-  text: types.dataTypes.text, int: types.dataTypes.int, bigint: types.dataTypes.bigint, double: types.dataTypes.double, decimal: types.dataTypes.decimal,
-  boolean: types.dataTypes.boolean, timestamp: types.dataTypes.timestamp, date: types.dataTypes.date, uuid: types.dataTypes.uuid, blob: types.dataTypes.blob,
+  text: types.dataTypes.text,
+  int: types.dataTypes.int,
+  bigint: types.dataTypes.bigint,
+  double: types.dataTypes.double,
+  decimal: types.dataTypes.decimal,
+  boolean: types.dataTypes.boolean,
+  timestamp: types.dataTypes.timestamp,
+  date: types.dataTypes.date,
+  uuid: types.dataTypes.uuid,
+  blob: types.dataTypes.blob,
   varint: types.dataTypes.varint,
 };
 const wire = (v: unknown, cql: string) => (v === null ? null : encoder.decode(encoder.encode(v, CODE[cql]), { code: CODE[cql] }));
 
 describe('Cassandra type mapping', () => {
   test.each([
-    ['text', 'string'], ['varchar', 'string'], ['int', 'int32'], ['smallint', 'int32'], ['bigint', 'int64'], ['counter', 'int64'], ['varint', 'decimal'],
-    ['double', 'float64'], ['float', 'float64'], ['decimal', 'decimal'], ['boolean', 'boolean'], ['timestamp', 'timestamptz'], ['date', 'date'],
-    ['time', 'string'], ['uuid', 'uuid'], ['timeuuid', 'uuid'], ['blob', 'bytes'], ['inet', 'string'], ['list<text>', 'json'],
-    ['frozen<map<text, int>>', 'json'], ['my_udt', 'json'],
+    ['text', 'string'],
+    ['varchar', 'string'],
+    ['int', 'int32'],
+    ['smallint', 'int32'],
+    ['bigint', 'int64'],
+    ['counter', 'int64'],
+    ['varint', 'decimal'],
+    ['double', 'float64'],
+    ['float', 'float64'],
+    ['decimal', 'decimal'],
+    ['boolean', 'boolean'],
+    ['timestamp', 'timestamptz'],
+    ['date', 'date'],
+    ['time', 'string'],
+    ['uuid', 'uuid'],
+    ['timeuuid', 'uuid'],
+    ['blob', 'bytes'],
+    ['inet', 'string'],
+    ['list<text>', 'json'],
+    ['frozen<map<text, int>>', 'json'],
+    ['my_udt', 'json'],
   ])('%s reads as %s', (cql, neutral) => expect(neutralTypeOfCql(cql)).toBe(neutral));
 
   test.each([
-    ['string', 'text'], ['int32', 'int'], ['int64', 'bigint'], ['float64', 'double'], ['decimal', 'decimal'], ['boolean', 'boolean'],
-    ['timestamptz', 'timestamp'], ['timestamp', 'timestamp'], ['date', 'date'], ['uuid', 'uuid'], ['json', 'text'], ['bytes', 'blob'], ['objectid', 'text'],
+    ['string', 'text'],
+    ['int32', 'int'],
+    ['int64', 'bigint'],
+    ['float64', 'double'],
+    ['decimal', 'decimal'],
+    ['boolean', 'boolean'],
+    ['timestamptz', 'timestamp'],
+    ['timestamp', 'timestamp'],
+    ['date', 'date'],
+    ['uuid', 'uuid'],
+    ['json', 'text'],
+    ['bytes', 'blob'],
+    ['objectid', 'text'],
   ])('%s is created as %s', (neutral, cql) => expect(cqlColumnType({ name: 'x', type: neutral as FieldSchema['type'], nullable: true })).toBe(cql));
 
   test('a Cassandra source keeps its own built-in types, never UDTs or counters', () => {
@@ -56,16 +92,56 @@ describe('Cassandra type mapping', () => {
   test('a row written and read back through the wire encoding canonicalizes identically', () => {
     const f = (name: string, type: FieldSchema['type']): FieldSchema => ({ name, type, nullable: true });
     const schema: ObjectSchema = {
-      object: 't', key: ['id'],
+      object: 't',
+      key: ['id'],
       fields: [
-        f('id', 'int64'), f('s', 'string'), f('i', 'int32'), f('d', 'float64'), f('dec', 'decimal'), f('at', 'timestamptz'), f('day', 'date'),
-        f('u', 'uuid'), f('b', 'bytes'), f('o', 'objectid'), f('j', 'json'), f('ok', 'boolean'), f('ts', 'timestamp'), f('big', 'decimal'),
+        f('id', 'int64'),
+        f('s', 'string'),
+        f('i', 'int32'),
+        f('d', 'float64'),
+        f('dec', 'decimal'),
+        f('at', 'timestamptz'),
+        f('day', 'date'),
+        f('u', 'uuid'),
+        f('b', 'bytes'),
+        f('o', 'objectid'),
+        f('j', 'json'),
+        f('ok', 'boolean'),
+        f('ts', 'timestamp'),
+        f('big', 'decimal'),
       ],
     };
-    const cqlOf: Record<string, string> = { id: 'bigint', s: 'text', i: 'int', d: 'double', dec: 'decimal', at: 'timestamp', day: 'date', u: 'uuid', b: 'blob', o: 'text', j: 'text', ok: 'boolean', ts: 'timestamp', big: 'varint' };
+    const cqlOf: Record<string, string> = {
+      id: 'bigint',
+      s: 'text',
+      i: 'int',
+      d: 'double',
+      dec: 'decimal',
+      at: 'timestamp',
+      day: 'date',
+      u: 'uuid',
+      b: 'blob',
+      o: 'text',
+      j: 'text',
+      ok: 'boolean',
+      ts: 'timestamp',
+      big: 'varint',
+    };
     const row: Row = {
-      id: -9223372036854775808n, s: 'ü "q"', i: 7, d: 1 / 3, dec: '-12.3400', at: '2024-05-06T07:08:09.123Z', day: '1999-12-31', u: '0a0b0c0d-0000-4000-8000-000000000001',
-      b: Buffer.from([0, 255]), o: '65a1b2c3d4e5f60718293a4b', j: { a: [1, 'x'], n: null, s: 'text' }, ok: true, ts: '2024-05-06T07:08:09', big: '123456789012345678901234567890',
+      id: -9223372036854775808n,
+      s: 'ü "q"',
+      i: 7,
+      d: 1 / 3,
+      dec: '-12.3400',
+      at: '2024-05-06T07:08:09.123Z',
+      day: '1999-12-31',
+      u: '0a0b0c0d-0000-4000-8000-000000000001',
+      b: Buffer.from([0, 255]),
+      o: '65a1b2c3d4e5f60718293a4b',
+      j: { a: [1, 'x'], n: null, s: 'text' },
+      ok: true,
+      ts: '2024-05-06T07:08:09',
+      big: '123456789012345678901234567890',
     };
     const back: Row = {};
     for (const x of schema.fields) back[x.name] = readCql(wire(toCql(row[x.name], cqlOf[x.name]!, x.type), cqlOf[x.name]!), x);
@@ -86,7 +162,9 @@ describe('Cassandra type mapping', () => {
   test('collections read from a foreign table become plain JSON', () => {
     const j: FieldSchema = { name: 'c', type: 'json', nullable: true };
     expect(readCql([new Date(0), 5n, types.Uuid.fromString('0a0b0c0d-0000-4000-8000-000000000001')], j)).toEqual([
-      '1970-01-01T00:00:00.000Z', '5', '0a0b0c0d-0000-4000-8000-000000000001',
+      '1970-01-01T00:00:00.000Z',
+      '5',
+      '0a0b0c0d-0000-4000-8000-000000000001',
     ]);
     expect(readCql({ k: types.BigDecimal.fromString('1.50') }, j)).toEqual({ k: '1.50' });
     expect(readCql(types.LocalDate.fromString('2020-02-03'), { name: 'd', type: 'date', nullable: true })).toBe('2020-02-03');
@@ -134,10 +212,15 @@ describe('Cassandra connection spec', () => {
 
 describe('driver options', () => {
   test('plain cluster: contact points (list or comma-separated secret), local DC, credentials, bigint encoding', () => {
-    const o = buildClientOptions(parseResolved({ contactPoints: 'a:9042, b:9042', localDataCenter: 'dc1', username: 'u', password: 'p' }), { consistency: 'localQuorum' });
+    const o = buildClientOptions(parseResolved({ contactPoints: 'a:9042, b:9042', localDataCenter: 'dc1', username: 'u', password: 'p' }), {
+      consistency: 'localQuorum',
+    });
     expect(o).toMatchObject({
-      contactPoints: ['a:9042', 'b:9042'], localDataCenter: 'dc1', credentials: { username: 'u', password: 'p' },
-      encoding: { useBigIntAsLong: true, useBigIntAsVarint: true }, queryOptions: { consistency: types.consistencies.localQuorum, prepare: true },
+      contactPoints: ['a:9042', 'b:9042'],
+      localDataCenter: 'dc1',
+      credentials: { username: 'u', password: 'p' },
+      encoding: { useBigIntAsLong: true, useBigIntAsVarint: true },
+      queryOptions: { consistency: types.consistencies.localQuorum, prepare: true },
     });
     expect(o.cloud).toBeUndefined();
   });
@@ -186,7 +269,9 @@ describe('driver options', () => {
       requests.push(req.url ?? '');
       res.writeHead(200, { 'content-type': 'application/json' });
       // Contact points behind an SNI proxy that is not there: the driver gets this far and no further.
-      res.end(JSON.stringify({ contact_info: { contact_points: ['00000000-0000-0000-0000-000000000001'], local_dc: 'dc1', sni_proxy_address: '127.0.0.1:1' } }));
+      res.end(
+        JSON.stringify({ contact_info: { contact_points: ['00000000-0000-0000-0000-000000000001'], local_dc: 'dc1', sni_proxy_address: '127.0.0.1:1' } }),
+      );
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as AddressInfo).port;
@@ -204,7 +289,10 @@ describe('driver options', () => {
     await checkBundle(resolved);
     const client = new Client({ ...buildClientOptions(resolved, { consistency: 'localQuorum' }), socketOptions: { connectTimeout: 2000 } });
     try {
-      const err = await client.connect().then(() => null, (e: unknown) => e);
+      const err = await client.connect().then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(requests).toEqual(['/metadata']);
       expect(err).toBeInstanceOf(errors.NoHostAvailableError);
       expect(classifyCassandraError(err, 'check').kind).toBe('TransientError');
@@ -250,16 +338,23 @@ describe('composite primary keys', () => {
     expect(createTableCql('"ks"."t"', fields, targetLayout(['tenant_id', 'order_id']))).toBe(
       'CREATE TABLE IF NOT EXISTS "ks"."t" ("tenant_id" bigint, "order_id" int, "note" text, PRIMARY KEY (("tenant_id"), "order_id"))',
     );
-    expect(createTableCql('"ks"."t"', fields, { partition: ['tenant_id', 'order_id'], clustering: [] })).toMatch(/PRIMARY KEY \(\("tenant_id", "order_id"\)\)\)$/);
+    expect(createTableCql('"ks"."t"', fields, { partition: ['tenant_id', 'order_id'], clustering: [] })).toMatch(
+      /PRIMARY KEY \(\("tenant_id", "order_id"\)\)\)$/,
+    );
   });
 
   test('partitionKey/clusteringKey name key fields only, leave none out, and leave the partition key something', () => {
     expect(() => targetLayout(['a', 'b'], ['note'])).toThrow(/"note", not key fields of the records \(key: a, b\).*targetKey/);
     expect(() => targetLayout(['a', 'b', 'c'], ['a'], ['b'])).toThrow(/leave out the key field\(s\) c/);
     expect(() => targetLayout(['a', 'b'], undefined, ['a', 'b'])).toThrow(/partition key needs at least one/);
-    const spec = (extra: object) => CassandraEndpointSchema.safeParse({
-      type: 'cassandra', connection: { contactPoints: ['h'], localDataCenter: 'dc' }, keyspace: 'k', table: 't', ...extra,
-    });
+    const spec = (extra: object) =>
+      CassandraEndpointSchema.safeParse({
+        type: 'cassandra',
+        connection: { contactPoints: ['h'], localDataCenter: 'dc' },
+        keyspace: 'k',
+        table: 't',
+        ...extra,
+      });
     expect(spec({ partitionKey: ['a'], clusteringKey: ['a', 'b'] }).success).toBe(false);
     expect(spec({ partitionKey: ['a', 'a'] }).success).toBe(false);
     expect(spec({ partitionKey: [] }).success).toBe(false);
@@ -274,7 +369,9 @@ describe('composite primary keys', () => {
       /target ks\.t has primary key \(\(tenant\), c1, c2\); the records' key is \(tenant, c1\)/,
     );
     expect(() => checkTargetPrimaryKey('ks.t', { partition: ['id'], clustering: [] }, ['id', 'seq'], {})).toThrow(/\(\(id\)\).*\(id, seq\)/);
-    expect(() => checkTargetPrimaryKey('ks.t', table, ['tenant', 'c1', 'c2'], { partitionKey: ['tenant', 'c1'] })).toThrow(/not the partitionKey\/clusteringKey/);
+    expect(() => checkTargetPrimaryKey('ks.t', table, ['tenant', 'c1', 'c2'], { partitionKey: ['tenant', 'c1'] })).toThrow(
+      /not the partitionKey\/clusteringKey/,
+    );
     expect(() => checkTargetPrimaryKey('ks.t', table, ['tenant', 'c1', 'c2'], { partitionKey: ['tenant'], clusteringKey: ['c1', 'c2'] })).not.toThrow();
   });
 

@@ -69,7 +69,10 @@ describe('row digests', () => {
   test('bucketed comparison names the bucket that differs', () => {
     const rs = rows(1000);
     const src = digestOf(rs, true);
-    const tgt = digestOf(rs.map((r) => (r.id === 77n ? { ...r, doc: { changed: true } } : r)), true);
+    const tgt = digestOf(
+      rs.map((r) => (r.id === 77n ? { ...r, doc: { changed: true } } : r)),
+      true,
+    );
     const cmp = compareScans(
       sumScans([{ total: src.digest(), buckets: src.bucketDigests() }]),
       sumScans([{ total: tgt.digest(), buckets: tgt.bucketDigests() }]),

@@ -23,14 +23,27 @@ describe('dynamodb attribute values', () => {
   test('json: maps, lists, binary, exact numbers; sets written back where nativeType says so, nested too', () => {
     const shape = f('j', 'json', { nativeType: 'M', nativeOf: 'dynamodb', fields: [f('tags', 'json', { nativeType: 'SS', nativeOf: 'dynamodb' })] });
     const a = toAttr({ tags: ['x', 'y', 'x'], big: '123456789012345678901', n: 1.5, b: { $base64: 'AP8=' }, l: [null, true] }, shape);
-    expect(a).toEqual({ M: { tags: { SS: ['x', 'y'] }, big: { S: '123456789012345678901' }, n: { N: '1.5' }, b: { B: Buffer.from([0, 255]) }, l: { L: [{ NULL: true }, { BOOL: true }] } } });
+    expect(a).toEqual({
+      M: {
+        tags: { SS: ['x', 'y'] },
+        big: { S: '123456789012345678901' },
+        n: { N: '1.5' },
+        b: { B: Buffer.from([0, 255]) },
+        l: { L: [{ NULL: true }, { BOOL: true }] },
+      },
+    });
     expect(attrToJson({ NS: ['1', '12345678901234567890123'] })).toEqual([1, '12345678901234567890123']);
     expect(toAttr([1, 2], f('s', 'json', { nativeType: 'NS', nativeOf: 'dynamodb' }))).toEqual({ NS: ['1', '2'] });
     expect(toAttr([], f('s', 'json', { nativeType: 'NS', nativeOf: 'dynamodb' }))).toEqual({ L: [] }); // no empty sets in DynamoDB
   });
 
   test('items: nulls left out, a null key refused, _extra spread back, clashes refused; size counts names and values', () => {
-    const schema: ObjectSchema = { object: 't', key: ['id'], fields: [f('id', 'int64'), f('name', 'string'), f('_extra', 'json')], unknownFields: { policy: 'json', field: '_extra' } };
+    const schema: ObjectSchema = {
+      object: 't',
+      key: ['id'],
+      fields: [f('id', 'int64'), f('name', 'string'), f('_extra', 'json')],
+      unknownFields: { policy: 'json', field: '_extra' },
+    };
     expect(itemOf(schema, { id: 1n, name: null, _extra: { rare: 'x' } }, ['id'])).toEqual({ id: { N: '1' }, rare: { S: 'x' } });
     expect(() => itemOf(schema, { id: null, name: 'a', _extra: null }, ['id'])).toThrow(/key attribute id is null/);
     expect(() => itemOf(schema, { id: 1n, name: 'a', _extra: { name: 'b' } }, ['id'])).toThrow(/_extra holds name/);
@@ -84,7 +97,9 @@ describe('dynamodb endpoint spec', () => {
   const base = { type: 'dynamodb', table: 'orders', connection: { region: 'us-east-1' } };
   test('credentials only as secret references; region required; endpoint an http(s) URL', () => {
     expect(DynamoEndpointSchema.safeParse(base).success).toBe(true);
-    expect(DynamoEndpointSchema.safeParse({ ...base, connection: { region: 'us-east-1', accessKeyId: 'AKIA…', secretAccessKey: { env: 'S' } } }).success).toBe(false);
+    expect(DynamoEndpointSchema.safeParse({ ...base, connection: { region: 'us-east-1', accessKeyId: 'AKIA…', secretAccessKey: { env: 'S' } } }).success).toBe(
+      false,
+    );
     expect(DynamoEndpointSchema.safeParse({ ...base, connection: { region: 'us-east-1', accessKeyId: { env: 'K' } } }).success).toBe(false);
     expect(DynamoEndpointSchema.safeParse({ ...base, connection: {} }).success).toBe(false);
     expect(DynamoEndpointSchema.safeParse({ ...base, connection: { region: 'us-east-1', endpoint: 'ftp://x' } }).success).toBe(false);

@@ -10,8 +10,13 @@ import { uniqueSuffix } from '../helpers/env';
 
 /** The engine against the in-memory reference connector: no server, so these run in the fast tier. */
 const schema = (object: string, n: 'int32' | 'string' = 'int32'): ObjectSchema => ({
-  object, key: ['id'],
-  fields: [{ name: 'id', type: 'int64', nullable: false }, { name: 'name', type: 'string', nullable: true }, { name: 'n', type: n, nullable: true }],
+  object,
+  key: ['id'],
+  fields: [
+    { name: 'id', type: 'int64', nullable: false },
+    { name: 'name', type: 'string', nullable: true },
+    { name: 'n', type: n, nullable: true },
+  ],
 });
 const rows = (count: number): Row[] => Array.from({ length: count }, (_, i) => ({ id: BigInt(i + 1), name: `r${i + 1}`, n: i }));
 
@@ -21,7 +26,10 @@ afterEach(() => dropMemoryStore(store));
 
 const spec = (extra: Partial<JobSpecInput> = {}) =>
   parsed({
-    name: 'mem', batchSize: 10, parallelism: 1, partitions: 1,
+    name: 'mem',
+    batchSize: 10,
+    parallelism: 1,
+    partitions: 1,
     source: { type: 'memory', connection: { store }, object: 'src' },
     target: { type: 'memory', connection: { store }, object: 'dst' },
     ...extra,
@@ -34,7 +42,10 @@ async function copyAll(s = spec(), resumeFrom?: ChunkProgress): Promise<{ chunks
     let cursor = null;
     let first = resumeFrom;
     for (;;) {
-      const r = await copyChunk({ spec: s, sourceSchema: plan.sourceSchema, partition, cursor, runId: 'run' }, { onBatch: () => undefined, stopRequested: () => false, resumeFrom: first });
+      const r = await copyChunk(
+        { spec: s, sourceSchema: plan.sourceSchema, partition, cursor, runId: 'run' },
+        { onBatch: () => undefined, stopRequested: () => false, resumeFrom: first },
+      );
       first = undefined;
       chunks.push(r);
       cursor = r.cursor;
@@ -60,8 +71,10 @@ test('a resumed chunk continues from the recorded progress, not from the start',
   const s = spec();
   const plan = await planMigration(s);
   const resumeFrom: ChunkProgress = { cursor: '20', rows: 20, quarantined: 0, batches: 2, digest: emptyDigest() };
-  const r = await copyChunk({ spec: s, sourceSchema: plan.sourceSchema, partition: plan.partitions[0]!, cursor: null, runId: 'run' },
-    { onBatch: () => undefined, stopRequested: () => false, resumeFrom });
+  const r = await copyChunk(
+    { spec: s, sourceSchema: plan.sourceSchema, partition: plan.partitions[0]!, cursor: null, runId: 'run' },
+    { onBatch: () => undefined, stopRequested: () => false, resumeFrom },
+  );
   expect(r.resumedFrom).toEqual({ rows: 20, cursor: '20' });
   expect(r.rows).toBe(40);
   expect(memoryRows(store, 'dst')!.map((x) => Number(x.id))).toEqual(Array.from({ length: 20 }, (_, i) => i + 21));
@@ -69,7 +82,11 @@ test('a resumed chunk continues from the recorded progress, not from the start',
 
 describe('record errors', () => {
   beforeEach(() => {
-    seedMemoryObject(store, schema('src', 'string'), rows(30).map((r) => ({ ...r, n: r.id === 7n || r.id === 23n ? 'x' : String(r.n) })));
+    seedMemoryObject(
+      store,
+      schema('src', 'string'),
+      rows(30).map((r) => ({ ...r, n: r.id === 7n || r.id === 23n ? 'x' : String(r.n) })),
+    );
     seedMemoryObject(store, schema('dst'), []); // the target's n is int32: 'x' does not fit
   });
 
@@ -81,7 +98,10 @@ describe('record errors', () => {
     const { chunks } = await copyAll(spec({ onRecordError: 'quarantine' }));
     expect(chunks.reduce((n, c) => n + c.quarantined, 0)).toBe(2);
     expect(memoryRows(store, 'dst')).toHaveLength(28);
-    expect(memoryRows(store, DEAD_LETTERS)!.map((d) => [d.record_key, d.stage])).toEqual([['7', 'write'], ['23', 'write']]);
+    expect(memoryRows(store, DEAD_LETTERS)!.map((d) => [d.record_key, d.stage])).toEqual([
+      ['7', 'write'],
+      ['23', 'write'],
+    ]);
   });
 });
 
@@ -98,7 +118,12 @@ test('validation: both sides match after the copy; a tampered target row is a mi
   seedMemoryObject(store, schema('src'), rows(50));
   const s = spec();
   const { plan } = await copyAll(s);
-  const scan = (side: 'source' | 'target') => scanRange({ spec: s, side, sourceSchema: plan.sourceSchema, range: whole }, () => undefined, () => false);
+  const scan = (side: 'source' | 'target') =>
+    scanRange(
+      { spec: s, side, sourceSchema: plan.sourceSchema, range: whole },
+      () => undefined,
+      () => false,
+    );
   expect(compareScans(await scan('source'), await scan('target')).status).toBe('match');
   tamperMemoryRow(store, 'dst', 17, 'name', 'tampered');
   const summary = compareScans(await scan('source'), await scan('target'));
@@ -108,8 +133,13 @@ test('validation: both sides match after the copy; a tampered target row is a mi
 
 test('composite keys through the engine: target keyed by the tuple, upserts by it', async () => {
   const comp: ObjectSchema = {
-    object: 'src', key: ['tenant', 'seq'],
-    fields: [{ name: 'tenant', type: 'string', nullable: false }, { name: 'seq', type: 'int32', nullable: false }, { name: 'v', type: 'string', nullable: true }],
+    object: 'src',
+    key: ['tenant', 'seq'],
+    fields: [
+      { name: 'tenant', type: 'string', nullable: false },
+      { name: 'seq', type: 'int32', nullable: false },
+      { name: 'v', type: 'string', nullable: true },
+    ],
   };
   const data = ['b', 'a'].flatMap((tenant) => [3, 1, 2].map((seq) => ({ tenant, seq, v: `${tenant}${seq}` })));
   seedMemoryObject(store, comp, data);

@@ -11,15 +11,27 @@ import { canonicalRow } from '../../src/validation/canonical';
 
 const oid = () => new ObjectId();
 /** Documents as the driver returns them with promoteValues: false (what describe() samples). */
-const raw = (docs: Record<string, unknown>[]) =>
-  docs.map((d) => BSON.deserialize(BSON.serialize(d), { promoteValues: false }) as Record<string, unknown>);
+const raw = (docs: Record<string, unknown>[]) => docs.map((d) => BSON.deserialize(BSON.serialize(d), { promoteValues: false }) as Record<string, unknown>);
 
 describe('MongoDB type inference', () => {
   const docs = raw([
     {
-      _id: oid(), s: 'a', i: new Int32(1), l: Long.fromNumber(2), d: new Double(1.5), dec: Decimal128.fromString('1.10'), at: new Date(0),
-      bin: new Binary(Buffer.from([1])), u: new UUID(), ok: true, arr: [1, 'x'], sub: { city: 'P', zip: new Int32(7), geo: { lat: new Double(1) } },
-      mixNum: new Int32(1), mixAny: 'x', onlyNull: null, wide: Object.fromEntries(Array.from({ length: MAX_NESTED_KEYS + 5 }, (_, i) => [`k${i}`, i])),
+      _id: oid(),
+      s: 'a',
+      i: new Int32(1),
+      l: Long.fromNumber(2),
+      d: new Double(1.5),
+      dec: Decimal128.fromString('1.10'),
+      at: new Date(0),
+      bin: new Binary(Buffer.from([1])),
+      u: new UUID(),
+      ok: true,
+      arr: [1, 'x'],
+      sub: { city: 'P', zip: new Int32(7), geo: { lat: new Double(1) } },
+      mixNum: new Int32(1),
+      mixAny: 'x',
+      onlyNull: null,
+      wide: Object.fromEntries(Array.from({ length: MAX_NESTED_KEYS + 5 }, (_, i) => [`k${i}`, i])),
     },
     { _id: oid(), s: 'b', i: new Int32(2), mixNum: new Double(2.5), mixAny: new Int32(3), sub: { city: 'Q', extra: new Date(0) }, onlyNull: null },
   ]);
@@ -27,9 +39,22 @@ describe('MongoDB type inference', () => {
   const by = (n: string) => fields.find((f) => f.name === n)! as NestedFieldSchema;
 
   test.each([
-    ['_id', 'objectid'], ['s', 'string'], ['i', 'int32'], ['l', 'int64'], ['d', 'float64'], ['dec', 'decimal'], ['at', 'timestamptz'],
-    ['bin', 'bytes'], ['u', 'uuid'], ['ok', 'boolean'], ['arr', 'json'], ['sub', 'json'], ['mixNum', 'float64'], ['mixAny', 'json'],
-    ['onlyNull', 'json'], ['wide', 'json'],
+    ['_id', 'objectid'],
+    ['s', 'string'],
+    ['i', 'int32'],
+    ['l', 'int64'],
+    ['d', 'float64'],
+    ['dec', 'decimal'],
+    ['at', 'timestamptz'],
+    ['bin', 'bytes'],
+    ['u', 'uuid'],
+    ['ok', 'boolean'],
+    ['arr', 'json'],
+    ['sub', 'json'],
+    ['mixNum', 'float64'],
+    ['mixAny', 'json'],
+    ['onlyNull', 'json'],
+    ['wide', 'json'],
   ])('%s → %s', (name, type) => expect(by(name).type).toBe(type));
 
   test('nullable when missing from a sampled document or null; _id first', () => {
@@ -43,7 +68,10 @@ describe('MongoDB type inference', () => {
   test('sub-documents keep their shape (nested, with nullability per level); maps do not', () => {
     const sub = by('sub');
     expect(sub.fields!.map((f) => `${f.name}:${f.type}:${f.nullable}`)).toEqual([
-      'city:string:false', 'zip:int32:true', 'geo:json:true', 'extra:timestamptz:true',
+      'city:string:false',
+      'zip:int32:true',
+      'geo:json:true',
+      'extra:timestamptz:true',
     ]);
     expect(sub.fields![2]!.fields!.map((f) => f.name)).toEqual(['lat']);
     expect(by('wide').fields).toBeUndefined();
@@ -51,7 +79,12 @@ describe('MongoDB type inference', () => {
   });
 
   test('numbers widen deliberately: int32+int64 → int64, int64+float64 → decimal', () => {
-    const f = inferFields(raw([{ _id: 1, a: new Int32(1), b: Long.fromNumber(1) }, { _id: 2, a: Long.fromNumber(5), b: new Double(0.5) }]));
+    const f = inferFields(
+      raw([
+        { _id: 1, a: new Int32(1), b: Long.fromNumber(1) },
+        { _id: 2, a: Long.fromNumber(5), b: new Double(0.5) },
+      ]),
+    );
     expect(f.find((x) => x.name === 'a')!.type).toBe('int64');
     expect(f.find((x) => x.name === 'b')!.type).toBe('decimal');
   });
@@ -65,8 +98,14 @@ describe('MongoDB values ⇄ neutral', () => {
     const id = oid();
     const u = new UUID();
     const d = read({
-      id, l: Long.fromString('9223372036854775807'), i: new Int32(3), dec: Decimal128.fromString('1.23E+5'), at: new Date('2024-01-02T03:04:05.678Z'),
-      bin: new Binary(Buffer.from([9, 8])), u, n: { at: new Date(0), l: Long.fromNumber(5), o: id, b: new Binary(Buffer.from([1])), dec: Decimal128.fromString('2.50') },
+      id,
+      l: Long.fromString('9223372036854775807'),
+      i: new Int32(3),
+      dec: Decimal128.fromString('1.23E+5'),
+      at: new Date('2024-01-02T03:04:05.678Z'),
+      bin: new Binary(Buffer.from([9, 8])),
+      u,
+      n: { at: new Date(0), l: Long.fromNumber(5), o: id, b: new Binary(Buffer.from([1])), dec: Decimal128.fromString('2.50') },
     });
     expect(readField(d.id, f('id', 'objectid'))).toBe(id.toHexString());
     expect(readField(d.l, f('l', 'int64'))).toBe(9223372036854775807n);
@@ -101,15 +140,38 @@ describe('MongoDB values ⇄ neutral', () => {
 
   test('a row written and read back canonicalizes identically (what validation compares)', () => {
     const schema: ObjectSchema = {
-      object: 't', key: ['id'],
+      object: 't',
+      key: ['id'],
       fields: [
-        f('id', 'int64'), f('s', 'string'), f('i', 'int32'), f('d', 'float64'), f('dec', 'decimal'), f('at', 'timestamptz'), f('day', 'date'),
-        f('u', 'uuid'), f('b', 'bytes'), f('o', 'objectid'), f('j', 'json'), f('ok', 'boolean'), f('ts', 'timestamp'),
+        f('id', 'int64'),
+        f('s', 'string'),
+        f('i', 'int32'),
+        f('d', 'float64'),
+        f('dec', 'decimal'),
+        f('at', 'timestamptz'),
+        f('day', 'date'),
+        f('u', 'uuid'),
+        f('b', 'bytes'),
+        f('o', 'objectid'),
+        f('j', 'json'),
+        f('ok', 'boolean'),
+        f('ts', 'timestamp'),
       ],
     };
     const row: Row = {
-      id: 42n, s: 'é', i: -3, d: 0.1, dec: '12.3400', at: '2024-05-06T07:08:09.123Z', day: '2024-05-06', u: '0a0b0c0d-0000-4000-8000-000000000001',
-      b: Buffer.from('hi'), o: '65a1b2c3d4e5f60718293a4b', j: { a: [1, { b: 'x' }], n: null }, ok: false, ts: '2024-05-06T07:08:09.5',
+      id: 42n,
+      s: 'é',
+      i: -3,
+      d: 0.1,
+      dec: '12.3400',
+      at: '2024-05-06T07:08:09.123Z',
+      day: '2024-05-06',
+      u: '0a0b0c0d-0000-4000-8000-000000000001',
+      b: Buffer.from('hi'),
+      o: '65a1b2c3d4e5f60718293a4b',
+      j: { a: [1, { b: 'x' }], n: null },
+      ok: false,
+      ts: '2024-05-06T07:08:09.5',
     };
     for (const decimalAs of ['decimal128', 'string'] as const) {
       const doc: Record<string, unknown> = {};
@@ -168,7 +230,9 @@ describe('MongoDB endpoint spec', () => {
     expect(r.success).toBe(false);
     expect(JSON.stringify(r.error!.issues)).toMatch(/not a literal value/);
     expect(MongoEndpointSchema.parse({ ...base, connection: { url: { env: 'MONGO_URL' } } })).toMatchObject({
-      sampleSize: 1000, writeMode: 'upsert', decimalAs: 'decimal128',
+      sampleSize: 1000,
+      writeMode: 'upsert',
+      decimalAs: 'decimal128',
     });
     expect(MongoEndpointSchema.safeParse({ ...base, connection: { name: 'prod' } }).success).toBe(true);
     expect(MongoEndpointSchema.safeParse({ ...base, connection: { url: { env: 'X' }, name: 'prod' } }).success).toBe(false);
@@ -301,15 +365,24 @@ describe('MongoDB unknown fields', () => {
     expect(r.rejected[0]!.error).toMatch(/unknown field\(s\) rare, other/);
     expect(r.rejected[0]!.row).toMatchObject({ _id: 'k2', a: 2, other: 'x' });
     const d = read(schema('drop'), docs);
-    expect(d.rows).toEqual([{ _id: 'k1', a: 1 }, { _id: 'k2', a: 2 }]);
+    expect(d.rows).toEqual([
+      { _id: 'k1', a: 1 },
+      { _id: 'k2', a: 2 },
+    ]);
     expect(d.droppedFields).toBe(2);
-    expect(read(schema(undefined), docs).rows).toEqual([{ _id: 'k1', a: 1 }, { _id: 'k2', a: 2 }]);
+    expect(read(schema(undefined), docs).rows).toEqual([
+      { _id: 'k1', a: 1 },
+      { _id: 'k2', a: 2 },
+    ]);
   });
 
   test('a document-store target spreads _extra back to the top level; a name the schema has is refused', () => {
     const s = schema('json');
     expect(documentOf(s, { _id: 'k2', a: 2, _extra: { other: 'x', rare: { n: '5' } } }, { decimalAs: 'string' })).toEqual({
-      _id: 'k2', a: new Int32(2), other: 'x', rare: { n: '5' },
+      _id: 'k2',
+      a: new Int32(2),
+      other: 'x',
+      rare: { n: '5' },
     });
     expect(documentOf(s, { _id: 'k1', a: 1, _extra: null }, { decimalAs: 'string' })).toEqual({ _id: 'k1', a: new Int32(1) });
     expect(() => documentOf(s, { _id: 'k', a: 1, _extra: { a: 5 } }, { decimalAs: 'string' })).toThrow(/_extra holds a/);

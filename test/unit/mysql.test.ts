@@ -1,6 +1,15 @@
 import { afterTuple, pageQuery } from '../../src/connectors/mysql/keyset';
 import { classifyMysqlError, isDataError } from '../../src/connectors/mysql/errors';
-import { ZERO_DATE, codecOf, decodeValue, mysqlColumnType, neutralTypeOf, toDatetimeText, toLoadDataField, toSqlLiteral } from '../../src/connectors/mysql/types';
+import {
+  ZERO_DATE,
+  codecOf,
+  decodeValue,
+  mysqlColumnType,
+  neutralTypeOf,
+  toDatetimeText,
+  toLoadDataField,
+  toSqlLiteral,
+} from '../../src/connectors/mysql/types';
 import { parseMysqlUrl } from '../../src/connectors/mysql/session';
 import type { FieldSchema } from '../../src/model/types';
 
@@ -10,11 +19,26 @@ const f = (name: string, type: FieldSchema['type'], extra: Partial<FieldSchema> 
 
 describe('mysql type table', () => {
   test.each([
-    [col('tinyint', 'tinyint(1)'), 'boolean'], [col('tinyint', 'tinyint(4)'), 'int32'], [col('bit', 'bit(1)'), 'boolean'], [col('bit', 'bit(8)'), 'int64'],
-    [col('int', 'int(10) unsigned'), 'int64'], [col('int', 'int(11)'), 'int32'], [col('bigint', 'bigint(20) unsigned'), 'decimal'], [col('bigint', 'bigint(20)'), 'int64'],
-    [col('decimal', 'decimal(38,10)'), 'decimal'], [col('double'), 'float64'], [col('datetime'), 'timestamp'], [col('timestamp'), 'timestamptz'],
-    [col('time'), 'string'], [col('year', 'year(4)'), 'int32'], [col('longtext', 'longtext', true), 'json'], [col('longtext'), 'string'],
-    [col('set', "set('a','b')"), 'json'], [col('enum', "enum('a')"), 'string'], [col('blob'), 'bytes'], [col('varbinary', 'varbinary(4)'), 'bytes'],
+    [col('tinyint', 'tinyint(1)'), 'boolean'],
+    [col('tinyint', 'tinyint(4)'), 'int32'],
+    [col('bit', 'bit(1)'), 'boolean'],
+    [col('bit', 'bit(8)'), 'int64'],
+    [col('int', 'int(10) unsigned'), 'int64'],
+    [col('int', 'int(11)'), 'int32'],
+    [col('bigint', 'bigint(20) unsigned'), 'decimal'],
+    [col('bigint', 'bigint(20)'), 'int64'],
+    [col('decimal', 'decimal(38,10)'), 'decimal'],
+    [col('double'), 'float64'],
+    [col('datetime'), 'timestamp'],
+    [col('timestamp'), 'timestamptz'],
+    [col('time'), 'string'],
+    [col('year', 'year(4)'), 'int32'],
+    [col('longtext', 'longtext', true), 'json'],
+    [col('longtext'), 'string'],
+    [col('set', "set('a','b')"), 'json'],
+    [col('enum', "enum('a')"), 'string'],
+    [col('blob'), 'bytes'],
+    [col('varbinary', 'varbinary(4)'), 'bytes'],
   ])('%o → %s', (c, type) => expect(neutralTypeOf(c)).toBe(type));
 
   test('zero dates decode to the ZERO_DATE marker; others to neutral text', () => {

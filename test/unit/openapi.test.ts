@@ -38,13 +38,29 @@ describe('OpenAPI document: structure', () => {
     expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
     expect(doc.info).toMatchObject({ title: expect.any(String), version: expect.any(String) });
     expect(Object.keys(doc.components?.schemas ?? {})).toEqual(
-      expect.arrayContaining(['JobSpec', 'StartRequest', 'StartResponse', 'Problem', 'Migration', 'MigrationProgress', 'MigrationReport', 'MigrationList', 'DryRunResult', 'ConnectorList', 'Health']),
+      expect.arrayContaining([
+        'JobSpec',
+        'StartRequest',
+        'StartResponse',
+        'Problem',
+        'Migration',
+        'MigrationProgress',
+        'MigrationReport',
+        'MigrationList',
+        'DryRunResult',
+        'ConnectorList',
+        'Health',
+      ]),
     );
     expect(doc.components?.securitySchemes?.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
   });
 
   test('every route the API serves is documented', () => {
-    const ops = Object.entries(doc.paths ?? {}).flatMap(([p, item]) => Object.keys(item as Json).filter((m) => METHODS.includes(m)).map((m) => `${m.toUpperCase()} ${p}`));
+    const ops = Object.entries(doc.paths ?? {}).flatMap(([p, item]) =>
+      Object.keys(item as Json)
+        .filter((m) => METHODS.includes(m))
+        .map((m) => `${m.toUpperCase()} ${p}`),
+    );
     expect(ops.sort()).toEqual(
       [
         'POST /migrations',
@@ -156,7 +172,21 @@ describe('OpenAPI document: JobSpec matches the zod schema', () => {
   const src = ok().source;
   const corpus: [string, unknown][] = [
     ['minimal', ok()],
-    ['all options', ok({ batchSize: 5000, parallelism: 8, partitions: 16, transform: [{ op: 'rename', fields: { a: 'b' } }, { op: 'drop', fields: ['c'] }], validate: { enabled: false }, onRecordError: 'quarantine', chunk: { maxBatches: 10, maxSeconds: 5 } })],
+    [
+      'all options',
+      ok({
+        batchSize: 5000,
+        parallelism: 8,
+        partitions: 16,
+        transform: [
+          { op: 'rename', fields: { a: 'b' } },
+          { op: 'drop', fields: ['c'] },
+        ],
+        validate: { enabled: false },
+        onRecordError: 'quarantine',
+        chunk: { maxBatches: 10, maxSeconds: 5 },
+      }),
+    ],
     ['file secret', ok({ source: { ...src, connection: { url: { file: '/run/secrets/pg' } } } })],
     ['missing name', { ...ok(), name: undefined }],
     ['bad name', ok({ name: '-x' })],

@@ -16,7 +16,13 @@ describe('job spec', () => {
     const r = parseJobSpec(valid);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
-    expect(r.spec).toMatchObject({ batchSize: 1000, parallelism: 4, onRecordError: 'fail', validate: { enabled: true }, chunk: { maxBatches: 200, maxSeconds: 15 } });
+    expect(r.spec).toMatchObject({
+      batchSize: 1000,
+      parallelism: 4,
+      onRecordError: 'fail',
+      validate: { enabled: true },
+      chunk: { maxBatches: 200, maxSeconds: 15 },
+    });
     expect(r.spec.source).toMatchObject({ schema: 'public', writeMode: 'copy' });
   });
 

@@ -22,7 +22,15 @@ const mongoSchema: ObjectSchema = {
       fields: [
         { name: 'city', type: 'string', nullable: true },
         { name: 'zip', type: 'int32', nullable: true },
-        { name: 'geo', type: 'json', nullable: true, fields: [{ name: 'lat', type: 'float64', nullable: false }, { name: 'lng', type: 'float64', nullable: false }] },
+        {
+          name: 'geo',
+          type: 'json',
+          nullable: true,
+          fields: [
+            { name: 'lat', type: 'float64', nullable: false },
+            { name: 'lng', type: 'float64', nullable: false },
+          ],
+        },
       ],
     } as NestedFieldSchema,
     {
@@ -52,14 +60,31 @@ describe('flatten', () => {
   test('nested documents become typed columns at every depth; arrays stay json', () => {
     const t = compileTransforms(steps({ op: 'flatten' }), mongoSchema);
     expect(t.schema.fields.map((f) => `${f.name}:${f.type}`)).toEqual([
-      '_id:objectid', 'name:string', 'address_city:string', 'address_zip:int32', 'address_geo_lat:float64', 'address_geo_lng:float64',
-      'meta_created:timestamptz', 'meta_big:int64', 'meta_raw:bytes', 'meta_by:objectid', 'tags:json',
+      '_id:objectid',
+      'name:string',
+      'address_city:string',
+      'address_zip:int32',
+      'address_geo_lat:float64',
+      'address_geo_lng:float64',
+      'meta_created:timestamptz',
+      'meta_big:int64',
+      'meta_raw:bytes',
+      'meta_by:objectid',
+      'tags:json',
     ]);
     expect(t.schema.fields.every((f) => f.name === '_id' || f.nullable)).toBe(true);
     const row = t.apply(doc);
     expect(row).toEqual({
-      _id: doc._id, name: 'Ada', address_city: 'Paris', address_zip: 75001, address_geo_lat: 48.86, address_geo_lng: 2.35,
-      meta_created: '2024-01-02T03:04:05.678Z', meta_big: 9007199254740993n, meta_raw: Buffer.from([1, 2, 3]), meta_by: '65a1b2c3d4e5f60718293a4c',
+      _id: doc._id,
+      name: 'Ada',
+      address_city: 'Paris',
+      address_zip: 75001,
+      address_geo_lat: 48.86,
+      address_geo_lng: 2.35,
+      meta_created: '2024-01-02T03:04:05.678Z',
+      meta_big: 9007199254740993n,
+      meta_raw: Buffer.from([1, 2, 3]),
+      meta_by: '65a1b2c3d4e5f60718293a4c',
       tags: ['a', { b: 1 }],
     });
   });
@@ -112,8 +137,13 @@ describe('flatten', () => {
 
   test('unflatten refuses ambiguous layouts', () => {
     const flat: ObjectSchema = {
-      object: 't', key: ['id'],
-      fields: [{ name: 'id', type: 'int64', nullable: false }, { name: 'a_b', type: 'string', nullable: true }, { name: 'a_b_c', type: 'string', nullable: true }],
+      object: 't',
+      key: ['id'],
+      fields: [
+        { name: 'id', type: 'int64', nullable: false },
+        { name: 'a_b', type: 'string', nullable: true },
+        { name: 'a_b_c', type: 'string', nullable: true },
+      ],
     };
     expect(() => compileTransforms(steps({ op: 'unflatten', fields: ['a'] }), flat)).toThrow(/both a value and an object/);
     expect(() => compileTransforms(steps({ op: 'unflatten', fields: ['zz'] }), flat)).toThrow(/no field starts with "zz_"/);
@@ -136,7 +166,8 @@ describe('cast', () => {
 
   test('numbers, dates, text and JSON; bad values reject the record; impossible casts fail at compile time', () => {
     const schema: ObjectSchema = {
-      object: 't', key: ['id'],
+      object: 't',
+      key: ['id'],
       fields: [
         { name: 'id', type: 'int64', nullable: false, nativeType: 'bigint', nativeOf: 'postgres' },
         { name: 'n', type: 'string', nullable: true },
@@ -148,7 +179,11 @@ describe('cast', () => {
     const t = compileTransforms(steps({ op: 'cast', fields: { id: 'string', n: 'decimal', at: 'date', doc: 'string', raw: 'string' } }), schema);
     expect(t.schema.fields[0]).toEqual({ name: 'id', type: 'string', nullable: false }); // native type dropped
     expect(t.apply({ id: 5n, n: '1.50E+2', at: '2024-05-06T23:59:59.999999Z', doc: { a: [1] }, raw: Buffer.from('hi') })).toEqual({
-      id: '5', n: '150', at: '2024-05-06', doc: '{"a":[1]}', raw: 'aGk=',
+      id: '5',
+      n: '150',
+      at: '2024-05-06',
+      doc: '{"a":[1]}',
+      raw: 'aGk=',
     });
     const toInt = compileTransforms(steps({ op: 'cast', fields: { n: 'int32' } }), schema);
     expect(() => toInt.apply({ id: 1n, n: 'x' })).toThrow(/n: not an int32/);
@@ -161,7 +196,14 @@ describe('cast', () => {
   });
 
   test('int64 → float64 refuses inexact values rather than rounding', () => {
-    const schema: ObjectSchema = { object: 't', key: ['id'], fields: [{ name: 'id', type: 'int64', nullable: false }, { name: 'v', type: 'int64', nullable: true }] };
+    const schema: ObjectSchema = {
+      object: 't',
+      key: ['id'],
+      fields: [
+        { name: 'id', type: 'int64', nullable: false },
+        { name: 'v', type: 'int64', nullable: true },
+      ],
+    };
     const t = compileTransforms(steps({ op: 'cast', fields: { v: 'float64' } }), schema);
     expect(t.apply({ id: 1n, v: 2n ** 52n }).v).toBe(2 ** 52);
     expect(() => t.apply({ id: 1n, v: 2n ** 53n + 1n })).toThrow(/no exact float64/);
@@ -198,7 +240,12 @@ describe('transformed rows checksum like what a column store reads back', () => 
 
 describe('decimal text', () => {
   test.each([
-    ['1.23E+5', '123000'], ['1E-8', '0.00000001'], ['-0.50', '-0.50'], ['007.10', '7.10'], ['-0', '0'], ['12345678901234567890.123', '12345678901234567890.123'],
+    ['1.23E+5', '123000'],
+    ['1E-8', '0.00000001'],
+    ['-0.50', '-0.50'],
+    ['007.10', '7.10'],
+    ['-0', '0'],
+    ['12345678901234567890.123', '12345678901234567890.123'],
   ])('%s → %s', (input, out) => expect(plainDecimal(input)).toBe(out));
   test('garbage is refused', () => {
     expect(parseDecimal('NaN')).toBeNull();

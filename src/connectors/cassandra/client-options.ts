@@ -50,7 +50,10 @@ export function buildClientOptions(conn: ResolvedCassandraConnection, endpoint: 
   }
   const contactPoints = Array.isArray(conn.contactPoints)
     ? conn.contactPoints
-    : conn.contactPoints.split(',').map((s) => s.trim()).filter(Boolean);
+    : conn.contactPoints
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
   return {
     ...common,
     contactPoints,

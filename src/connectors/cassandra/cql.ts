@@ -8,8 +8,7 @@ import { cqlColumnType } from './types';
 export const q = (ident: string) => `"${ident.replace(/"/g, '""')}"`;
 
 /** The endpoint's `key` as a list (a single column may be written as a string). */
-export const keyList = (key: string | string[] | undefined): string[] | undefined =>
-  key === undefined ? undefined : typeof key === 'string' ? [key] : key;
+export const keyList = (key: string | string[] | undefined): string[] | undefined => (key === undefined ? undefined : typeof key === 'string' ? [key] : key);
 
 /** A table's primary key: partition key columns, then clustering columns with their clustering order. */
 export interface PrimaryKeyLayout {
@@ -36,7 +35,7 @@ export function targetLayout(key: readonly string[], partitionKey?: readonly str
   if (notKey.length)
     throw configError(
       `target partitionKey/clusteringKey name ${notKey.map((c) => `"${c}"`).join(', ')}, not key fields of the records (key: ${keyLabel(key)}); ` +
-        'set the job\'s targetKey to change the records\' key',
+        "set the job's targetKey to change the records' key",
       'cassandra',
     );
   const rest = (taken: readonly string[]) => key.filter((k) => !taken.includes(k));
@@ -46,10 +45,14 @@ export function targetLayout(key: readonly string[], partitionKey?: readonly str
   else if (partitionKey) [partition, clustering] = [[...partitionKey], rest(partitionKey)];
   else if (clusteringKey) [partition, clustering] = [rest(clusteringKey), [...clusteringKey]];
   else [partition, clustering] = [key.slice(0, 1), key.slice(1)];
-  if (partition.length === 0) throw configError(`target clusteringKey takes every key field (${keyLabel(key)}); the partition key needs at least one`, 'cassandra');
+  if (partition.length === 0)
+    throw configError(`target clusteringKey takes every key field (${keyLabel(key)}); the partition key needs at least one`, 'cassandra');
   const missing = rest([...partition, ...clustering]);
   if (missing.length)
-    throw configError(`target partitionKey + clusteringKey leave out the key field(s) ${missing.join(', ')} of the records (key: ${keyLabel(key)})`, 'cassandra');
+    throw configError(
+      `target partitionKey + clusteringKey leave out the key field(s) ${missing.join(', ')} of the records (key: ${keyLabel(key)})`,
+      'cassandra',
+    );
   return { partition, clustering };
 }
 
@@ -126,7 +129,10 @@ export function restOfPartitionQueries(
   }
   return clustering
     .map((_, depth) => {
-      const eq = clustering.slice(0, depth).map((c) => ` AND ${q(c)} = ?`).join('');
+      const eq = clustering
+        .slice(0, depth)
+        .map((c) => ` AND ${q(c)} = ?`)
+        .join('');
       return { cql: `${head}${eq} AND ${q(clustering[depth]!)} ${after(desc[depth]!)} ?`, clusteringParams: clustering.slice(0, depth + 1).map((_, i) => i) };
     })
     .reverse();

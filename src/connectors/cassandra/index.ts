@@ -15,7 +15,7 @@ export const cassandra = descriptor({
     notes: [
       'Source key: the primary key, partition key columns then clustering columns (or `key`: one column or a list).',
       'Partitions: the Murmur3 token ring split into equal ranges; each is read with token(p1, p2) > ? AND token(p1, p2) <= ?, paged by the driver: token order, then clustering order.',
-      "Cursor: { lower, pageState, token, partition, clustering }: the paging state resumes exactly after the last page; without one (or refused) the read resumes after the last row: the rest of its partition (p1 = ? AND (c1, c2) > (?, ?)), then token(pk) > its token.",
+      'Cursor: { lower, pageState, token, partition, clustering }: the paging state resumes exactly after the last page; without one (or refused) the read resumes after the last row: the rest of its partition (p1 = ? AND (c1, c2) > (?, ?)), then token(pk) > its token.',
       "Target: keyspace (replication configurable, default SimpleStrategy rf 1) and table created when missing, PRIMARY KEY ((partitionKey), clusteringKey) — default: the records' first key field partitions, the others cluster.",
       "An existing target's primary key must hold exactly the records' key fields (as a set).",
       'Writes: prepared INSERT (an upsert by primary key), `concurrency` in flight (default 64); nulls left unset by default (no tombstones); a null key column rejects the record.',

@@ -8,7 +8,14 @@ import type { Cursor, FieldSchema, KeyRange, ObjectSchema, QuarantinedRecord, Re
 import { buildClientOptions, checkBundle, parseResolved } from './client-options';
 import { keyLabel } from '../../model/keys';
 import {
-  checkTargetPrimaryKey, createTableCql, keyList, primaryColumns, q, rangeQuery, restOfPartitionQueries, targetLayout,
+  checkTargetPrimaryKey,
+  createTableCql,
+  keyList,
+  primaryColumns,
+  q,
+  rangeQuery,
+  restOfPartitionQueries,
+  targetLayout,
   type PrimaryKeyLayout,
 } from './cql';
 import { classifyCassandraError, isRecordError } from './errors';
@@ -127,7 +134,10 @@ export class CassandraSession implements ConnectorSession {
     const clusteringRows = byKind('clustering');
     const clustering = clusteringRows.map((r) => r.column_name as string);
     const descending = clusteringRows.map((r) => String(r.clustering_order).toLowerCase() === 'desc');
-    const rest = res.rows.filter((r) => r.kind !== 'partition_key' && r.kind !== 'clustering').map((r) => r.column_name as string).sort();
+    const rest = res.rows
+      .filter((r) => r.kind !== 'partition_key' && r.kind !== 'clustering')
+      .map((r) => r.column_name as string)
+      .sort();
     const columns = new Map<string, string>();
     for (const name of [...partition, ...clustering, ...rest]) columns.set(name, res.rows.find((r) => r.column_name === name)!.type);
     return { columns, layout: { partition, clustering, descending } };
@@ -172,10 +182,10 @@ export class CassandraSession implements ConnectorSession {
   /** Partition count from the node's size estimates (refreshed every few minutes; absent on fresh tables). */
   private async estimateRows(): Promise<number | undefined> {
     try {
-      const res = await this.client.execute(
-        'SELECT partitions_count FROM system.size_estimates WHERE keyspace_name = ? AND table_name = ?',
-        [this.endpoint.keyspace, this.endpoint.table],
-      );
+      const res = await this.client.execute('SELECT partitions_count FROM system.size_estimates WHERE keyspace_name = ? AND table_name = ?', [
+        this.endpoint.keyspace,
+        this.endpoint.table,
+      ]);
       const total = res.rows.reduce((n, r) => n + Number(r.partitions_count ?? 0), 0);
       return total > 0 ? total : undefined;
     } catch {
@@ -270,7 +280,11 @@ export class CassandraSession implements ConnectorSession {
         let res: types.ResultSet;
         try {
           await this.client.connect();
-          res = await this.client.execute(cql, [...partition, ...clusteringParams.map((i) => clustering[i])], { prepare: true, fetchSize: batchSize, pageState });
+          res = await this.client.execute(cql, [...partition, ...clusteringParams.map((i) => clustering[i])], {
+            prepare: true,
+            fetchSize: batchSize,
+            pageState,
+          });
         } catch (err) {
           throw classifyCassandraError(err, `read ${this.name}`);
         }
@@ -311,7 +325,9 @@ export class CassandraSession implements ConnectorSession {
     const { partitionKey, clusteringKey } = this.endpoint;
     const layout = targetLayout(schema.key, partitionKey, clusteringKey);
     await this.run('prepare', async () => {
-      const replication = Object.entries(this.endpoint.replication).map(([k, v]) => `${lit(k)}: ${lit(v)}`).join(', ');
+      const replication = Object.entries(this.endpoint.replication)
+        .map(([k, v]) => `${lit(k)}: ${lit(v)}`)
+        .join(', ');
       await this.client.execute(`CREATE KEYSPACE IF NOT EXISTS ${q(this.endpoint.keyspace)} WITH replication = {${replication}}`);
       if (!(await this.loadMeta())) {
         await this.client.execute(createTableCql(this.table, schema.fields, layout));

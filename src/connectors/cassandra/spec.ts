@@ -60,12 +60,12 @@ export const CassandraEndpointSchema = z
       .union([identifier, z.array(identifier).min(1).max(32)])
       .optional()
       .describe('source: the column(s) identifying a row, in key order (default: the primary key, partition key columns then clustering columns)'),
-    partitionKey: columnList.optional().describe(
-      "target: partition key columns of a created table (default: the records' first key field); key fields of the records only",
-    ),
-    clusteringKey: columnList.optional().describe(
-      "target: clustering columns of a created table (default: the records' key fields after the partition key, in key order)",
-    ),
+    partitionKey: columnList
+      .optional()
+      .describe("target: partition key columns of a created table (default: the records' first key field); key fields of the records only"),
+    clusteringKey: columnList
+      .optional()
+      .describe("target: clustering columns of a created table (default: the records' key fields after the partition key, in key order)"),
     replication: z
       .record(z.string(), z.union([z.string(), z.number().int().min(1)]))
       .refine((r) => typeof r.class === 'string', 'replication needs a "class" (SimpleStrategy, NetworkTopologyStrategy)')
@@ -81,7 +81,8 @@ export const CassandraEndpointSchema = z
   .strict()
   .superRefine((e, ctx) => {
     const both = (e.partitionKey ?? []).filter((c) => e.clusteringKey?.includes(c));
-    if (both.length) ctx.addIssue({ code: 'custom', path: ['clusteringKey'], message: `${both.join(', ')} cannot be both a partition key and a clustering column` });
+    if (both.length)
+      ctx.addIssue({ code: 'custom', path: ['clusteringKey'], message: `${both.join(', ')} cannot be both a partition key and a clustering column` });
   });
 
 export type CassandraEndpoint = z.infer<typeof CassandraEndpointSchema>;

@@ -4,8 +4,19 @@ import { toJsonSafe } from '../../model/json-safe';
 import type { FieldSchema, FieldType, JsonValue, Value } from '../../model/types';
 import { toText } from '../../model/coerce';
 import {
-  formatDecimal, isPlainObject, parseDecimal, toBoolean, toBytes, toDateText, toDecimalText, toFloat64, toInt32, toInt64,
-  toTimestampText, toTimestamptzText, toUuidText,
+  formatDecimal,
+  isPlainObject,
+  parseDecimal,
+  toBoolean,
+  toBytes,
+  toDateText,
+  toDecimalText,
+  toFloat64,
+  toInt32,
+  toInt64,
+  toTimestampText,
+  toTimestamptzText,
+  toUuidText,
 } from '../../model/values';
 
 /**
@@ -19,9 +30,27 @@ import {
  */
 
 const SCALAR: Record<string, FieldType> = {
-  ascii: 'string', text: 'string', varchar: 'string', tinyint: 'int32', smallint: 'int32', int: 'int32', bigint: 'int64',
-  counter: 'int64', varint: 'decimal', float: 'float64', double: 'float64', decimal: 'decimal', boolean: 'boolean',
-  timestamp: 'timestamptz', date: 'date', time: 'string', duration: 'string', inet: 'string', uuid: 'uuid', timeuuid: 'uuid', blob: 'bytes',
+  ascii: 'string',
+  text: 'string',
+  varchar: 'string',
+  tinyint: 'int32',
+  smallint: 'int32',
+  int: 'int32',
+  bigint: 'int64',
+  counter: 'int64',
+  varint: 'decimal',
+  float: 'float64',
+  double: 'float64',
+  decimal: 'decimal',
+  boolean: 'boolean',
+  timestamp: 'timestamptz',
+  date: 'date',
+  time: 'string',
+  duration: 'string',
+  inet: 'string',
+  uuid: 'uuid',
+  timeuuid: 'uuid',
+  blob: 'bytes',
 };
 
 /** The outer type name of a CQL type expression: "frozen<list<int>>" → "list". */
@@ -34,8 +63,19 @@ export const baseCqlType = (cql: string): string => {
 export const neutralTypeOfCql = (cql: string): FieldType => SCALAR[baseCqlType(cql)] ?? 'json';
 
 const NEUTRAL_TO_CQL: Record<FieldType, string> = {
-  string: 'text', int32: 'int', int64: 'bigint', float64: 'double', decimal: 'decimal', boolean: 'boolean', timestamptz: 'timestamp',
-  timestamp: 'timestamp', date: 'date', uuid: 'uuid', json: 'text', bytes: 'blob', objectid: 'text',
+  string: 'text',
+  int32: 'int',
+  int64: 'bigint',
+  float64: 'double',
+  decimal: 'decimal',
+  boolean: 'boolean',
+  timestamptz: 'timestamp',
+  timestamp: 'timestamp',
+  date: 'date',
+  uuid: 'uuid',
+  json: 'text',
+  bytes: 'blob',
+  objectid: 'text',
 };
 
 /** Built-in names only: a type naming a UDT of the source keyspace cannot be recreated elsewhere. */
@@ -52,8 +92,12 @@ export function cqlColumnType(f: FieldSchema): string {
 
 /** Driver value classes whose toString() is their CQL literal text. */
 const isDriverType = (v: object): boolean =>
-  v instanceof types.Uuid || v instanceof types.LocalDate || v instanceof types.LocalTime || v instanceof types.InetAddress ||
-  v instanceof types.Duration || v instanceof types.Integer;
+  v instanceof types.Uuid ||
+  v instanceof types.LocalDate ||
+  v instanceof types.LocalTime ||
+  v instanceof types.InetAddress ||
+  v instanceof types.Duration ||
+  v instanceof types.Integer;
 
 /** BigDecimal text from its unscaled value and scale: the driver's toString mishandles negative scales ("15."). */
 export function bigDecimalText(d: types.BigDecimal): string {

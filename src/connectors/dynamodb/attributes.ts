@@ -1,8 +1,21 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { FieldSchema, FieldType, JsonValue, ObjectSchema, Row, Value } from '../../model/types';
 import {
-  describeValue, isPlainObject, parseDecimal, plainDecimal, toBoolean, toBytes, toDateText, toDecimalText, toFloat64, toInt32, toInt64,
-  toObjectIdText, toTimestampText, toTimestamptzText, toUuidText,
+  describeValue,
+  isPlainObject,
+  parseDecimal,
+  plainDecimal,
+  toBoolean,
+  toBytes,
+  toDateText,
+  toDecimalText,
+  toFloat64,
+  toInt32,
+  toInt64,
+  toObjectIdText,
+  toTimestampText,
+  toTimestamptzText,
+  toUuidText,
 } from '../../model/values';
 
 /**
@@ -25,7 +38,8 @@ export function toNumberText(v: unknown): string {
   const p = parseDecimal(text)!;
   const significant = p.unscaled.replace(/^0+/, '').replace(/0+$/, '');
   if (significant === '') return '0';
-  if (significant.length > 38) throw new Error(`${text.length > 50 ? `${text.slice(0, 50)}…` : text} has ${significant.length} significant digits; DynamoDB numbers keep at most 38`);
+  if (significant.length > 38)
+    throw new Error(`${text.length > 50 ? `${text.slice(0, 50)}…` : text} has ${significant.length} significant digits; DynamoDB numbers keep at most 38`);
   const exponent = p.unscaled.replace(/^0+/, '').length - p.scale - 1; // position of the leading digit
   if (exponent >= 126 || exponent < -130) throw new Error(`${describeValue(v)} is outside DynamoDB's number range (1E-130 .. 9.9E+125)`);
   return text;
@@ -58,11 +72,21 @@ function setOf(type: string, values: unknown[]): AttributeValue {
   const unique = <T>(xs: T[], key: (x: T) => string) => [...new Map(xs.map((x) => [key(x), x])).values()];
   switch (type) {
     case 'SS':
-      return { SS: unique(values.map((x) => (typeof x === 'string' ? x : fail(`a string set holds ${describeValue(x)}`))), (x) => x) };
+      return {
+        SS: unique(
+          values.map((x) => (typeof x === 'string' ? x : fail(`a string set holds ${describeValue(x)}`))),
+          (x) => x,
+        ),
+      };
     case 'NS':
       return { NS: unique(values.map(toNumberText), (x) => plainDecimal(x)!) };
     default:
-      return { BS: unique(values.map((x) => toBytes(x)), (x) => x.toString('base64')) };
+      return {
+        BS: unique(
+          values.map((x) => toBytes(x)),
+          (x) => x.toString('base64'),
+        ),
+      };
   }
 }
 
@@ -92,7 +116,7 @@ export function toAttr(v: Value | undefined, f: FieldSchema): AttributeValue | u
 /** Decimal text → a JS number when the number is exactly that value (1.5, 42), else the text itself. */
 function exactNumber(text: string): number | string {
   const n = Number(text);
-  return Number.isFinite(n) && plainDecimal(String(n)) === plainDecimal(text) ? n : plainDecimal(text) ?? text;
+  return Number.isFinite(n) && plainDecimal(String(n)) === plainDecimal(text) ? n : (plainDecimal(text) ?? text);
 }
 
 /** An attribute value as JSON: maps → objects, lists and sets → arrays, binary → { $base64 }. */
@@ -146,7 +170,13 @@ export function fromAttr(a: AttributeValue | undefined, f: FieldSchema): Value {
 
 /** The key attributes an item is addressed by. */
 export const keyTypeOf = (t: FieldType): 'S' | 'N' | 'B' =>
-  t === 'int32' || t === 'int64' || t === 'float64' || t === 'decimal' ? 'N' : t === 'bytes' ? 'B' : t === 'json' || t === 'boolean' ? fail(`a ${t} field cannot be a DynamoDB key attribute (S, N or B only)`) : 'S';
+  t === 'int32' || t === 'int64' || t === 'float64' || t === 'decimal'
+    ? 'N'
+    : t === 'bytes'
+      ? 'B'
+      : t === 'json' || t === 'boolean'
+        ? fail(`a ${t} field cannot be a DynamoDB key attribute (S, N or B only)`)
+        : 'S';
 
 /**
  * The item a row is written as. The unknown-field carrier (`_extra`, under onUnknownField: json) spreads
@@ -220,7 +250,14 @@ export function cursorToKey(cursor: unknown): Item {
   const out: Item = {};
   for (const [k, v] of Object.entries(cursor)) {
     const a = v as { S?: string; N?: string; B?: string };
-    out[k] = typeof a.B === 'string' ? { B: Buffer.from(a.B, 'base64') } : typeof a.N === 'string' ? { N: a.N } : typeof a.S === 'string' ? { S: a.S } : fail(`bad cursor attribute ${k}`);
+    out[k] =
+      typeof a.B === 'string'
+        ? { B: Buffer.from(a.B, 'base64') }
+        : typeof a.N === 'string'
+          ? { N: a.N }
+          : typeof a.S === 'string'
+            ? { S: a.S }
+            : fail(`bad cursor attribute ${k}`);
   }
   return out;
 }

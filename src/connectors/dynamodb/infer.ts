@@ -93,8 +93,17 @@ function observe(shape: Shape, a: AttributeValue | undefined, depth: number): vo
 }
 
 const SINGLE: Record<Kind, FieldType> = {
-  string: 'string', int32: 'int32', int64: 'int64', decimal: 'decimal', bytes: 'bytes', boolean: 'boolean', map: 'json', list: 'json',
-  SS: 'json', NS: 'json', BS: 'json',
+  string: 'string',
+  int32: 'int32',
+  int64: 'int64',
+  decimal: 'decimal',
+  bytes: 'bytes',
+  boolean: 'boolean',
+  map: 'json',
+  list: 'json',
+  SS: 'json',
+  NS: 'json',
+  BS: 'json',
 };
 const NUMERIC: Kind[] = ['int32', 'int64', 'decimal'];
 

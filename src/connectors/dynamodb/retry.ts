@@ -10,8 +10,14 @@ export const fullJitterDelay = (attempt: number, random: () => number = Math.ran
   Math.floor(random() * Math.min(capMs, baseMs * 2 ** Math.min(attempt, 30)));
 
 const AUTH = new Set([
-  'UnrecognizedClientException', 'InvalidSignatureException', 'AccessDeniedException', 'MissingAuthenticationTokenException',
-  'ExpiredTokenException', 'IncompleteSignatureException', 'CredentialsProviderError', 'InvalidClientTokenId',
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'AccessDeniedException',
+  'MissingAuthenticationTokenException',
+  'ExpiredTokenException',
+  'IncompleteSignatureException',
+  'CredentialsProviderError',
+  'InvalidClientTokenId',
 ]);
 /** Errors that mean "slow down": retried with our backoff, like unprocessed items. */
 export const THROTTLING = new Set(['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'LimitExceededException']);
@@ -39,7 +45,13 @@ export function classifyDynamoError(err: unknown, what: string): DatamigratoErro
   if (AUTH.has(name)) return authError(text, 'dynamodb', err);
   if (name === 'ResourceNotFoundException' || name === 'ValidationException' || name === 'SerializationException') return schemaError(text, 'dynamodb', err);
   const status = e?.$metadata?.httpStatusCode ?? 0;
-  if (THROTTLING.has(name) || status >= 500 || e?.$fault === 'server' || NETWORK.test(`${name} ${e?.code ?? ''} ${e?.message ?? ''}`) || name === 'ResourceInUseException')
+  if (
+    THROTTLING.has(name) ||
+    status >= 500 ||
+    e?.$fault === 'server' ||
+    NETWORK.test(`${name} ${e?.code ?? ''} ${e?.message ?? ''}`) ||
+    name === 'ResourceInUseException'
+  )
     return transientError(text, 'dynamodb', err);
   return schemaError(text, 'dynamodb', err);
 }

@@ -1,15 +1,20 @@
 import {
-  BatchWriteItemCommand, CreateTableCommand, DescribeTableCommand, DynamoDBClient, ScanCommand, type AttributeValue, type ScanCommandInput,
-  type TableDescription, type WriteRequest,
+  BatchWriteItemCommand,
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ScanCommand,
+  type AttributeValue,
+  type ScanCommandInput,
+  type TableDescription,
+  type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { configError, schemaError, transientError } from '../../errors';
 import type { Logger } from '../../logging';
 import { rowToJsonSafe } from '../../model/json-safe';
 import type { Cursor, FieldSchema, KeyRange, ObjectSchema, QuarantinedRecord, RejectedRecord, Row, RowBatch, WriteOutcome } from '../../model/types';
 import type { ConnectorSession, ResolvedConnection } from '../contract';
-import {
-  attrToJson, cursorToKey, fromAttr, itemBytes, itemOf, keyOfItem, keyToCursor, keyTypeOf, type Item,
-} from './attributes';
+import { attrToJson, cursorToKey, fromAttr, itemBytes, itemOf, keyOfItem, keyToCursor, keyTypeOf, type Item } from './attributes';
 import { inferFields } from './infer';
 import { classifyDynamoError, errorName, fullJitterDelay, isNotFound, isThrottling, isValidation } from './retry';
 import type { DynamoEndpoint } from './spec';
@@ -111,7 +116,14 @@ export class DynamoSession implements ConnectorSession {
     for (const k of tableKey) {
       const f = fields.find((x) => x.name === k);
       const declared = t.AttributeDefinitions?.find((a) => a.AttributeName === k)?.AttributeType ?? 'S';
-      if (!f) fields.splice(tableKey.indexOf(k), 0, { name: k, type: KEY_NEUTRAL[declared] ?? 'string', nullable: false, nativeType: declared, nativeOf: 'dynamodb' });
+      if (!f)
+        fields.splice(tableKey.indexOf(k), 0, {
+          name: k,
+          type: KEY_NEUTRAL[declared] ?? 'string',
+          nullable: false,
+          nativeType: declared,
+          nativeOf: 'dynamodb',
+        });
       else f.nullable = false;
     }
     for (const k of key)
@@ -180,7 +192,10 @@ export class DynamoSession implements ConnectorSession {
     const hash = this.endpoint.create?.partitionKey ?? schema.key[0]!;
     const range = this.endpoint.create?.sortKey ?? (this.endpoint.create?.partitionKey ? undefined : schema.key[1]);
     if (!this.endpoint.create && schema.key.length > 2)
-      throw schemaError(`DynamoDB keys have at most two attributes; ${schema.object} has the key (${schema.key.join(', ')}): set create.partitionKey/sortKey`, 'dynamodb');
+      throw schemaError(
+        `DynamoDB keys have at most two attributes; ${schema.object} has the key (${schema.key.join(', ')}): set create.partitionKey/sortKey`,
+        'dynamodb',
+      );
     await this.createTable(this.name, schema.fields, hash, range);
   }
 
@@ -259,7 +274,10 @@ export class DynamoSession implements ConnectorSession {
   /** A chunk refused as invalid (one bad item fails the whole request) is retried item by item to find it. */
   private async putChunk(chunk: Pending[]): Promise<RejectedRecord[]> {
     try {
-      await this.batchWrite(this.name, chunk.map((p) => ({ PutRequest: { Item: p.item } })));
+      await this.batchWrite(
+        this.name,
+        chunk.map((p) => ({ PutRequest: { Item: p.item } })),
+      );
       return [];
     } catch (err) {
       if (!isValidation(err)) throw classifyDynamoError(err, `write ${this.name}`);
@@ -313,15 +331,27 @@ export class DynamoSession implements ConnectorSession {
       const item: Item = {
         pk: { S: `${r.job}#${r.runId}` },
         sk: { S: `${this.name}#${r.stage}#${r.partition}#${r.key ?? JSON.stringify(rowToJsonSafe(r.record)).slice(0, 200)}` },
-        job: { S: r.job }, runId: { S: r.runId }, target: { S: this.name }, partition: { N: String(r.partition) }, stage: { S: r.stage },
-        error: { S: r.error.slice(0, 10_000) || '-' }, record: { S: record }, truncated: { BOOL: truncated }, createdAt: { S: new Date().toISOString() },
+        job: { S: r.job },
+        runId: { S: r.runId },
+        target: { S: this.name },
+        partition: { N: String(r.partition) },
+        stage: { S: r.stage },
+        error: { S: r.error.slice(0, 10_000) || '-' },
+        record: { S: record },
+        truncated: { BOOL: truncated },
+        createdAt: { S: new Date().toISOString() },
         ...(r.key === null ? {} : { key: { S: r.key } }),
       };
       return { row: r.record, item };
     });
     const unique = [...new Map(items.map((p) => [`${p.item.pk!.S}\u0000${p.item.sk!.S}`, p])).values()];
     for (const chunk of chunksOf(unique))
-      await this.send('quarantine into', () => this.batchWrite(DEAD_LETTERS, chunk.map((p) => ({ PutRequest: { Item: p.item } }))));
+      await this.send('quarantine into', () =>
+        this.batchWrite(
+          DEAD_LETTERS,
+          chunk.map((p) => ({ PutRequest: { Item: p.item } })),
+        ),
+      );
   }
 
   private deadLetters: Promise<void> | null = null;
@@ -336,7 +366,10 @@ export class DynamoSession implements ConnectorSession {
         }
       });
       if (exists === 'ACTIVE') return;
-      const fields: FieldSchema[] = [{ name: 'pk', type: 'string', nullable: false }, { name: 'sk', type: 'string', nullable: false }];
+      const fields: FieldSchema[] = [
+        { name: 'pk', type: 'string', nullable: false },
+        { name: 'sk', type: 'string', nullable: false },
+      ];
       if (!exists) await this.createTable(DEAD_LETTERS, fields, 'pk', 'sk');
       else await this.waitActive(DEAD_LETTERS);
     })().catch((err) => {
@@ -433,4 +466,3 @@ const wholeAsJson = (item: Item): Row => Object.fromEntries(Object.entries(item)
 export async function openDynamo(endpoint: DynamoEndpoint, connection: ResolvedConnection, log: Logger): Promise<ConnectorSession> {
   return new DynamoSession(endpoint, connection, log);
 }
-

@@ -9,7 +9,10 @@ import { SecretRefSchema } from '../../job/secret-ref';
 export const DynamoConnectionSchema = z
   .object({
     name: z.string().min(1).optional().describe('A connection named in the worker connections file'),
-    region: z.string().regex(/^[a-z0-9-]{2,32}$/, 'an AWS region such as us-east-1').optional(),
+    region: z
+      .string()
+      .regex(/^[a-z0-9-]{2,32}$/, 'an AWS region such as us-east-1')
+      .optional(),
     endpoint: z
       .string()
       .url()
@@ -24,7 +27,8 @@ export const DynamoConnectionSchema = z
   .superRefine((c, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
     if (c.name) {
-      if (Object.keys(c).some((k) => k !== 'name' && c[k as keyof typeof c] !== undefined)) issue('name', 'a named connection takes no other connection fields');
+      if (Object.keys(c).some((k) => k !== 'name' && c[k as keyof typeof c] !== undefined))
+        issue('name', 'a named connection takes no other connection fields');
       return;
     }
     if (!c.region) issue('region', 'required (or name a connection)');
@@ -39,12 +43,7 @@ export const DynamoEndpointSchema = z
     type: z.literal('dynamodb'),
     connection: DynamoConnectionSchema,
     table: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'a DynamoDB table name: 3–255 of A-Z a-z 0-9 _ . -'),
-    key: z
-      .array(attributeName)
-      .min(1)
-      .max(2)
-      .optional()
-      .describe("source: the key fields (default the table's key schema: [partition key, sort key?])"),
+    key: z.array(attributeName).min(1).max(2).optional().describe("source: the key fields (default the table's key schema: [partition key, sort key?])"),
     segments: z
       .number()
       .int()

@@ -7,7 +7,17 @@ import type { Cursor, KeyRange, KeyValue, ObjectSchema, QuarantinedRecord, Rejec
 import type { ConnectorSession, ResolvedConnection } from '../contract';
 import type { MemoryEndpoint } from './spec';
 import {
-  DEAD_LETTERS, cloneSchema, cloneValue, compareKeyValue, findObject, firstAfter, firstLeadAbove, keyOrder, objectsOf, storableRow, upsertRow,
+  DEAD_LETTERS,
+  cloneSchema,
+  cloneValue,
+  compareKeyValue,
+  findObject,
+  firstAfter,
+  firstLeadAbove,
+  keyOrder,
+  objectsOf,
+  storableRow,
+  upsertRow,
   type MemoryObject,
 } from './store';
 
@@ -61,8 +71,7 @@ export class MemorySession implements ConnectorSession {
 
   /** The object's key must be the key the engine pages or upserts by: rows are kept sorted by it. */
   private checkKey(obj: MemoryObject, schema: ObjectSchema): void {
-    if (!sameKey(obj.schema.key, schema.key))
-      throw schemaError(`${this.name} is keyed by (${keyLabel(obj.schema.key)}), not (${keyLabel(schema.key)})`, C);
+    if (!sameKey(obj.schema.key, schema.key)) throw schemaError(`${this.name} is keyed by (${keyLabel(obj.schema.key)}), not (${keyLabel(schema.key)})`, C);
   }
 
   async check(): Promise<void> {
@@ -207,10 +216,21 @@ export class MemorySession implements ConnectorSession {
     if (!dl) objects.set(DEAD_LETTERS, (dl = { schema: cloneSchema(DEAD_LETTER_SCHEMA), rows: [] }));
     let id = dl.rows.length ? BigInt(dl.rows[dl.rows.length - 1]!.id as bigint) : 0n;
     for (const r of records) {
-      upsertRow(dl, storableRow(dl.schema, {
-        id: ++id, job: r.job, run_id: r.runId, target_object: this.endpoint.object, partition: r.partition,
-        record_key: r.key, stage: r.stage, error: r.error, record: rowToJsonSafe(r.record), created_at: new Date().toISOString(),
-      }));
+      upsertRow(
+        dl,
+        storableRow(dl.schema, {
+          id: ++id,
+          job: r.job,
+          run_id: r.runId,
+          target_object: this.endpoint.object,
+          partition: r.partition,
+          record_key: r.key,
+          stage: r.stage,
+          error: r.error,
+          record: rowToJsonSafe(r.record),
+          created_at: new Date().toISOString(),
+        }),
+      );
     }
   }
 

@@ -4,8 +4,19 @@ import type { FieldSchema, JsonValue, KeyValue, Value } from '../../model/types'
 import { coerce, toText } from '../../model/coerce';
 import { childrenOf } from '../../model/nested';
 import {
-  isPlainObject, plainDecimal, toBoolean, toBytes, toDateText, toDecimalText, toFloat64, toInt32, toInt64, toObjectIdText,
-  toTimestampText, toTimestamptzText, toUuidText,
+  isPlainObject,
+  plainDecimal,
+  toBoolean,
+  toBytes,
+  toDateText,
+  toDecimalText,
+  toFloat64,
+  toInt32,
+  toInt64,
+  toObjectIdText,
+  toTimestampText,
+  toTimestamptzText,
+  toUuidText,
 } from '../../model/values';
 
 /**

@@ -83,12 +83,33 @@ function observe(shape: Shape, v: unknown, depth: number): void {
 
 const NUMERIC: Kind[] = ['int32', 'int64', 'float64', 'decimal'];
 const SINGLE: Partial<Record<Kind, FieldType>> = {
-  objectid: 'objectid', string: 'string', boolean: 'boolean', int32: 'int32', int64: 'int64', float64: 'float64',
-  decimal: 'decimal', date: 'timestamptz', bytes: 'bytes', uuid: 'uuid', array: 'json', other: 'json',
+  objectid: 'objectid',
+  string: 'string',
+  boolean: 'boolean',
+  int32: 'int32',
+  int64: 'int64',
+  float64: 'float64',
+  decimal: 'decimal',
+  date: 'timestamptz',
+  bytes: 'bytes',
+  uuid: 'uuid',
+  array: 'json',
+  other: 'json',
 };
 const NATIVE: Record<Kind, string> = {
-  objectid: 'objectId', string: 'string', boolean: 'bool', int32: 'int', int64: 'long', float64: 'double', decimal: 'decimal',
-  date: 'date', bytes: 'binData', uuid: 'uuid', object: 'object', array: 'array', other: 'other',
+  objectid: 'objectId',
+  string: 'string',
+  boolean: 'bool',
+  int32: 'int',
+  int64: 'long',
+  float64: 'double',
+  decimal: 'decimal',
+  date: 'date',
+  bytes: 'binData',
+  uuid: 'uuid',
+  object: 'object',
+  array: 'array',
+  other: 'other',
 };
 
 function typeOf(kinds: Set<Kind>): FieldType {

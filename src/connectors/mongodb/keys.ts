@@ -29,8 +29,7 @@ export const hasIdField = (schema: ObjectSchema) => schema.fields.some((f) => f.
 export function keyLayoutOf(schema: ObjectSchema): KeyLayout {
   const fields = keyFieldsOf(schema);
   for (const f of fields)
-    if (!KEY_TYPES.has(f.type))
-      throw schemaError(`key field ${f.name} is ${f.type}; a key field must be one of ${[...KEY_TYPES].join(', ')}`, 'mongodb');
+    if (!KEY_TYPES.has(f.type)) throw schemaError(`key field ${f.name} is ${f.type}; a key field must be one of ${[...KEY_TYPES].join(', ')}`, 'mongodb');
   const idField = hasIdField(schema);
   if (fields.length > 1) return { fields, paths: fields.map((f) => f.name), idHoldsKey: !idField };
   const name = fields[0]!.name;
@@ -48,8 +47,7 @@ export function pathOfField(layout: KeyLayout, name: string): string {
  * `$or: [{k1: {$gt: c1}}, {k1: c1, k2: {$gt: c2}}, …]`. Values are BSON values already.
  */
 export function keysetCondition(paths: readonly string[], after: readonly unknown[]): Document {
-  if (paths.length !== after.length || paths.length === 0)
-    throw new Error(`a cursor of ${after.length} values for a key of ${paths.length} fields`);
+  if (paths.length !== after.length || paths.length === 0) throw new Error(`a cursor of ${after.length} values for a key of ${paths.length} fields`);
   const branches = paths.map((path, i) => {
     const branch: Document = {};
     for (let j = 0; j < i; j++) branch[paths[j]!] = after[j];
@@ -64,12 +62,7 @@ export function keysetCondition(paths: readonly string[], after: readonly unknow
  * one leading value never spans two ranges) and, when resuming, the keyset after the cursor tuple. For a
  * one-field key the cursor simply replaces the lower bound. Null = no condition.
  */
-export function rangeReadCondition(
-  paths: readonly string[],
-  lower: unknown | null,
-  upper: unknown | null,
-  after: readonly unknown[] | null,
-): Document | null {
+export function rangeReadCondition(paths: readonly string[], lower: unknown | null, upper: unknown | null, after: readonly unknown[] | null): Document | null {
   const lead: Document = {};
   const start = after ? (paths.length === 1 ? after[0] : null) : lower;
   if (start !== null && start !== undefined) lead.$gt = start;

@@ -1,5 +1,14 @@
 import {
-  BSON, Binary, Decimal128, MongoBulkWriteError, MongoClient, ObjectId, type AnyBulkWriteOperation, type Collection, type Db, type Document,
+  BSON,
+  Binary,
+  Decimal128,
+  MongoBulkWriteError,
+  MongoClient,
+  ObjectId,
+  type AnyBulkWriteOperation,
+  type Collection,
+  type Db,
+  type Document,
   type WriteError,
 } from 'mongodb';
 import { configError, schemaError } from '../../errors';
@@ -7,14 +16,24 @@ import type { Logger } from '../../logging';
 import { childrenOf } from '../../model/nested';
 import type { ConnectorSession, ResolvedConnection } from '../contract';
 import { rowToJsonSafe } from '../../model/json-safe';
-import type { Cursor, FieldSchema, JsonValue, KeyRange, KeyValue, ObjectSchema, QuarantinedRecord, RejectedRecord, Row, RowBatch, WriteOutcome } from '../../model/types';
+import type {
+  Cursor,
+  FieldSchema,
+  JsonValue,
+  KeyRange,
+  KeyValue,
+  ObjectSchema,
+  QuarantinedRecord,
+  RejectedRecord,
+  Row,
+  RowBatch,
+  WriteOutcome,
+} from '../../model/types';
 import { KEY_TYPES, READ_OPTIONS, keyToBson, keyValueOf, readField, toBson, type WriteOptions } from './bson';
 import { isPlainObject } from '../../model/values';
 import { classifyMongoError, isSystemicWriteCode } from './errors';
 import { FieldInference } from './infer';
-import {
-  hasIdField, isKeyTupleShape, keyLayoutOf, keyOfIdTuple, keySort, pathOfField, rangeReadCondition, unknownFieldNames, type KeyLayout,
-} from './keys';
+import { hasIdField, isKeyTupleShape, keyLayoutOf, keyOfIdTuple, keySort, pathOfField, rangeReadCondition, unknownFieldNames, type KeyLayout } from './keys';
 import { KeySampler, interpolateBounds, quantileBounds } from './partitions';
 import { keyNamesOf, type MongoEndpoint } from './spec';
 
@@ -47,7 +66,14 @@ function bracketOf(v: unknown): string {
   return 'other';
 }
 const BRACKET_OF_TYPE: Record<string, string> = {
-  objectid: 'objectid', string: 'string', int32: 'number', int64: 'number', float64: 'number', decimal: 'number', uuid: 'binary', timestamptz: 'date',
+  objectid: 'objectid',
+  string: 'string',
+  int32: 'number',
+  int64: 'number',
+  float64: 'number',
+  decimal: 'number',
+  uuid: 'binary',
+  timestamptz: 'date',
 };
 
 export class MongoSession implements ConnectorSession {
@@ -119,7 +145,8 @@ export class MongoSession implements ConnectorSession {
   async check(): Promise<void> {
     await this.run('check', async () => {
       await this.db.command({ ping: 1 });
-      if (await this.isFerretDb()) this.log.debug('server is FerretDB: no Decimal128 (decimalAs: string), every query scans the collection (writeMode: insert, few partitions)');
+      if (await this.isFerretDb())
+        this.log.debug('server is FerretDB: no Decimal128 (decimalAs: string), every query scans the collection (writeMode: insert, few partitions)');
     });
   }
 
@@ -157,11 +184,15 @@ export class MongoSession implements ConnectorSession {
       const seen = inference.documents;
       const inferred = inference.fields();
       const key = this.endpoint.key === undefined ? (keyOfIdTuple(inferred) ?? ['_id']) : keyNamesOf(this.endpoint);
-      let fields: FieldSchema[] = seen
-        ? inferred
-        : key.map((k): FieldSchema => ({ name: k, type: k === '_id' ? 'objectid' : 'string', nullable: false }));
+      let fields: FieldSchema[] = seen ? inferred : key.map((k): FieldSchema => ({ name: k, type: k === '_id' ? 'objectid' : 'string', nullable: false }));
       // A collection written with a composite key holds the tuple again in an _id document: not a field of its own.
-      if (isKeyTupleShape(fields.find((f) => f.name === '_id'), key)) fields = fields.filter((f) => f.name !== '_id');
+      if (
+        isKeyTupleShape(
+          fields.find((f) => f.name === '_id'),
+          key,
+        )
+      )
+        fields = fields.filter((f) => f.name !== '_id');
       for (const name of key) {
         const keyField = fields.find((f) => f.name === name);
         if (!keyField) throw schemaError(`key field "${name}" not found in ${seen} sampled documents of ${this.name}`, 'mongodb');
@@ -247,7 +278,10 @@ export class MongoSession implements ConnectorSession {
       const docs = await this.coll
         .aggregate([{ $match: this.where(null) }, { $sample: { size } }, { $project: { [path]: 1 } }, { $sort: { [path]: 1 } }], READ_OPTIONS)
         .toArray();
-      return quantileBounds(docs.map((d) => keyValueOf(readField(d[path], keyField))), count);
+      return quantileBounds(
+        docs.map((d) => keyValueOf(readField(d[path], keyField))),
+        count,
+      );
     } catch (err) {
       this.log.info({ err: (err as Error).message }, '$sample unavailable; partitions interpolated between min and max keys');
       return null;
@@ -314,10 +348,7 @@ export class MongoSession implements ConnectorSession {
 
   async prepare(schema: ObjectSchema): Promise<void> {
     if ((schema.key.length > 1 || schema.key[0] !== '_id') && hasIdField(schema))
-      throw schemaError(
-        `the target stores the key (${schema.key.join(', ')}) in _id, but the records also have an _id field: rename or drop it`,
-        'mongodb',
-      );
+      throw schemaError(`the target stores the key (${schema.key.join(', ')}) in _id, but the records also have an _id field: rename or drop it`, 'mongodb');
     keyLayoutOf(schema);
     await this.run('prepare', async () => {
       if (this.endpoint.decimalAs === 'decimal128' && hasDecimal(schema.fields) && (await this.isFerretDb()))
@@ -418,8 +449,15 @@ export class MongoSession implements ConnectorSession {
       // The record is stored as JSON text: it may hold exactly the keys or values the server refused.
       await this.db.collection(DEAD_LETTERS).insertMany(
         records.map((r) => ({
-          job: r.job, runId: r.runId, target: this.name, partition: r.partition, key: r.key, stage: r.stage, error: r.error,
-          record: JSON.stringify(rowToJsonSafe(r.record)), createdAt: new Date(),
+          job: r.job,
+          runId: r.runId,
+          target: this.name,
+          partition: r.partition,
+          key: r.key,
+          stage: r.stage,
+          error: r.error,
+          record: JSON.stringify(rowToJsonSafe(r.record)),
+          createdAt: new Date(),
         })),
       );
     });

@@ -7,10 +7,25 @@ export const MongoEndpointSchema = z
   .object({
     type: z.literal('mongodb'),
     connection: MongoConnectionSchema,
-    database: z.string().min(1).max(63).regex(/^[^/\\. "$]+$/, 'a MongoDB database name: no / \\ . space " or $'),
-    collection: z.string().min(1).max(255).regex(/^[^$\0]+$/, 'a MongoDB collection name: no $ or NUL'),
+    database: z
+      .string()
+      .min(1)
+      .max(63)
+      .regex(/^[^/\\. "$]+$/, 'a MongoDB database name: no / \\ . space " or $'),
+    collection: z
+      .string()
+      .min(1)
+      .max(255)
+      .regex(/^[^$\0]+$/, 'a MongoDB collection name: no $ or NUL'),
     key: z
-      .union([z.string().min(1), z.array(z.string().min(1)).min(1).max(32).refine((k) => new Set(k).size === k.length, 'key fields must be distinct')])
+      .union([
+        z.string().min(1),
+        z
+          .array(z.string().min(1))
+          .min(1)
+          .max(32)
+          .refine((k) => new Set(k).size === k.length, 'key fields must be distinct'),
+      ])
       .optional()
       .describe(
         'source: the unique, indexed field to page by (default _id), or a list of fields for a composite key (pages in ' +
@@ -27,7 +42,7 @@ export const MongoEndpointSchema = z
       .describe(
         'documents describe() reads to infer fields and types (a $sample where the server has it, else the first ones); ' +
           '"all" infers from a full scan of the collection (or of the filter). Fields the inference did not see follow ' +
-          'the job\'s onUnknownField (default: carried in _extra)',
+          "the job's onUnknownField (default: carried in _extra)",
       ),
     writeMode: z
       .enum(['upsert', 'insert'])

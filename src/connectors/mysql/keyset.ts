@@ -8,8 +8,7 @@ export const q = (ident: string) => `\`${ident.replace(/`/g, '``')}\``;
 export type KeyCursor = KeyValue | KeyValue[];
 
 /** The endpoint's `key` as a list (a single column may be written as a string). */
-export const keyList = (key: string | string[] | undefined): string[] | undefined =>
-  key === undefined ? undefined : typeof key === 'string' ? [key] : key;
+export const keyList = (key: string | string[] | undefined): string[] | undefined => (key === undefined ? undefined : typeof key === 'string' ? [key] : key);
 
 /** A key value as it travels (JSON): bytes as hex, int64 and decimals as text, booleans as 0/1. */
 export function keyValueOf(v: Value | undefined, codec: Codec): KeyValue {
@@ -41,9 +40,7 @@ export function afterTuple(keyFields: FieldSchema[], cursor: KeyValue[], escape:
   const cols = keyFields.map((f) => q(f.name));
   const lits = keyFields.map((f, i) => keyLiteral(f, cursor[i]!, escape));
   if (keyFields.length === 1) return `${cols[0]} > ${lits[0]}`;
-  const alternatives = keyFields.map((_, i) =>
-    [...cols.slice(0, i).map((c, j) => `${c} = ${lits[j]}`), `${cols[i]} > ${lits[i]}`].join(' AND '),
-  );
+  const alternatives = keyFields.map((_, i) => [...cols.slice(0, i).map((c, j) => `${c} = ${lits[j]}`), `${cols[i]} > ${lits[i]}`].join(' AND '));
   return `${cols[0]} >= ${lits[0]} AND (${alternatives.map((a) => `(${a})`).join(' OR ')})`;
 }
 

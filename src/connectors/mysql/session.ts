@@ -5,7 +5,19 @@ import type { Logger } from '../../logging';
 import type { ConnectorSession, ResolvedConnection } from '../contract';
 import { keyFieldsOf, keyLabel } from '../../model/keys';
 import { rowToJsonSafe } from '../../model/json-safe';
-import type { Cursor, FieldSchema, KeyRange, KeyValue, ObjectSchema, QuarantinedRecord, RejectedRecord, Row, RowBatch, Value, WriteOutcome } from '../../model/types';
+import type {
+  Cursor,
+  FieldSchema,
+  KeyRange,
+  KeyValue,
+  ObjectSchema,
+  QuarantinedRecord,
+  RejectedRecord,
+  Row,
+  RowBatch,
+  Value,
+  WriteOutcome,
+} from '../../model/types';
 import { classifyMysqlError, isDataError } from './errors';
 import { keyList, keyValueOf, pageQuery, q, type KeyCursor } from './keyset';
 import type { MysqlEndpoint } from './spec';
@@ -151,8 +163,13 @@ export class MysqlSession implements ConnectorSession {
     let jsonCols = new Set<string>();
     if (cols.some((c) => String(c.dt).toLowerCase() === 'longtext')) {
       const checks = await this.pool
-        .query(`SELECT CHECK_CLAUSE AS c FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ${lit(this.database)} AND TABLE_NAME = ${lit(this.endpoint.table)}`)
-        .then(([rows]) => rows as RawRow[], () => [] as RawRow[]);
+        .query(
+          `SELECT CHECK_CLAUSE AS c FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ${lit(this.database)} AND TABLE_NAME = ${lit(this.endpoint.table)}`,
+        )
+        .then(
+          ([rows]) => rows as RawRow[],
+          () => [] as RawRow[],
+        );
       jsonCols = new Set(checks.map((r) => /^json_valid\(`((?:[^`]|``)+)`\)$/i.exec(String(r.c))?.[1]?.replace(/``/g, '`')).filter((x): x is string => !!x));
     }
     return cols.map((c) => ({
@@ -208,7 +225,10 @@ export class MysqlSession implements ConnectorSession {
   /** Integer keys (int, bigint, bigint unsigned as decimal): min..max split evenly. null for other keys. */
   private async integerBounds(col: string, codec: Codec, count: number): Promise<KeyValue[] | null> {
     if (codec !== 'int32' && codec !== 'int64' && codec !== 'decimal') return null;
-    const [mm] = (await this.query<RawRow[]>('plan partitions of', `SELECT CAST(MIN(${col}) AS CHAR) AS lo, CAST(MAX(${col}) AS CHAR) AS hi FROM ${this.table}`)) as [RawRow];
+    const [mm] = (await this.query<RawRow[]>(
+      'plan partitions of',
+      `SELECT CAST(MIN(${col}) AS CHAR) AS lo, CAST(MAX(${col}) AS CHAR) AS hi FROM ${this.table}`,
+    )) as [RawRow];
     const [lo, hi] = [mm.lo, mm.hi].map((v) => (v === null ? '' : String(v)));
     if (!/^-?\d+$/.test(lo!) || !/^-?\d+$/.test(hi!)) return codec === 'decimal' ? null : [];
     const [l, h] = [BigInt(lo!), BigInt(hi!)];
@@ -367,7 +387,9 @@ export class MysqlSession implements ConnectorSession {
     // Temporary tables live in a database too; the pool selects none, so name it.
     const stage = `${q(this.database)}.${q(STAGE)}`;
     const payload = Buffer.from(rows.map((r) => schema.fields.map((f, i) => toLoadDataField(r[f.name], codecs[i]!)).join('\t')).join('\n') + '\n');
-    const targets = schema.fields.map((f, i) => (Buffer.isBuffer(rows.find((r) => r[f.name] != null)?.[f.name]) || codecs[i] === 'bytes' ? `@v${i}` : q(f.name)));
+    const targets = schema.fields.map((f, i) =>
+      Buffer.isBuffer(rows.find((r) => r[f.name] != null)?.[f.name]) || codecs[i] === 'bytes' ? `@v${i}` : q(f.name),
+    );
     const sets = schema.fields.flatMap((f, i) => (targets[i]!.startsWith('@') ? [`${q(f.name)} = UNHEX(@v${i})`] : []));
     await this.inTransaction('write', async (c) => {
       await this.query('write', `CREATE TEMPORARY TABLE IF NOT EXISTS ${stage} ENGINE=InnoDB AS SELECT ${cols} FROM ${this.table} WHERE 1 = 0`, c);

@@ -1,11 +1,7 @@
 import { z } from 'zod';
 import { urlConnectionSchema } from '../../job/secret-ref';
 
-const identifier = z
-  .string()
-  .min(1)
-  .max(64)
-  .describe('A MySQL/MariaDB identifier (quoted with backticks as given)');
+const identifier = z.string().min(1).max(64).describe('A MySQL/MariaDB identifier (quoted with backticks as given)');
 
 export const MysqlConnectionSchema = urlConnectionSchema('mysql://user:password@host:port/database connection URL, as a secret reference');
 
@@ -22,7 +18,9 @@ export const MysqlEndpointSchema = z
     writeMode: z
       .enum(['upsert', 'loadData'])
       .default('upsert')
-      .describe('upsert: multi-row INSERT … ON DUPLICATE KEY UPDATE; loadData: LOAD DATA LOCAL INFILE into a temp table, then INSERT … SELECT … ON DUPLICATE KEY UPDATE'),
+      .describe(
+        'upsert: multi-row INSERT … ON DUPLICATE KEY UPDATE; loadData: LOAD DATA LOCAL INFILE into a temp table, then INSERT … SELECT … ON DUPLICATE KEY UPDATE',
+      ),
   })
   .strict();
 

@@ -21,12 +21,19 @@ interface SourceCast {
   doc: string;
 }
 
-const dt = (...names: string[]) => (c: MysqlColumn) => names.includes(c.dataType);
+const dt =
+  (...names: string[]) =>
+  (c: MysqlColumn) =>
+    names.includes(c.dataType);
 const unsigned = (c: MysqlColumn) => /\bunsigned\b/.test(c.columnType);
 
 /** First match wins. */
 export const SOURCE_CASTS: SourceCast[] = [
-  { match: (c) => c.dataType === 'tinyint' && /^tinyint\(1\)/.test(c.columnType), type: 'boolean', doc: 'tinyint(1) → boolean (0 false, any other value true)' },
+  {
+    match: (c) => c.dataType === 'tinyint' && /^tinyint\(1\)/.test(c.columnType),
+    type: 'boolean',
+    doc: 'tinyint(1) → boolean (0 false, any other value true)',
+  },
   { match: (c) => c.dataType === 'bit' && /^bit\(1\)$/.test(c.columnType), type: 'boolean', doc: 'bit(1) → boolean' },
   { match: dt('bit'), type: 'int64', doc: 'bit(n) → int64 (the bits as an unsigned number; n ≤ 64, bit(64) above 2^63 is refused on read)' },
   { match: (c) => c.dataType === 'bigint' && unsigned(c), type: 'decimal', doc: 'bigint unsigned → decimal (exact text: beyond int64)' },
@@ -44,9 +51,17 @@ export const SOURCE_CASTS: SourceCast[] = [
   { match: dt('set'), type: 'json', doc: "set('a','b') → json array of strings (nativeType keeps the list)" },
   { match: dt('enum'), type: 'string', doc: "enum('a','b') → string (nativeType keeps the list)" },
   { match: dt('uuid'), type: 'uuid', doc: 'uuid (MariaDB 10.7+) → uuid' },
-  { match: dt('char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext'), type: 'string', doc: 'char/varchar/text (any character set: the session is utf8mb4, the server converts) → string' },
+  {
+    match: dt('char', 'varchar', 'tinytext', 'text', 'mediumtext', 'longtext'),
+    type: 'string',
+    doc: 'char/varchar/text (any character set: the session is utf8mb4, the server converts) → string',
+  },
   { match: dt('binary', 'varbinary', 'tinyblob', 'blob', 'mediumblob', 'longblob'), type: 'bytes', doc: 'binary/varbinary/blob → bytes' },
-  { match: dt('geometry', 'point', 'linestring', 'polygon', 'multipoint', 'multilinestring', 'multipolygon', 'geometrycollection'), type: 'bytes', doc: 'spatial types → bytes (internal WKB with SRID prefix)' },
+  {
+    match: dt('geometry', 'point', 'linestring', 'polygon', 'multipoint', 'multilinestring', 'multipolygon', 'geometrycollection'),
+    type: 'bytes',
+    doc: 'spatial types → bytes (internal WKB with SRID prefix)',
+  },
   { match: () => true, type: 'string', doc: 'anything else (inet6, …) → string (its text form)' },
 ];
 
@@ -104,7 +119,8 @@ export function mysqlColumnType(f: FieldSchema, isKey: boolean): string {
 // values
 
 /** How a column's value is decoded: by the neutral type, refined by a MySQL native type (bit, set). */
-export type Codec = 'int32' | 'int64' | 'float64' | 'decimal' | 'boolean' | 'bitBoolean' | 'bitInt' | 'date' | 'timestamp' | 'timestamptz' | 'json' | 'set' | 'bytes' | 'string';
+export type Codec =
+  'int32' | 'int64' | 'float64' | 'decimal' | 'boolean' | 'bitBoolean' | 'bitInt' | 'date' | 'timestamp' | 'timestamptz' | 'json' | 'set' | 'bytes' | 'string';
 
 export function codecOf(f: FieldSchema): Codec {
   const native = f.nativeOf === 'mysql' ? (f.nativeType ?? '').toLowerCase() : '';

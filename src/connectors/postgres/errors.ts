@@ -16,8 +16,7 @@ export function classifyPgError(err: unknown, what: string): DatamigratoError {
   const msg = `${what}: ${e.message ?? String(err)}`;
   if (code === '28P01' || code === '28000') return authError(msg, CONNECTOR, err);
   if (code === '3D000') return configError(msg, CONNECTOR);
-  if (code === '42P01' || code === '42703' || code === '42704' || code === '3F000' || code === '42501')
-    return schemaError(msg, CONNECTOR, err);
+  if (code === '42P01' || code === '42703' || code === '42704' || code === '3F000' || code === '42501') return schemaError(msg, CONNECTOR, err);
   if (code === '42P10') return schemaError(`${msg} (the key column needs a primary key or unique index)`, CONNECTOR, err);
   return transientError(msg, CONNECTOR, err);
 }

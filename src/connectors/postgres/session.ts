@@ -95,8 +95,7 @@ export class PostgresSession implements ConnectorSession {
   }
 
   private schemaWithKey(fields: FieldSchema[], key: string[]): ObjectSchema {
-    if (key.length === 0)
-      throw schemaError(`${this.name} has no primary key; set "key" to the column(s) unique and non-null per row`, 'postgres');
+    if (key.length === 0) throw schemaError(`${this.name} has no primary key; set "key" to the column(s) unique and non-null per row`, 'postgres');
     const unknown = key.filter((k) => !fields.some((f) => f.name === k));
     if (unknown.length) throw schemaError(`key column(s) ${unknown.map((k) => `"${k}"`).join(', ')} not found in ${this.name}`, 'postgres');
     return { object: this.name, fields, key };
@@ -138,9 +137,7 @@ export class PostgresSession implements ConnectorSession {
       const total = Number(est.rows[0]?.n ?? 0);
       let bounds: (string | number)[] = [];
       if (count > 1 && (keyField.type === 'int32' || keyField.type === 'int64')) {
-        const mm = await c.query<{ lo: string | null; hi: string | null }>(
-          `SELECT min(${key})::text AS lo, max(${key})::text AS hi FROM ${this.from}`,
-        );
+        const mm = await c.query<{ lo: string | null; hi: string | null }>(`SELECT min(${key})::text AS lo, max(${key})::text AS hi FROM ${this.from}`);
         const { lo, hi } = mm.rows[0]!;
         if (lo !== null && hi !== null) {
           const [l, h] = [BigInt(lo), BigInt(hi)];
@@ -225,9 +222,7 @@ export class PostgresSession implements ConnectorSession {
   async prepare(schema: ObjectSchema): Promise<void> {
     if (this.endpoint.query) throw configError('target.query: a query source cannot be a target; give target.table', 'postgres');
     await this.withClient('prepare', async (c) => {
-      const cols = schema.fields.map(
-        (f) => `${q(f.name)} ${pgColumnType(f.type, f.nativeType, f.nativeOf)}${schema.key.includes(f.name) ? ' NOT NULL' : ''}`,
-      );
+      const cols = schema.fields.map((f) => `${q(f.name)} ${pgColumnType(f.type, f.nativeType, f.nativeOf)}${schema.key.includes(f.name) ? ' NOT NULL' : ''}`);
       await c.query(`CREATE SCHEMA IF NOT EXISTS ${q(this.endpoint.schema)}`);
       await c.query(`CREATE TABLE IF NOT EXISTS ${this.table} (${cols.join(', ')}, PRIMARY KEY (${schema.key.map(q).join(', ')}))`);
       // ON CONFLICT needs a unique index on exactly the key's columns (in any order).
@@ -238,16 +233,14 @@ export class PostgresSession implements ConnectorSession {
                 @> $2::text[]`,
         [this.table, schema.key],
       );
-      if (unique.rowCount === 0)
-        throw schemaError(`target ${this.name} has no unique index on (${keyLabel(schema.key)}): upserts need one`, 'postgres');
+      if (unique.rowCount === 0) throw schemaError(`target ${this.name} has no unique index on (${keyLabel(schema.key)}): upserts need one`, 'postgres');
       const existing = await c.query<{ name: string }>(
         `SELECT attname AS name FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND NOT attisdropped`,
         [this.table],
       );
       const have = new Set(existing.rows.map((r) => r.name));
       const missing = schema.fields.filter((f) => !have.has(f.name)).map((f) => f.name);
-      if (missing.length)
-        throw schemaError(`target ${this.name} lacks columns: ${missing.join(', ')}`, 'postgres');
+      if (missing.length) throw schemaError(`target ${this.name} lacks columns: ${missing.join(', ')}`, 'postgres');
     });
   }
 
@@ -300,9 +293,7 @@ export class PostgresSession implements ConnectorSession {
     for (let i = 0; i < rows.length; i += perStatement) {
       const slice = rows.slice(i, i + perStatement);
       const params: (string | null)[] = [];
-      const tuples = slice.map(
-        (r) => `(${schema.fields.map((f) => `$${params.push(toPgText(r[f.name], f.type))}`).join(', ')})`,
-      );
+      const tuples = slice.map((r) => `(${schema.fields.map((f) => `$${params.push(toPgText(r[f.name], f.type))}`).join(', ')})`);
       await c.query(`INSERT INTO ${this.table} (${cols}) VALUES ${tuples.join(', ')} ${this.upsertTail(schema)}`, params);
     }
   }
@@ -335,11 +326,16 @@ export class PostgresSession implements ConnectorSession {
            error text NOT NULL, record jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`,
       );
       for (const r of records) {
-        await c.query(
-          `INSERT INTO ${dl} (job, run_id, target_table, partition, record_key, stage, error, record) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
-          [r.job, r.runId, this.name, r.partition, r.key, r.stage, r.error,
-            JSON.stringify(rowToJsonSafe(r.record)).replace(/\\u0000/g, '')],
-        );
+        await c.query(`INSERT INTO ${dl} (job, run_id, target_table, partition, record_key, stage, error, record) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`, [
+          r.job,
+          r.runId,
+          this.name,
+          r.partition,
+          r.key,
+          r.stage,
+          r.error,
+          JSON.stringify(rowToJsonSafe(r.record)).replace(/\\u0000/g, ''),
+        ]);
       }
     });
   }

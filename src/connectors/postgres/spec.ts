@@ -1,11 +1,7 @@
 import { z } from 'zod';
 import { urlConnectionSchema } from '../../job/secret-ref';
 
-const identifier = z
-  .string()
-  .min(1)
-  .max(63)
-  .describe('A PostgreSQL identifier (quoted as given, so case matters)');
+const identifier = z.string().min(1).max(63).describe('A PostgreSQL identifier (quoted as given, so case matters)');
 
 export const PostgresConnectionSchema = urlConnectionSchema('postgres:// connection URL, as a secret reference');
 
@@ -15,11 +11,7 @@ export const PostgresEndpointSchema = z
     connection: PostgresConnectionSchema,
     schema: identifier.default('public'),
     table: identifier.optional().describe('The table to read or write; exactly one of table or query'),
-    query: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('A SELECT read as a subquery by keyset on `key` (source only); exactly one of table or query'),
+    query: z.string().min(1).optional().describe('A SELECT read as a subquery by keyset on `key` (source only); exactly one of table or query'),
     key: z
       .union([identifier, z.array(identifier).min(1).max(32)])
       .optional()

@@ -3,8 +3,20 @@ import type { FieldType, Value } from '../../model/types';
 
 /** pg's built-in type OIDs we read into the neutral model; everything else passes through as text. */
 const OID = {
-  bool: 16, bytea: 17, int8: 20, int2: 21, int4: 23, json: 114, float4: 700, float8: 701,
-  date: 1082, timestamp: 1114, timestamptz: 1184, numeric: 1700, uuid: 2950, jsonb: 3802,
+  bool: 16,
+  bytea: 17,
+  int8: 20,
+  int2: 21,
+  int4: 23,
+  json: 114,
+  float4: 700,
+  float8: 701,
+  date: 1082,
+  timestamp: 1114,
+  timestamptz: 1184,
+  numeric: 1700,
+  uuid: 2950,
+  jsonb: 3802,
 } as const;
 
 /** Server text → ISO-8601. The session runs with TimeZone=UTC, so timestamptz always ends in +00. */

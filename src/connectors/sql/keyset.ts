@@ -8,11 +8,9 @@ export const q = (ident: string) => `"${ident.replace(/"/g, '""')}"`;
 export type KeyCursor = KeyValue | KeyValue[];
 
 /** The endpoint's `key` as a list (a single column may be written as a string). */
-export const keyList = (key: string | string[] | undefined): string[] | undefined =>
-  key === undefined ? undefined : typeof key === 'string' ? [key] : key;
+export const keyList = (key: string | string[] | undefined): string[] | undefined => (key === undefined ? undefined : typeof key === 'string' ? [key] : key);
 
-export const cursorOf = (row: Row, key: readonly string[]): KeyCursor =>
-  key.length === 1 ? toKeyValue(row[key[0]!]) : keyTupleOf(row, key);
+export const cursorOf = (row: Row, key: readonly string[]): KeyCursor => (key.length === 1 ? toKeyValue(row[key[0]!]) : keyTupleOf(row, key));
 
 /**
  * One keyset page: rows of the range (on the leading key column: lower exclusive, upper inclusive) after

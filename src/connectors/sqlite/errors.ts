@@ -15,7 +15,13 @@ export function classifySqliteError(err: unknown, what: string): DatamigratoErro
   const code = e.code ?? '';
   const msg = `${what}: ${e.message ?? String(err)}${code ? ` (${code})` : ''}`;
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') || code.startsWith('SQLITE_IOERR')) return transientError(msg, CONNECTOR, err);
-  if (code.startsWith('SQLITE_CANTOPEN') || code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT') || code.startsWith('SQLITE_READONLY') || code === 'SQLITE_PERM')
+  if (
+    code.startsWith('SQLITE_CANTOPEN') ||
+    code === 'SQLITE_NOTADB' ||
+    code.startsWith('SQLITE_CORRUPT') ||
+    code.startsWith('SQLITE_READONLY') ||
+    code === 'SQLITE_PERM'
+  )
     return configError(msg, CONNECTOR);
   // SQLITE_ERROR is what a wrong table, column or query gives: retrying cannot help.
   if (code === 'SQLITE_ERROR' || code === '') return schemaError(msg, CONNECTOR, err);

@@ -6,7 +6,20 @@ import type { Logger } from '../../logging';
 import { keyFieldsOf, keyLabel, toKeyValue } from '../../model/keys';
 import { coerce } from '../../model/coerce';
 import { rowToJsonSafe } from '../../model/json-safe';
-import type { Cursor, FieldSchema, FieldType, KeyRange, KeyValue, ObjectSchema, QuarantinedRecord, RejectedRecord, Row, RowBatch, Value, WriteOutcome } from '../../model/types';
+import type {
+  Cursor,
+  FieldSchema,
+  FieldType,
+  KeyRange,
+  KeyValue,
+  ObjectSchema,
+  QuarantinedRecord,
+  RejectedRecord,
+  Row,
+  RowBatch,
+  Value,
+  WriteOutcome,
+} from '../../model/types';
 import type { ConnectorSession, ResolvedConnection } from '../contract';
 import { cursorOf, keyList, pageQuery, q, type KeyCursor } from '../sql/keyset';
 import { classifySqliteError, isRowError } from './errors';
@@ -145,9 +158,15 @@ export class SqliteSession implements ConnectorSession {
     return this.run('describe', () => {
       const columns = this.endpoint.query ? this.queryColumns(db) : this.tableColumns(db);
       if (!columns) return null;
-      const sample = this.sampleColumns(db, columns.columns.map((c) => c.name));
+      const sample = this.sampleColumns(
+        db,
+        columns.columns.map((c) => c.name),
+      );
       const fields = columns.columns.map((c) => this.fieldOf(c, sample.get(c.name)!));
-      const pk = columns.columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
+      const pk = columns.columns
+        .filter((c) => c.pk > 0)
+        .sort((a, b) => a.pk - b.pk)
+        .map((c) => c.name);
       let key = keyList(this.endpoint.key) ?? pk;
       if (key.length === 0 && columns.rowid) {
         // A rowid table without a declared primary key: rowid is its key, carried as a column named rowid.
@@ -168,11 +187,14 @@ export class SqliteSession implements ConnectorSession {
   private tableColumns(db: Database.Database): { columns: SourceColumn[]; rowid: boolean } | null {
     const table = this.endpoint.table!;
     const entry = db.prepare(`SELECT type, sql FROM sqlite_schema WHERE name = ? AND type IN ('table', 'view')`).get(table) as
-      | { type: string; sql: string | null }
-      | undefined;
+      { type: string; sql: string | null } | undefined;
     if (!entry) return null;
     const info = db.prepare(`SELECT name, type, "notnull" AS nn, pk, hidden FROM pragma_table_xinfo(?)`).all(table) as {
-      name: string; type: string; nn: bigint; pk: bigint; hidden: bigint;
+      name: string;
+      type: string;
+      nn: bigint;
+      pk: bigint;
+      hidden: bigint;
     }[];
     const withoutRowid = /\bWITHOUT\s+ROWID\s*$/i.test(entry.sql ?? '');
     return {
@@ -212,7 +234,8 @@ export class SqliteSession implements ConnectorSession {
     const field: FieldSchema = { name: c.name, type: 'string', nullable: !c.notNull, nativeType: declared || '(none)', nativeOf: CONNECTOR };
     if (type !== 'datetime' && !DATE_TYPES.has(type)) return { ...field, type };
     const encoding: DateEncoding = configured && configured !== 'auto' ? configured : detectEncoding(sample.values);
-    if (!configured || configured === 'auto') this.log.info({ table: this.name, column: c.name, encoding, sampled: sample.values.length }, 'date encoding detected');
+    if (!configured || configured === 'auto')
+      this.log.info({ table: this.name, column: c.name, encoding, sampled: sample.values.length }, 'date encoding detected');
     const zoned = sample.values.length > 0 && sample.values.every((v) => typeof v === 'string' && /(Z|[+-]\d{2}:?\d{2})$/i.test(v));
     const dateType: DateType = type === 'datetime' ? (encoding !== 'iso' || zoned ? 'timestamptz' : 'timestamp') : (type as DateType);
     return { ...field, type: dateType, nativeType: `${declared || '(none)'} (${encoding})` };
@@ -246,7 +269,8 @@ export class SqliteSession implements ConnectorSession {
       if (count > 1 && (lead.type === 'int64' || lead.type === 'int32')) {
         // Only integer values: a drifted text key sorts after every integer, so the last (unbounded) range still reads it.
         const mm = db.prepare(`SELECT min(${col}) AS lo, max(${col}) AS hi FROM ${this.from} WHERE typeof(${col}) = 'integer'`).get() as {
-          lo: bigint | null; hi: bigint | null;
+          lo: bigint | null;
+          hi: bigint | null;
         };
         if (mm.lo !== null && mm.hi !== null) {
           const step = (mm.hi - mm.lo + 1n) / BigInt(count);
@@ -278,7 +302,11 @@ export class SqliteSession implements ConnectorSession {
     let cursor = after as KeyCursor | null;
     for (;;) {
       // pageQuery asks for the cursor's values in key order, then the range's bounds on the leading column.
-      const bindOrder = [...(cursor !== null ? keyFields : []), ...(range.lower !== null ? [keyFields[0]!] : []), ...(range.upper !== null ? [keyFields[0]!] : [])];
+      const bindOrder = [
+        ...(cursor !== null ? keyFields : []),
+        ...(range.lower !== null ? [keyFields[0]!] : []),
+        ...(range.upper !== null ? [keyFields[0]!] : []),
+      ];
       const params: SqlValue[] = [];
       const sql = pageQuery(this.from, cols, schema.key, range, cursor, batchSize, (v) => {
         params.push(bindKey(v, bindOrder[params.length]!));
@@ -324,7 +352,8 @@ export class SqliteSession implements ConnectorSession {
         const cls = storageClassOf(v);
         if (cls === 'null') return NULL_VALUE;
         const encoding = fixed ?? encodingOfValue(v);
-        if (!encoding || !ENCODING_CLASSES[encoding].includes(cls)) return unfit(v, cls, `expected ${encoding === 'iso' ? 'ISO text' : encoding ?? 'a date'}`);
+        if (!encoding || !ENCODING_CLASSES[encoding].includes(cls))
+          return unfit(v, cls, `expected ${encoding === 'iso' ? 'ISO text' : (encoding ?? 'a date')}`);
         const text = dateValue(v, encoding, type);
         return text === null ? unfit(v, cls, `that is not a ${encoding} date/time`, ' ') : { ok: true, value: text };
       };
@@ -412,8 +441,7 @@ export class SqliteSession implements ConnectorSession {
         `INSERT INTO ${q(DEAD_LETTERS)} (job, run_id, target_table, partition, record_key, stage, error, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       db.transaction(() => {
-        for (const r of records)
-          insert.run(r.job, r.runId, this.name, r.partition, r.key, r.stage, r.error, JSON.stringify(rowToJsonSafe(r.record)));
+        for (const r of records) insert.run(r.job, r.runId, this.name, r.partition, r.key, r.stage, r.error, JSON.stringify(rowToJsonSafe(r.record)));
       })();
     });
   }

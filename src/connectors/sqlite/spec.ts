@@ -25,11 +25,7 @@ export const SqliteEndpointSchema = z
     type: z.literal('sqlite'),
     connection: SqliteConnectionSchema,
     table: identifier.optional().describe('The table to read or write; exactly one of table or query'),
-    query: z
-      .string()
-      .min(1)
-      .optional()
-      .describe('A SELECT read as a subquery by keyset on `key` (source only); exactly one of table or query'),
+    query: z.string().min(1).optional().describe('A SELECT read as a subquery by keyset on `key` (source only); exactly one of table or query'),
     key: z
       .union([identifier, z.array(identifier).min(1).max(32)])
       .optional()
