@@ -15,6 +15,13 @@ type CopyChunk = typeof activities.copyChunk;
  */
 export class CopyPhase {
   readonly inFlight = new Map<number, Promise<void>>();
+  /**
+   * The first chunk failure (retries exhausted, non-retryable, or cancelled). Kept here rather than rejected
+   * through Promise.race: when another chunk completes in the same activation the race settles with that
+   * success, and a rejection left in the race would go unobserved while the failed partition, back to
+   * pending, was scheduled again (a RecordError chunk re-run).
+   */
+  private failure: unknown = null;
 
   constructor(
     private readonly spec: JobSpec,
@@ -25,6 +32,7 @@ export class CopyPhase {
   /** Returns false when the run should continue as new before finishing. */
   async run(): Promise<boolean> {
     for (;;) {
+      if (this.failure) throw this.failure;
       const rollOver = wf.workflowInfo().continueAsNewSuggested;
       if (!this.st.paused && !rollOver) this.schedule();
       if (this.inFlight.size === 0) {
@@ -34,6 +42,7 @@ export class CopyPhase {
         continue;
       }
       await Promise.race(this.inFlight.values());
+      if (this.failure) throw this.failure;
     }
   }
 
@@ -64,7 +73,7 @@ export class CopyPhase {
       const stopped = err instanceof ActivityFailure && err.cause instanceof CancelledFailure ? (err.cause.details[0] as ChunkProgress | undefined) : undefined;
       if (stopped) absorb(p, stopped);
       p.state = 'pending';
-      throw err;
+      this.failure ??= err;
     } finally {
       this.inFlight.delete(p.range.id);
     }
