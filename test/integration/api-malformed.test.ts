@@ -211,10 +211,10 @@ const cases: Case[] = [
   { name: 'broken YAML', raw: 'name: [x\n', contentType: 'application/yaml', status: 400, errorPath: '(body)', message: /.+/ },
   {
     name: 'envelope with a bad spec',
-    body: { spec: good({ source: { ...src, type: 'mysql' } }), id: 'malformed-envelope' },
+    body: { spec: good({ source: { ...src, type: 'oracle' } }), id: 'malformed-envelope' },
     status: 400,
     errorPath: 'spec.source.type',
-    message: /unknown connector type "mysql"/,
+    message: /unknown connector type "oracle"/,
   },
   {
     name: 'envelope with an unknown key',
