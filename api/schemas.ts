@@ -3,6 +3,7 @@ import type { DryRunResult, MigrationList, MigrationOutcome, MigrationSummary, M
 import { MIGRATION_STATUSES } from '../client/migrations';
 import { MIGRATION_ID_PATTERN } from '../src/names';
 import { JobSpecSchema } from '../src/job/job-spec';
+import { FIELD_TYPES } from '../src/transform/steps';
 import type { MigrationProgress, MigrationReport } from '../workflows/types';
 
 /**
@@ -218,21 +219,7 @@ export const ControlResponse = z
   .meta({ id: 'ControlResponse' });
 type _Control = Check<Same<Omit<z.infer<typeof ControlResponse>, 'links'>, ControlResult>>;
 
-const FieldType = z.enum([
-  'string',
-  'int32',
-  'int64',
-  'float64',
-  'decimal',
-  'boolean',
-  'timestamptz',
-  'timestamp',
-  'date',
-  'uuid',
-  'json',
-  'bytes',
-  'objectid',
-]);
+const FieldType = z.enum(FIELD_TYPES);
 const FieldSchemaSchema = z
   .object({
     name: z.string(),

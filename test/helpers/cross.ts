@@ -1,4 +1,8 @@
 import type { JobSpecInput } from '../../src/job/job-spec';
+import type { MigrationReport } from '../../workflows/types';
+import { uniqueSuffix } from './env';
+import type { TemporalHarness } from './temporal';
+import { parsed } from './specs';
 import { cassandraConnection, withCassandra } from './cassandra';
 import { withMongo } from './mongo';
 import { pgQuery } from './pg';
@@ -39,4 +43,17 @@ export function cleanup() {
       for (const drop of drops.splice(0)) await drop().catch(() => undefined);
     },
   };
+}
+
+/** Runs one migration to its end on the harness's worker and prints its figures (rows, time, rows/s, validation). */
+export async function runMigration(h: TemporalHarness, name: string, spec: JobSpecInput): Promise<MigrationReport> {
+  const t0 = Date.now();
+  const report: MigrationReport = await h.client.workflow.execute('migrationWorkflow', {
+    taskQueue: h.taskQueue,
+    workflowId: `${name}-${uniqueSuffix()}`,
+    args: [{ spec: parsed(spec) }],
+  });
+  const { rows, rowsPerSecond, droppedFields, validation } = report;
+  console.log(JSON.stringify({ pair: name, rows, ms: Date.now() - t0, rowsPerSecond, droppedFields, validation: validation?.status }));
+  return report;
 }

@@ -5,7 +5,7 @@ import { uniqueSuffix } from '../helpers/env';
 import { seedPeople, withMongo } from '../helpers/mongo';
 import { createMixedSource, pgQuery } from '../helpers/pg';
 import { startHarness, type TemporalHarness } from '../helpers/temporal';
-import { TEST_DB as DB, TEST_KEYSPACE as KS, cleanup, parsed } from '../helpers/cross';
+import { TEST_DB as DB, TEST_KEYSPACE as KS, cleanup, parsed, runMigration } from '../helpers/cross';
 
 const ROWS = Number(process.env.CROSS_ROWS ?? 50_000);
 const PG_SCHEMA = 'dm_test';
@@ -38,18 +38,7 @@ describe(`cross-store pairs, ${ROWS} rows each, on the real dev server`, () => {
     await drop.run();
   }, 120_000);
 
-  const run = async (name: string, spec: Parameters<typeof parsed>[0]): Promise<MigrationReport> => {
-    const t0 = Date.now();
-    const report: MigrationReport = await h.client.workflow.execute('migrationWorkflow', {
-      taskQueue: h.taskQueue,
-      workflowId: `${name}-${uniqueSuffix()}`,
-      args: [{ spec: parsed(spec) }],
-    });
-    console.log(
-      JSON.stringify({ pair: name, rows: report.rows, ms: Date.now() - t0, rowsPerSecond: report.rowsPerSecond, validation: report.validation?.status }),
-    );
-    return report;
-  };
+  const run = (name: string, spec: Parameters<typeof parsed>[0]) => runMigration(h, name, spec);
 
   test('Cassandra → MongoDB: bigint key into _id, decimals as text (FerretDB), collections as arrays and sub-documents', async () => {
     const src = `people_src_${uniqueSuffix()}`;

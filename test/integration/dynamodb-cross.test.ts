@@ -1,6 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import type { MigrationReport } from '../../workflows/types';
-import { parsed } from '../helpers/cross';
+import { parsed, runMigration } from '../helpers/cross';
 import { createTable, dropTable, dynamoConnectionSpec, dynamoEndpoint, dynamoUp, putItems, scanAll, withDynamo } from '../helpers/dynamodb';
 import { uniqueSuffix } from '../helpers/env';
 import { createMixedSource, pgQuery } from '../helpers/pg';
@@ -74,18 +73,7 @@ describe('DynamoDB cross pairs through the real workflow', () => {
     for (const t of pgTables) await pgQuery(`DROP TABLE IF EXISTS ${SCHEMA}.${t}`).catch(() => undefined);
   }, 120_000);
 
-  const run = async (name: string, spec: Parameters<typeof parsed>[0]): Promise<MigrationReport> => {
-    const t0 = Date.now();
-    const report: MigrationReport = await h.client.workflow.execute('migrationWorkflow', {
-      taskQueue: h.taskQueue,
-      workflowId: `${name}-${uniqueSuffix()}`,
-      args: [{ spec: parsed(spec) }],
-    });
-    console.log(
-      JSON.stringify({ pair: name, rows: report.rows, ms: Date.now() - t0, rowsPerSecond: report.rowsPerSecond, validation: report.validation?.status }),
-    );
-    return report;
-  };
+  const run = (name: string, spec: Parameters<typeof parsed>[0]) => runMigration(h, name, spec);
   const skip = () => {
     if (!up) console.warn(`SKIPPED: no DynamoDB API server at ${dynamoEndpoint} (bash scripts/stack.sh up dynamodb)`);
     return !up;

@@ -1,9 +1,8 @@
-import type { MigrationReport } from '../../workflows/types';
 import { uniqueSuffix } from '../helpers/env';
 import { createMixedSource, ensureSchema, pgQuery, rowDiff } from '../helpers/pg';
 import { mq, mysqlQuery, withMysql } from '../helpers/mysql';
 import { startHarness, type TemporalHarness } from '../helpers/temporal';
-import { parsed } from '../helpers/cross';
+import { parsed, runMigration } from '../helpers/cross';
 
 /**
  * Issue 11, acceptance 2: a MySQL (MariaDB 10.11) table over the whole type list → PostgreSQL through a real
@@ -170,25 +169,7 @@ describe('MySQL (MariaDB 10.11) ↔ PostgreSQL on the real dev server', () => {
     for (const d of drops) await d().catch(() => undefined);
   }, 120_000);
 
-  const run = async (name: string, spec: Parameters<typeof parsed>[0]): Promise<MigrationReport> => {
-    const t0 = Date.now();
-    const report: MigrationReport = await h.client.workflow.execute('migrationWorkflow', {
-      taskQueue: h.taskQueue,
-      workflowId: `${name}-${uniqueSuffix()}`,
-      args: [{ spec: parsed(spec) }],
-    });
-    console.log(
-      JSON.stringify({
-        pair: name,
-        rows: report.rows,
-        ms: Date.now() - t0,
-        rowsPerSecond: report.rowsPerSecond,
-        droppedFields: report.droppedFields,
-        validation: report.validation?.status,
-      }),
-    );
-    return report;
-  };
+  const run = (name: string, spec: Parameters<typeof parsed>[0]) => runMigration(h, name, spec);
 
   test('MySQL → PostgreSQL: every MySQL type, composite key, zero dates; PostgreSQL finds no difference (EXCEPT ALL)', async () => {
     const src = `types_src_${uniqueSuffix()}`;
