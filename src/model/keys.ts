@@ -1,4 +1,3 @@
-import { schemaError } from '../errors';
 import { toJsonSafe } from './json-safe';
 import type { FieldSchema, KeyValue, ObjectSchema, Row, Value } from './types';
 
@@ -10,10 +9,6 @@ export function keyFieldsOf(schema: ObjectSchema): FieldSchema[] {
     return f;
   });
 }
-
-export const isKeyField = (schema: ObjectSchema, name: string) => schema.key.includes(name);
-
-export const isCompositeKey = (schema: ObjectSchema) => schema.key.length > 1;
 
 /** A key value as it travels through Temporal: int64 as decimal text, ObjectIds as hex, others as they are. */
 export function toKeyValue(v: Value | undefined): KeyValue {
@@ -42,9 +37,3 @@ export function keyText(row: Row, key: readonly string[]): string | null {
 
 /** `a, b` for messages. */
 export const keyLabel = (key: readonly string[]) => key.join(', ');
-
-/** The one key field of a store that pages by a single field; a composite key is refused with a clear message. */
-export function singleKey(schema: ObjectSchema, connector: string): string {
-  if (schema.key.length !== 1) throw schemaError(`pages by one key field; ${schema.object} has the composite key (${keyLabel(schema.key)})`, connector);
-  return schema.key[0]!;
-}
