@@ -4,7 +4,9 @@
  *   eval "$(bash scripts/stack.sh env)"; BENCH_SQLITE_ROWS=1000000 npx tsx bench/sqlite.ts
  * Prints one line per measurement and the ratios. Figures, not assertions.
  *   BENCH_SQLITE_KEEP=1 keeps the generated file (under os.tmpdir()) for the next run; BENCH_SQLITE_SKIP=pgloader
- *   or =service measures one side only; BENCH_WORKER_CPU_PROF=<dir> writes the worker's CPU profile there.
+ *   or =service measures one side only (=dynamodb skips the DynamoDB line); BENCH_WORKER_CPU_PROF=<dir> writes the
+ *   worker's CPU profile there. SQLite → DynamoDB: the first BENCH_SQLITE_DDB_ROWS orders (default 100,000; a query
+ *   source) into a fresh DynamoDB table, items/s and worker peak RSS, when the stack's DynamoDB server answers.
  */
 import Database from 'better-sqlite3';
 import { execFileSync, execSync } from 'node:child_process';
@@ -13,7 +15,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pgQuery } from '../test/helpers/pg';
 import { parsed } from '../test/helpers/specs';
-import { BUNDLE, runSeriesInWorkerProcess } from './run-in-worker';
+import { dropTable, dynamoConnectionSpec, dynamoEndpoint, dynamoUp, withDynamo } from '../test/helpers/dynamodb';
+import { BUNDLE, runInWorkerProcess, runSeriesInWorkerProcess } from './run-in-worker';
 
 const ROWS = Number(process.env.BENCH_SQLITE_ROWS ?? 1_000_000);
 const PG_URL = process.env.PG_URL ?? 'postgres://postgres:postgres@127.0.0.1:55432/postgres';
@@ -215,6 +218,7 @@ async function main() {
     );
   }
   if (!SKIP.includes('service')) await measureService(native);
+  if (!SKIP.includes('dynamodb')) await measureDynamo();
   if (process.env.BENCH_VERBOSE) await printColumnTypes();
   await pgQuery(`DROP SCHEMA IF EXISTS ${PGLOADER_SCHEMA} CASCADE`);
   await pgQuery(`DROP SCHEMA IF EXISTS ${SERVICE_SCHEMA} CASCADE`);
@@ -243,6 +247,39 @@ async function measureService(native: { ms: number; rows: number } | null): Prom
       `ratios                  : copy rows/s ÷ pgloader rows/s = ${(rate(rows, copyMs) / rate(native.rows, native.ms)).toFixed(2)}; ` +
         `end-to-end wall clock ÷ pgloader wall clock = ${(totalMs / native.ms).toFixed(2)} (ours validated both sides, pgloader did not)`,
     );
+}
+
+/**
+ * SQLite → DynamoDB on its own worker process (so the peak RSS is this run's): a query source over the first
+ * orders, BatchWriteItem by 25 into an on-demand table, validation on. dynalite (LevelDB in one Node process on the
+ * same 2 cores) bounds the rate here, not DynamoDB.
+ */
+async function measureDynamo(): Promise<void> {
+  if (!(await dynamoUp())) {
+    console.log(`SQLite → DynamoDB       : skipped, no DynamoDB API server at ${dynamoEndpoint} (bash scripts/stack.sh up dynamodb)`);
+    return;
+  }
+  const n = Math.min(Number(process.env.BENCH_SQLITE_DDB_ROWS ?? 100_000), rowsOf('orders'));
+  const table = `dm-bench-sqlite-${Date.now().toString(36)}`;
+  process.env.DM_BENCH_SQLITE_PATH = FILE;
+  const spec = parsed({
+    name: 'bench-sqlite-ddb',
+    source: { type: 'sqlite', connection: { path: { env: 'DM_BENCH_SQLITE_PATH' } }, query: `SELECT * FROM orders WHERE id <= ${n}`, key: 'id' },
+    target: { type: 'dynamodb', connection: dynamoConnectionSpec(), table },
+    batchSize: 1_000,
+    parallelism: 2,
+    partitions: 4,
+  });
+  try {
+    const { report, totalMs, peakRssMb } = await runInWorkerProcess(spec, 'bench-sqlite-ddb');
+    const { copyMs, validateMs } = report.timings;
+    console.log(
+      `SQLite → DynamoDB       : ${report.rows} items, copy ${secs(copyMs)} = ${rate(report.rows, copyMs)} items/s, validation ${secs(validateMs)} ` +
+        `(${report.validation?.status}), end to end ${secs(totalMs)}; worker peak RSS ${peakRssMb} MB; ${loadAverage()}`,
+    );
+  } finally {
+    await withDynamo((c) => dropTable(c, table));
+  }
 }
 
 main().catch((err) => {

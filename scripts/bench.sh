@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `npm run bench`: throughput and memory figures against the local stack. Prints, never asserts.
 #   BENCH_ROWS=1000000 (PG → PG), BENCH_MONGO_ROWS (Mongo → PG / Cassandra), BENCH_SQLITE_ROWS=1000000 (SQLite → PG
-#   against pgloader), BENCH_ONLY=pg|mongo|sqlite
+#   against pgloader, and SQLite → DynamoDB on BENCH_SQLITE_DDB_ROWS=100000), BENCH_MYSQL_ROWS=1000000 (MySQL → PG
+#   against pgloader), BENCH_ONLY=pg|mongo|sqlite|mysql
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -24,7 +25,9 @@ ensure_pgloader() {
 bash scripts/ensure-deps.sh
 only=${BENCH_ONLY:-all}
 components=(temporal postgres)
-[[ $only == pg || $only == sqlite ]] || components+=(ferretdb cassandra)
+[[ $only == pg || $only == sqlite || $only == mysql ]] || components+=(ferretdb cassandra)
+[[ $only == all || $only == sqlite ]] && components+=(dynamodb)
+[[ $only == all || $only == mysql ]] && components+=(mysql)
 bash scripts/stack.sh up "${components[@]}"
 eval "$(bash scripts/stack.sh env)"
 if [[ $only == all || $only == pg ]]; then
@@ -38,4 +41,8 @@ fi
 if [[ $only == all || $only == sqlite ]]; then
   echo "== SQLite → PostgreSQL, against pgloader"
   if ensure_pgloader; then npx tsx bench/sqlite.ts; else BENCH_SQLITE_SKIP=pgloader npx tsx bench/sqlite.ts; fi
+fi
+if [[ $only == all || $only == mysql ]]; then
+  echo "== MySQL (MariaDB) → PostgreSQL, against pgloader"
+  if ensure_pgloader; then npx tsx bench/mysql.ts; else BENCH_MYSQL_SKIP=pgloader npx tsx bench/mysql.ts; fi
 fi
