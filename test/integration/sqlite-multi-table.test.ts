@@ -260,7 +260,9 @@ describe('acceptance 1: multi-table SQLite with drift → PostgreSQL, MySQL, Dyn
       parallelism: 2,
       partitions: 4,
       onRecordError: 'quarantine',
-      chunk: { maxBatches: 1_000, maxSeconds: 10 },
+      // One chunk per partition: when a quarter of the rows are in, the first two partitions are each halfway
+      // through a chunk that has heartbeated a cursor, so the kill always lands where a resume must happen.
+      chunk: { maxBatches: 10_000, maxSeconds: 600 },
     });
     const t0 = Date.now();
     const handle: WorkflowHandle = await h.client.workflow.start('migrationWorkflow', { taskQueue, workflowId: job, args: [{ spec }] });
