@@ -19,7 +19,9 @@ export const PostgresEndpointSchema = z
     writeMode: z
       .enum(['copy', 'insert'])
       .default('copy')
-      .describe('copy: COPY into a temp table then INSERT … ON CONFLICT; insert: multi-row INSERT … ON CONFLICT'),
+      .describe(
+        'copy: COPY straight into the table until a batch meets an existing key, then COPY into a temp table and INSERT … ON CONFLICT; insert: multi-row INSERT … ON CONFLICT',
+      ),
   })
   .strict()
   .superRefine((e, ctx) => {
