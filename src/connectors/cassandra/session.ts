@@ -4,6 +4,7 @@ import { schemaError } from '../../errors';
 import type { Logger } from '../../logging';
 import type { ConnectorSession, ResolvedConnection } from '../contract';
 import { rowToJsonSafe } from '../../model/json-safe';
+import { deadLetterTimeUuid } from '../dead-letter-id';
 import type { Cursor, FieldSchema, KeyRange, ObjectSchema, QuarantinedRecord, RejectedRecord, Row, RowBatch, WriteOutcome } from '../../model/types';
 import { buildClientOptions, checkBundle, parseResolved } from './client-options';
 import { keyLabel } from '../../model/keys';
@@ -406,10 +407,22 @@ export class CassandraSession implements ConnectorSession {
       );
       const cql = `INSERT INTO ${dl} (job, run_id, id, target_table, partition, record_key, stage, error, record, created_at)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+      // The id derives from the dead letter's identity: a replayed batch overwrites its own dead letters.
       for (const r of records) {
         await this.client.execute(
           cql,
-          [r.job, r.runId, types.TimeUuid.now(), this.name, r.partition, r.key, r.stage, r.error, JSON.stringify(rowToJsonSafe(r.record)), new Date()],
+          [
+            r.job,
+            r.runId,
+            deadLetterTimeUuid(r, this.name),
+            this.name,
+            r.partition,
+            r.key,
+            r.stage,
+            r.error,
+            JSON.stringify(rowToJsonSafe(r.record)),
+            new Date(),
+          ],
           { prepare: true },
         );
       }

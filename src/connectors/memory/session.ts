@@ -3,6 +3,7 @@ import type { Logger } from '../../logging';
 import { coerce } from '../../model/coerce';
 import { keyLabel } from '../../model/keys';
 import { rowToJsonSafe } from '../../model/json-safe';
+import { deadLetterId } from '../dead-letter-id';
 import type { Cursor, KeyRange, KeyValue, ObjectSchema, QuarantinedRecord, RejectedRecord, Row, RowBatch, WriteOutcome } from '../../model/types';
 import type { ConnectorSession, ResolvedConnection } from '../contract';
 import type { MemoryEndpoint } from './spec';
@@ -30,7 +31,7 @@ const DEAD_LETTER_SCHEMA: ObjectSchema = {
   object: DEAD_LETTERS,
   key: ['id'],
   fields: [
-    { name: 'id', type: 'int64', nullable: false },
+    { name: 'id', type: 'string', nullable: false },
     { name: 'job', type: 'string', nullable: false },
     { name: 'run_id', type: 'string', nullable: false },
     { name: 'target_object', type: 'string', nullable: false },
@@ -214,12 +215,12 @@ export class MemorySession implements ConnectorSession {
     const objects = objectsOf(this.store);
     let dl = objects.get(DEAD_LETTERS);
     if (!dl) objects.set(DEAD_LETTERS, (dl = { schema: cloneSchema(DEAD_LETTER_SCHEMA), rows: [] }));
-    let id = dl.rows.length ? BigInt(dl.rows[dl.rows.length - 1]!.id as bigint) : 0n;
+    // Keyed by the dead letter's identity: a replayed batch rewrites its own dead letters.
     for (const r of records) {
       upsertRow(
         dl,
         storableRow(dl.schema, {
-          id: ++id,
+          id: deadLetterId(r, this.endpoint.object),
           job: r.job,
           run_id: r.runId,
           target_object: this.endpoint.object,

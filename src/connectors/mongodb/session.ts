@@ -16,6 +16,7 @@ import type { Logger } from '../../logging';
 import { childrenOf } from '../../model/nested';
 import type { ConnectorSession, ResolvedConnection } from '../contract';
 import { rowToJsonSafe } from '../../model/json-safe';
+import { deadLetterId } from '../dead-letter-id';
 import type {
   Cursor,
   FieldSchema,
@@ -447,20 +448,32 @@ export class MongoSession implements ConnectorSession {
     if (records.length === 0) return;
     await this.run('quarantine into', async () => {
       // The record is stored as JSON text: it may hold exactly the keys or values the server refused.
-      await this.db.collection(DEAD_LETTERS).insertMany(
+      // Keyed by the dead letter's identity: a replayed batch upserts the same documents instead of adding copies.
+      await this.db.collection<{ _id: string }>(DEAD_LETTERS).bulkWrite(
         records.map((r) => ({
-          job: r.job,
-          runId: r.runId,
-          target: this.name,
-          partition: r.partition,
-          key: r.key,
-          stage: r.stage,
-          error: r.error,
-          record: JSON.stringify(rowToJsonSafe(r.record)),
-          createdAt: new Date(),
+          updateOne: {
+            filter: { _id: deadLetterId(r, this.name) },
+            update: { $setOnInsert: this.deadLetter(r) },
+            upsert: true,
+          },
         })),
+        { ordered: false },
       );
     });
+  }
+
+  private deadLetter(r: QuarantinedRecord) {
+    return {
+      job: r.job,
+      runId: r.runId,
+      target: this.name,
+      partition: r.partition,
+      key: r.key,
+      stage: r.stage,
+      error: r.error,
+      record: JSON.stringify(rowToJsonSafe(r.record)),
+      createdAt: new Date(),
+    };
   }
 
   async close(): Promise<void> {

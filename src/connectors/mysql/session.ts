@@ -5,6 +5,7 @@ import type { Logger } from '../../logging';
 import type { ConnectorSession, ResolvedConnection } from '../contract';
 import { keyFieldsOf, keyLabel } from '../../model/keys';
 import { rowToJsonSafe } from '../../model/json-safe';
+import { deadLetterId } from '../dead-letter-id';
 import type {
   Cursor,
   FieldSchema,
@@ -450,22 +451,33 @@ export class MysqlSession implements ConnectorSession {
   async quarantine(records: QuarantinedRecord[]): Promise<void> {
     if (records.length === 0) return;
     const dl = `${q(this.database)}.${q(DEAD_LETTERS)}`;
+    if (!this.deadLettersReady) await this.prepareDeadLetters(dl);
+    const e = (v: string | null) => (v === null ? 'NULL' : this.escape(v));
+    const values = records.map(
+      (r) =>
+        `(${[r.job, r.runId, this.name].map(e).join(', ')}, ${Number(r.partition)}, ${e(r.key)}, ${e(r.stage)}, ${e(r.error)}, ${e(JSON.stringify(rowToJsonSafe(r.record)))}, ${e(deadLetterId(r, this.name))})`,
+    );
+    // A replayed batch meets its own dead letters by dedup: keep the first (not INSERT IGNORE, which hides other errors).
+    await this.query(
+      'quarantine into',
+      `INSERT INTO ${dl} (job, run_id, target_table, \`partition\`, record_key, stage, error, record, dedup) VALUES ${values.join(', ')}
+       ON DUPLICATE KEY UPDATE id = id`,
+    );
+  }
+
+  private deadLettersReady = false;
+
+  private async prepareDeadLetters(dl: string): Promise<void> {
     await this.query(
       'quarantine into',
       `CREATE TABLE IF NOT EXISTS ${dl} (id bigint NOT NULL AUTO_INCREMENT PRIMARY KEY, job varchar(255) NOT NULL, run_id varchar(255) NOT NULL,
          target_table varchar(255) NOT NULL, \`partition\` int NOT NULL, record_key text NULL, stage varchar(16) NOT NULL,
          error text NOT NULL, record longtext NOT NULL, created_at datetime(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
-         KEY target_table (target_table)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+         dedup char(40) NULL, KEY target_table (target_table), UNIQUE KEY dedup (dedup)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
     );
-    const e = (v: string | null) => (v === null ? 'NULL' : this.escape(v));
-    const values = records.map(
-      (r) =>
-        `(${[r.job, r.runId, this.name].map(e).join(', ')}, ${Number(r.partition)}, ${e(r.key)}, ${e(r.stage)}, ${e(r.error)}, ${e(JSON.stringify(rowToJsonSafe(r.record)))})`,
-    );
-    await this.query(
-      'quarantine into',
-      `INSERT INTO ${dl} (job, run_id, target_table, \`partition\`, record_key, stage, error, record) VALUES ${values.join(', ')}`,
-    );
+    // A table made before dead letters had an identity gains it (its old rows keep a NULL dedup).
+    await this.query('quarantine into', `ALTER TABLE ${dl} ADD COLUMN IF NOT EXISTS dedup char(40) NULL, ADD UNIQUE KEY IF NOT EXISTS dedup (dedup)`);
+    this.deadLettersReady = true;
   }
 
   async close(): Promise<void> {

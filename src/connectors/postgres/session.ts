@@ -7,6 +7,7 @@ import type { Logger } from '../../logging';
 import type { ConnectorSession, ResolvedConnection } from '../contract';
 import { keyFieldsOf, keyLabel } from '../../model/keys';
 import { rowToJsonSafe } from '../../model/json-safe';
+import { deadLetterId } from '../dead-letter-id';
 import type { Cursor, FieldSchema, KeyRange, ObjectSchema, QuarantinedRecord, RawBatch, RejectedRecord, Row, RowBatch, WriteOutcome } from '../../model/types';
 import { classifyPgError, isDataError } from './errors';
 import type { PostgresEndpoint } from './spec';
@@ -343,24 +344,39 @@ export class PostgresSession implements ConnectorSession {
     if (records.length === 0) return;
     const dl = `${q(this.endpoint.schema)}.${q(DEAD_LETTERS)}`;
     await this.withClient('quarantine into', async (c) => {
-      await c.query(
-        `CREATE TABLE IF NOT EXISTS ${dl} (id bigserial PRIMARY KEY, job text NOT NULL, run_id text NOT NULL,
-           target_table text NOT NULL, partition integer NOT NULL, record_key text, stage text NOT NULL,
-           error text NOT NULL, record jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`,
-      );
+      if (!this.deadLettersReady) await this.prepareDeadLetters(c, dl);
       for (const r of records) {
-        await c.query(`INSERT INTO ${dl} (job, run_id, target_table, partition, record_key, stage, error, record) VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`, [
-          r.job,
-          r.runId,
-          this.name,
-          r.partition,
-          r.key,
-          r.stage,
-          r.error,
-          JSON.stringify(rowToJsonSafe(r.record)).replace(/\\u0000/g, ''),
-        ]);
+        await c.query(
+          `INSERT INTO ${dl} (job, run_id, target_table, partition, record_key, stage, error, record, dedup)
+           VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) ON CONFLICT (dedup) DO NOTHING`,
+          [
+            r.job,
+            r.runId,
+            this.name,
+            r.partition,
+            r.key,
+            r.stage,
+            r.error,
+            JSON.stringify(rowToJsonSafe(r.record)).replace(/\\u0000/g, ''),
+            deadLetterId(r, this.name),
+          ],
+        );
       }
     });
+  }
+
+  private deadLettersReady = false;
+
+  private async prepareDeadLetters(c: PoolClient, dl: string): Promise<void> {
+    await c.query(
+      `CREATE TABLE IF NOT EXISTS ${dl} (id bigserial PRIMARY KEY, job text NOT NULL, run_id text NOT NULL,
+         target_table text NOT NULL, partition integer NOT NULL, record_key text, stage text NOT NULL,
+         error text NOT NULL, record jsonb NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), dedup text)`,
+    );
+    // A table made before dead letters had an identity gains it (its old rows keep a NULL dedup).
+    await c.query(`ALTER TABLE ${dl} ADD COLUMN IF NOT EXISTS dedup text`);
+    await c.query(`CREATE UNIQUE INDEX IF NOT EXISTS ${q(`${DEAD_LETTERS}_dedup`)} ON ${dl} (dedup)`);
+    this.deadLettersReady = true;
   }
 
   async close(): Promise<void> {

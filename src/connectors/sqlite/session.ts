@@ -6,6 +6,7 @@ import type { Logger } from '../../logging';
 import { keyFieldsOf, keyLabel, toKeyValue } from '../../model/keys';
 import { coerce } from '../../model/coerce';
 import { rowToJsonSafe } from '../../model/json-safe';
+import { deadLetterId } from '../dead-letter-id';
 import type {
   Cursor,
   FieldSchema,
@@ -435,13 +436,20 @@ export class SqliteSession implements ConnectorSession {
       db.exec(
         `CREATE TABLE IF NOT EXISTS ${q(DEAD_LETTERS)} (id INTEGER PRIMARY KEY, job TEXT NOT NULL, run_id TEXT NOT NULL,
            target_table TEXT NOT NULL, partition INTEGER NOT NULL, record_key TEXT, stage TEXT NOT NULL, error TEXT NOT NULL,
-           record JSON_TEXT NOT NULL, created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))`,
+           record JSON_TEXT NOT NULL, created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')), dedup TEXT)`,
       );
+      // A table made before dead letters had an identity gains it (its old rows keep a NULL dedup).
+      const columns = db.prepare(`SELECT name FROM pragma_table_info(?)`).all(DEAD_LETTERS) as { name: string }[];
+      if (!columns.some((c) => c.name === 'dedup')) db.exec(`ALTER TABLE ${q(DEAD_LETTERS)} ADD COLUMN dedup TEXT`);
+      db.exec(`CREATE UNIQUE INDEX IF NOT EXISTS ${q(`${DEAD_LETTERS}_dedup`)} ON ${q(DEAD_LETTERS)} (dedup)`);
+      // A replayed batch meets its own dead letters by dedup and keeps the first.
       const insert = db.prepare(
-        `INSERT INTO ${q(DEAD_LETTERS)} (job, run_id, target_table, partition, record_key, stage, error, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO ${q(DEAD_LETTERS)} (job, run_id, target_table, partition, record_key, stage, error, record, dedup)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedup) DO NOTHING`,
       );
       db.transaction(() => {
-        for (const r of records) insert.run(r.job, r.runId, this.name, r.partition, r.key, r.stage, r.error, JSON.stringify(rowToJsonSafe(r.record)));
+        for (const r of records)
+          insert.run(r.job, r.runId, this.name, r.partition, r.key, r.stage, r.error, JSON.stringify(rowToJsonSafe(r.record)), deadLetterId(r, this.name));
       })();
     });
   }
