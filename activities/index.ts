@@ -5,6 +5,10 @@ import { planMigration as planMigrationEngine, type MigrationPlan } from '../src
 import { planTargetScan as planTargetScanEngine, scanRange as scanRangeEngine, type ScanInput, type ScanProgress } from '../src/engine/validate';
 import type { JobSpec } from '../src/job/job-spec';
 import type { ScanResult } from '../src/validation/digest';
+import type { DiffSummary, RepairSummary } from '../src/validation/diff-types';
+import { narrowDiffs as narrowDiffsEngine, sampleDiffs as sampleDiffsEngine, type NarrowInput, type SampleInput } from '../src/engine/diff';
+import { repairDiffs as repairDiffsEngine, type RepairInput } from '../src/engine/repair';
+import type { StreamHooks } from '../src/engine/side-rows';
 import { adapt } from './failures';
 
 /**
@@ -49,4 +53,22 @@ export async function scanRange(input: ScanInput): Promise<ScanResult> {
       () => ctx.cancellationSignal.aborted,
     ),
   );
+}
+
+/** Narrowing, sampling and repair restart from scratch when retried (they write a whole file, or upsert): heartbeats only keep them alive. */
+function streamHooks(): StreamHooks {
+  const ctx = Context.current();
+  return { onProgress: (p) => ctx.heartbeat(p), stopRequested: () => ctx.cancellationSignal.aborted };
+}
+
+export async function narrowDiffs(input: NarrowInput): Promise<DiffSummary> {
+  return adapt(() => narrowDiffsEngine(input, streamHooks()));
+}
+
+export async function sampleDiffs(input: SampleInput): Promise<DiffSummary> {
+  return adapt(() => sampleDiffsEngine(input, streamHooks()));
+}
+
+export async function repairDiffs(input: RepairInput): Promise<RepairSummary> {
+  return adapt(() => repairDiffsEngine(input, streamHooks()));
 }

@@ -3,6 +3,10 @@ import { z } from 'zod';
 import {
   ConnectorList,
   ControlResponse,
+  DiffPageSchema,
+  DiffQuery,
+  RepairRequest,
+  RepairStartSchema,
   DryRunResponse,
   Health,
   IdParams,
@@ -106,6 +110,38 @@ export function buildOpenApiDocument(opts: { version?: string; serverUrl?: strin
       200: json(MigrationReportSchema, 'The report'),
       404: problem('No migration with this id'),
       409: problem('Not completed (still running, failed or canceled)'),
+      ...common,
+    },
+  });
+
+  r.registerPath({
+    method: 'get',
+    path: '/migrations/{id}/diff',
+    summary: 'Keys the last validation found different (validate.mode full or sample, or after repair)',
+    description:
+      'Missing in the target, extra in the target, or different (with the field names), read from the diff list the workers wrote to ' +
+      'DATAMIGRATO_DIFF_DIR (the API must share that directory). After a repair, the list of the validation that followed it.',
+    request: { params: idParams, query: DiffQuery },
+    responses: {
+      200: json(DiffPageSchema, 'A page of the list'),
+      404: problem('No migration with this id'),
+      409: problem('Still running, failed, validated without a diff list, or matched'),
+      ...common,
+    },
+  });
+
+  r.registerPath({
+    method: 'post',
+    path: '/migrations/{id}/repair',
+    summary: 'Re-copy the keys of the last diff list and validate again',
+    description:
+      'Starts a repair workflow (`<id>-repair-<n>`): the missing and different keys are read from the source and written again through the ' +
+      'transforms; extra target rows are deleted only with `deleteExtra: true`. Its diff is at `/migrations/{repair id}/diff`.',
+    request: { params: idParams, body: { required: false, content: { 'application/json': { schema: RepairRequest } } } },
+    responses: {
+      202: json(RepairStartSchema, 'Started'),
+      404: problem('No migration with this id'),
+      409: problem('No diff list to repair, or nothing differs'),
       ...common,
     },
   });

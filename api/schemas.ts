@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { DryRunResult, MigrationList, MigrationOutcome, MigrationSummary, MigrationView, StartResult, ControlResult } from '../client';
 import { MIGRATION_STATUSES } from '../client/migrations';
 import { MIGRATION_ID_PATTERN } from '../src/names';
-import { JobSpecSchema } from '../src/job/job-spec';
+import { JobSpecSchema, VALIDATION_MODES } from '../src/job/job-spec';
 import { FIELD_TYPES } from '../src/transform/steps';
 import type { MigrationProgress, MigrationReport } from '../workflows/types';
 
@@ -95,17 +95,72 @@ type _Progress = Check<Same<z.infer<typeof MigrationProgressSchema>, MigrationPr
 const Digest = z.object({ count: z.number().int(), sum: z.string().describe('64-bit checksum, 16 hex digits') }).meta({ id: 'Digest' });
 const KeyValue = z.union([z.string(), z.number()]);
 
-const Validation = z
-  .union([
-    z.object({
-      status: z.enum(['match', 'mismatch']),
-      source: Digest,
-      target: Digest,
-      mismatchedBuckets: z.array(z.object({ bucket: z.number().int(), source: Digest, target: Digest })),
-    }),
-    z.object({ status: z.literal('skipped') }),
-  ])
-  .nullable();
+export const DiffSummarySchema = z
+  .object({
+    ref: z.string().describe('the list, relative to DATAMIGRATO_DIFF_DIR'),
+    scope: z.enum(['full', 'sample']),
+    missing: z.number().int(),
+    extra: z.number().int(),
+    different: z.number().int(),
+    listed: z.number().int(),
+    limitHit: z.boolean().describe('more differences exist than validate.maxDiffs listed'),
+    keysCompared: z.number().int(),
+    passes: z.number().int(),
+  })
+  .meta({ id: 'DiffSummary' });
+
+const Compared = z.object({
+  status: z.enum(['match', 'mismatch']),
+  source: Digest,
+  target: Digest,
+  mismatchedBuckets: z.array(z.object({ bucket: z.number().int(), source: Digest, target: Digest })),
+  mode: z.enum(VALIDATION_MODES).optional(),
+  diff: DiffSummarySchema.optional(),
+});
+
+const Validation = z.union([Compared, z.object({ status: z.literal('skipped') })]).nullable();
+
+export const RepairReportSchema = z
+  .object({
+    rewritten: z.number().int(),
+    notInSource: z.number().int(),
+    deleted: z.number().int(),
+    extraNotDeleted: z.number().int(),
+    quarantined: z.number().int(),
+    note: z.string().optional(),
+    validation: Compared,
+  })
+  .meta({ id: 'RepairReport', description: 'What repair re-copied and deleted, and the validation after it' });
+
+export const DiffPageSchema = z
+  .object({
+    id: z.string(),
+    from: z.enum(['validation', 'repair']),
+    status: z.enum(['match', 'mismatch']),
+    diff: DiffSummarySchema,
+    items: z.array(
+      z.object({
+        kind: z.enum(['missing', 'extra', 'different']),
+        key: z.record(z.string(), z.unknown()),
+        fields: z.array(z.string()).optional(),
+      }),
+    ),
+    nextOffset: z.number().int().nullable(),
+  })
+  .meta({ id: 'DiffPage', description: 'Keys the last validation found different' });
+
+export const DiffQuery = z
+  .object({
+    offset: z.coerce.number().int().min(0).optional(),
+    limit: z.coerce.number().int().min(1).max(10_000).optional(),
+  })
+  .strict();
+
+export const RepairRequest = z.object({ deleteExtra: z.boolean().default(false) }).strict();
+
+export const RepairStartSchema = z
+  .object({ id: z.string(), runId: z.string(), of: z.string(), diff: DiffSummarySchema })
+  .meta({ id: 'RepairStart', description: 'The repair workflow started' });
 
 export const MigrationReportSchema = z
   .object({
@@ -132,6 +187,7 @@ export const MigrationReportSchema = z
       }),
     ),
     validation: Validation,
+    repair: RepairReportSchema.optional(),
     timings: z.object({ startedAt: z.string(), prepareMs: z.number(), copyMs: z.number(), validateMs: z.number(), totalMs: z.number() }),
     continuedAsNew: z.number().int(),
   })

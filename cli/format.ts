@@ -1,4 +1,6 @@
-import type { DryRunResult, MigrationSummary, MigrationView } from '../client';
+import type { DiffPage, DryRunResult, MigrationSummary, MigrationView } from '../client';
+import type { DiffSummary } from '../src/validation/diff-types';
+import type { RepairReport, RepairWorkflowReport, Validation } from '../workflows/types';
 
 export const num = (n: number | null | undefined) => (n === null || n === undefined ? '?' : Math.round(n).toLocaleString('en-US'));
 
@@ -40,6 +42,8 @@ export function describeView(v: MigrationView, ui: string): string {
         `validation ${val ? val.status : 'none'}${val && 'source' in val ? ` (source ${num(val.source.count)} / target ${num(val.target.count)})` : ''}, ` +
         `total ${duration(v.report.timings.totalMs / 1000)}`,
     );
+    if (val && 'diff' in val && val.diff) lines.push(`diff:      ${diffLine(val.diff)}   (datamigrato diff ${v.id})`);
+    if (v.report.repair) lines.push(`repair:    ${repairLine(v.report.repair)}`);
   } else if (v.outcome) {
     lines.push(`outcome:   ${v.outcome.status}, ${num(v.outcome.rows)} rows written`);
   }
@@ -75,3 +79,23 @@ export function describeCheck(r: DryRunResult, sampleRows = 5): string {
   lines.push(`checked in ${r.elapsedMs} ms`);
   return lines.join('\n');
 }
+
+export const diffLine = (d: DiffSummary) =>
+  `${num(d.missing)} missing, ${num(d.extra)} extra, ${num(d.different)} different (${d.scope}, ${num(d.listed)} listed${d.limitHit ? ', validate.maxDiffs reached' : ''})`;
+
+const validationLine = (v: Validation) => `${v.status}${v.diff ? `; ${diffLine(v.diff)}` : ''}`;
+
+export const repairLine = (r: RepairReport) =>
+  `${num(r.rewritten)} re-copied, ${num(r.deleted)} deleted, ${num(r.notInSource)} gone from the source, ${num(r.extraNotDeleted)} extra left` +
+  `${r.quarantined ? `, ${num(r.quarantined)} quarantined` : ''}${r.note ? ` (${r.note})` : ''}; validation after: ${validationLine(r.validation)}`;
+
+/** The `diff` command: a summary line, then one line per listed key. */
+export function describeDiff(p: DiffPage): string {
+  const head = `${p.id}: ${p.from === 'repair' ? 'after repair, ' : ''}validation ${p.status}; ${diffLine(p.diff)}`;
+  if (!p.items.length) return `${head}\n(no entries${p.diff.listed ? ' at this offset' : ''})`;
+  const rows = p.items.map((e) => [e.kind, JSON.stringify(e.key), e.fields?.join(', ') ?? '']);
+  const more = p.nextOffset !== null ? `\nmore: datamigrato diff ${p.id} --offset ${p.nextOffset}` : '';
+  return `${head}\n${table([['KIND', 'KEY', 'FIELDS'], ...rows])}${more}`;
+}
+
+export const describeRepair = (id: string, r: RepairWorkflowReport) => `repair ${id} of ${r.of}: ${repairLine(r.repair)}`;

@@ -6,7 +6,10 @@ import {
   ClientError,
   connectTemporal,
   dryRunCheck,
+  getDiff,
   getMigration,
+  repairMigration,
+  repairResult,
   listMigrations,
   loadSpecFile,
   pauseMigration,
@@ -20,7 +23,7 @@ import {
   type TemporalSettings,
 } from '../client';
 import { temporalConfig } from '../worker/config';
-import { describeCheck, describeView, listTable } from './format';
+import { describeCheck, describeDiff, describeRepair, describeView, listTable } from './format';
 import { watchMigration } from './watch';
 
 /**
@@ -49,8 +52,11 @@ class Exit extends Error {
 /** Exit code for a closed migration (0 only when it completed and validation, if any, matched). */
 export function exitCodeOf(v: MigrationView): number {
   switch (v.status) {
-    case 'Completed':
-      return v.report?.validation && v.report.validation.status === 'mismatch' ? EXIT.failed : EXIT.ok;
+    case 'Completed': {
+      // After a repair its validation decides.
+      const validation = v.report?.repair?.validation ?? v.report?.validation;
+      return validation && validation.status === 'mismatch' ? EXIT.failed : EXIT.ok;
+    }
     case 'Failed':
       return EXIT.failed;
     case 'Canceled':
@@ -179,6 +185,38 @@ export function buildProgram(): Command {
         out(`${name} sent to ${id} (status was ${r.status})`);
       });
   }
+
+  program
+    .command('diff')
+    .description('list the keys the last validation found different: missing in the target, extra in the target, different (with fields)')
+    .argument('<id>', 'migration id (or a repair id)')
+    .option('--offset <n>', 'skip this many entries', (v) => Number(v), 0)
+    .option('--limit <n>', 'entries to print', (v) => Number(v), 1000)
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, o: { offset: number; limit: number; json?: boolean }) => {
+      const page = await getDiff(await temporal(), id, { offset: o.offset, limit: o.limit });
+      out(o.json ? JSON.stringify(page, null, 2) : describeDiff(page));
+      if (page.status === 'mismatch') throw new Exit(EXIT.failed);
+    });
+
+  program
+    .command('repair')
+    .description('re-copy the keys of the last diff list (missing and different) and validate again; extra target rows only with --delete-extra')
+    .argument('<id>', 'migration id (or a repair id, to repair what is left)')
+    .option('--delete-extra', 'also delete target rows the source does not have')
+    .option('--no-wait', 'start the repair and return')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, o: { deleteExtra?: boolean; wait: boolean; json?: boolean }) => {
+      const c = await temporal();
+      const started = await repairMigration(c, id, { taskQueue: settings().taskQueue, deleteExtra: Boolean(o.deleteExtra) });
+      if (!o.wait) {
+        out(o.json ? JSON.stringify(started, null, 2) : `started repair ${started.id} of ${started.of}\n  diff:    datamigrato diff ${started.id}`);
+        return;
+      }
+      const report = await repairResult(c, started.id);
+      out(o.json ? JSON.stringify({ ...started, report }, null, 2) : describeRepair(started.id, report));
+      if (report.repair.validation.status !== 'match') throw new Exit(EXIT.failed);
+    });
 
   program
     .command('check')

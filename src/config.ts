@@ -37,6 +37,10 @@ export const ConfigSchema = z.object({
   DATAMIGRATO_WORKFLOW_BUNDLE: z.string().optional().describe('prebuilt workflow bundle (scripts/bundle-workflows.ts)'),
   DATAMIGRATO_MAX_ACTIVITIES: integer(1).default(8).describe('chunks (activities) one worker process runs at once'),
   DATAMIGRATO_HEARTBEAT_THROTTLE: duration.default('100ms').describe('heartbeat throttle; bounds how much a crash re-copies'),
+  DATAMIGRATO_DIFF_DIR: z
+    .string()
+    .optional()
+    .describe('directory of validation diff lists, shared by workers, API and CLI (default ~/.cache/datamigrato/diffs)'),
   DATAMIGRATO_MEMLOG: integer(1).optional().describe('log worker memory every N ms (benchmarks)'),
   PORT: integer(0, 65_535).default(3000).describe('API port'),
   HOST: z.string().default('0.0.0.0').describe('API bind address'),

@@ -9,6 +9,7 @@ export const resumeSignal = defineSignal('resume');
 export const progressQuery = defineQuery<MigrationProgress>('progress');
 
 export const MIGRATION_WORKFLOW = 'migrationWorkflow';
+export const REPAIR_WORKFLOW = 'repairWorkflow';
 export { DEFAULT_TASK_QUEUE } from '../src/names';
 
 /** Typed keys for the names in src/names.ts (docs/stack.md for registering them on your own cluster). */

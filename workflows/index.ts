@@ -1,1 +1,2 @@
 export { migrationWorkflow } from './migration';
+export { repairWorkflow } from './repair';

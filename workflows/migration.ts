@@ -7,7 +7,8 @@ import { CopyPhase } from './copy-phase';
 import { SA, pauseSignal, progressQuery, resumeSignal } from './definitions';
 import { buildReport, progressOf, statusOf, summaryOf, totalRows } from './report';
 import type { MigrationInput, MigrationReport, MigrationState, Phase } from './types';
-import { validateCopy } from './validate-phase';
+import { repairAndRevalidate, validateCopy } from './validate-phase';
+import { repairOptionsOf } from '../src/job/options';
 import { NON_RETRYABLE_KINDS as NON_RETRYABLE } from '../src/errors';
 
 const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: NON_RETRYABLE } as const;
@@ -27,13 +28,18 @@ function dataActivities(spec: JobSpec) {
     cancellationType: wf.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: { ...retry, maximumAttempts: 50 },
   }).copyChunk;
-  const scanRange = wf.proxyActivities<typeof activities>({
+  return { copyChunk, ...scanActivities() };
+}
+
+/** Scans, narrowing, sampling and repair stream whole objects: long timeouts, kept alive by heartbeats. */
+export function scanActivities() {
+  const { scanRange, narrowDiffs, sampleDiffs, repairDiffs } = wf.proxyActivities<typeof activities>({
     startToCloseTimeout: '2h',
     heartbeatTimeout: '60s',
     cancellationType: wf.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: { ...retry, maximumAttempts: 10 },
-  }).scanRange;
-  return { copyChunk, scanRange };
+  });
+  return { scanRange, narrowDiffs, sampleDiffs, repairDiffs, planTargetScan: control.planTargetScan };
 }
 
 const initialState = (): MigrationState => ({
@@ -64,7 +70,7 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
     publish();
   };
   installHandlers(spec, st, publish);
-  const { copyChunk, scanRange } = dataActivities(spec);
+  const { copyChunk, ...scans } = dataActivities(spec);
   const copy = new CopyPhase(spec, st, copyChunk);
 
   try {
@@ -90,7 +96,11 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
     if (st.phase === 'copying' || st.phase === 'validating') {
       setPhase('validating');
       const t0 = Date.now();
-      st.validation = spec.validate.enabled ? await validateCopy(spec, st, { planTargetScan: control.planTargetScan, scanRange }) : { status: 'skipped' };
+      const repair = repairOptionsOf(spec);
+      const scope = { sourceSchema: st.plan!.sourceSchema, sourceRanges: st.partitions.map((p) => p.range) };
+      st.validation = spec.validate.enabled ? await validateCopy(spec, scope, scans, { label: 'validate', narrow: repair.enabled }) : { status: 'skipped' };
+      if (repair.enabled && st.validation.status === 'mismatch' && 'diff' in st.validation && st.validation.diff)
+        st.repair = await repairAndRevalidate(spec, scope, st.validation.diff, scans, 'repair');
       st.validateMs = Date.now() - t0;
     }
     setPhase('completed');

@@ -69,6 +69,7 @@ export function buildReport(spec: JobSpec, st: MigrationState, status: Migration
       done: p.state === 'done',
     })),
     validation: st.validation,
+    ...(st.repair ? { repair: st.repair } : {}),
     timings: {
       startedAt: new Date(st.startedAt).toISOString(),
       prepareMs: st.prepareMs,
@@ -86,6 +87,6 @@ export const summaryOf = (r: MigrationReport) => ({
   rows: r.rows,
   quarantined: r.quarantined,
   rowsPerSecond: r.rowsPerSecond,
-  validation: r.validation?.status ?? null,
+  validation: (r.repair?.validation ?? r.validation)?.status ?? null,
   partitions: r.partitions.length,
 });

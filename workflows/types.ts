@@ -1,6 +1,20 @@
 import type { Cursor, KeyRange, ObjectSchema } from '../src/model/types';
 import type { JobSpec } from '../src/job/job-spec';
 import type { Digest, ValidationSummary } from '../src/validation/digest';
+import type { DiffSummary, RepairSummary } from '../src/validation/diff-types';
+import type { ValidationMode } from '../src/job/options';
+
+/** A validation's outcome: the bucketed comparison, and (modes full and sample) the counts and reference of the diff list. */
+export interface Validation extends ValidationSummary {
+  /** Absent in runs recorded before modes existed (checksums). */
+  mode?: ValidationMode;
+  diff?: DiffSummary;
+}
+
+/** What a repair did, and the validation that followed it. */
+export interface RepairReport extends RepairSummary {
+  validation: Validation;
+}
 
 export type Phase = 'preparing' | 'copying' | 'paused' | 'validating' | 'completed' | 'failed' | 'canceled';
 
@@ -31,7 +45,9 @@ export interface MigrationState {
   /** targetObject is absent in runs planned before it existed. */
   plan: { sourceSchema: ObjectSchema; targetSchema: ObjectSchema; targetObject?: string } | null;
   partitions: PartitionState[];
-  validation: ValidationSummary | { status: 'skipped' } | null;
+  validation: Validation | { status: 'skipped' } | null;
+  /** Set when `repair` ran after a mismatch (absent in runs recorded before repair existed). */
+  repair?: RepairReport;
   continuedAsNew: number;
 }
 
@@ -90,8 +106,23 @@ export interface MigrationReport {
     done: boolean;
   }[];
   validation: MigrationState['validation'];
+  /** Present when repair ran: what it re-copied and deleted, and the validation after it. */
+  repair?: RepairReport;
   timings: { startedAt: string; prepareMs: number; copyMs: number; validateMs: number; totalMs: number };
   continuedAsNew: number;
 }
 
 export type { JobSpec };
+
+export interface RepairWorkflowInput {
+  spec: JobSpec;
+  /** The migration whose diff list is repaired. */
+  of: string;
+  diff: DiffSummary;
+}
+
+export interface RepairWorkflowReport {
+  job: string;
+  of: string;
+  repair: RepairReport;
+}

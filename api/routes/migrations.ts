@@ -2,7 +2,9 @@ import { Router, type Request } from 'express';
 import {
   cancelMigration,
   dryRunCheck,
+  getDiff,
   getMigration,
+  repairMigration,
   listMigrations,
   MIGRATION_ID_PATTERN,
   MIGRATION_ID_RULE,
@@ -16,7 +18,7 @@ import { InvalidRequestError, InvalidSpecError } from '../../client/errors';
 import type { AppDeps } from '../app';
 import { asyncRoute, bodyOf, methodNotAllowed, resource } from '../http';
 import { HttpProblem } from '../problems';
-import { ListQuery } from '../schemas';
+import { DiffQuery, ListQuery, RepairRequest } from '../schemas';
 
 type Links = { self: string; ui: string };
 
@@ -104,6 +106,22 @@ function itemRoutes(router: Router, deps: AppDeps, links: (id: string) => Links)
         );
       }
       res.json(v.report);
+    }),
+  });
+  resource(router, '/migrations/:id/diff', {
+    get: asyncRoute(async (req, res) => {
+      const q = DiffQuery.safeParse(req.query);
+      if (!q.success) throw new InvalidRequestError(q.error.issues.map((i) => ({ path: i.path.join('.') || '(query)', message: i.message })));
+      res.json(await getDiff(deps.client, String(req.params.id), q.data));
+    }),
+  });
+  resource(router, '/migrations/:id/repair', {
+    post: asyncRoute(async (req, res) => {
+      const body = bodyOf(req);
+      const r = RepairRequest.safeParse(body === undefined || body === null || body === '' ? {} : body);
+      if (!r.success) throw new InvalidRequestError(r.error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message })));
+      const started = await repairMigration(deps.client, String(req.params.id), { taskQueue: deps.taskQueue, deleteExtra: r.data.deleteExtra });
+      res.status(202).json({ ...started, links: { diff: `/migrations/${encodeURIComponent(started.id)}/diff` } });
     }),
   });
   const actions = { pause: pauseMigration, resume: resumeMigration, cancel: cancelMigration };

@@ -74,6 +74,12 @@ export interface ConnectorSession {
   quarantine(records: QuarantinedRecord[]): Promise<void>;
   close(): Promise<void>;
   /**
+   * Optional: deletes the rows with these keys (each row holds at least the key fields of `schema`, as this
+   * session's own `read` produced them) and returns how many existed. Used by repair with
+   * `repair.deleteExtra`; a connector without it has its extra rows reported as not deleted.
+   */
+  deleteKeys?(schema: ObjectSchema, keys: Row[]): Promise<number>;
+  /**
    * Optional pass-through (`passthrough: true`): `read` in the store's bulk format, same ordering and cursor
    * semantics, for a target of the same connector type. Rows are never parsed, so nothing is transformed.
    */

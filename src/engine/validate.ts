@@ -3,7 +3,7 @@ import type { Cursor, KeyRange, ObjectSchema } from '../model/types';
 import { compileJob } from './job-schema';
 import type { JobSpec } from '../job/job-spec';
 import { RowDigester } from '../validation/checksum';
-import type { ScanResult } from '../validation/digest';
+import { emptyDigest, VALIDATION_BUCKETS, type ScanResult } from '../validation/digest';
 import { KEEP_ALIVE_MS } from './copy-chunk';
 import { withEndpoints, type Side } from './sessions';
 
@@ -12,6 +12,8 @@ export interface ScanInput {
   side: Side;
   sourceSchema: ObjectSchema;
   range: KeyRange;
+  /** validate.mode counts / sample: count the rows, hash nothing (absent in scans recorded before modes existed). */
+  countOnly?: boolean;
 }
 
 export interface ScanProgress {
@@ -39,7 +41,7 @@ export async function scanRange(input: ScanInput, onBatch: (p: ScanProgress) => 
   const endpoint = side === 'source' ? spec.source : spec.target;
   return withEndpoints([{ side, endpoint }], async (s) => {
     const session = s[side];
-    const digester = new RowDigester(transform.schema, true);
+    const digester = input.countOnly ? new RowCounter() : new RowDigester(transform.schema, true);
     const readSchema = side === 'source' ? sourceSchema : transform.schema;
     let rows = 0;
     let last: ScanProgress = { cursor: null, rows: 0 };
@@ -66,4 +68,18 @@ export async function scanRange(input: ScanInput, onBatch: (p: ScanProgress) => 
     }
     return { total: digester.digest(), buckets: digester.bucketDigests() };
   });
+}
+
+/** The digester's shape for count-only scans: counts, and leaves every sum (and bucket) empty. */
+class RowCounter {
+  private count = 0;
+  add(): void {
+    this.count++;
+  }
+  digest() {
+    return { ...emptyDigest(), count: this.count };
+  }
+  bucketDigests() {
+    return Array.from({ length: VALIDATION_BUCKETS }, emptyDigest);
+  }
 }

@@ -2,11 +2,34 @@ import { z } from 'zod';
 import { JOB_NAME_PATTERN, JOB_NAME_RULE } from '../names';
 import { TransformStepSchema } from '../transform/steps';
 import { EndpointSchema } from './endpoints';
+import { repairOptionsOf, VALIDATION_MODES } from './options';
+export { repairOptionsOf, validationModeOf, VALIDATION_MODES, type RepairOptions, type ValidationMode } from './options';
 
 export const ChunkSchema = z
   .object({
     maxBatches: z.number().int().min(1).max(100_000).default(200).describe('batches per activity before control returns to the workflow'),
     maxSeconds: z.number().int().min(1).max(3_600).default(15).describe('seconds per activity chunk; pause takes effect between chunks'),
+  })
+  .strict();
+
+export const ValidateSchema = z
+  .object({
+    enabled: z.boolean().default(true).describe('count + checksum both sides after the copy'),
+    mode: z
+      .enum(VALIDATION_MODES)
+      .default('checksums')
+      .describe(
+        'counts: compare row counts only; checksums: counts and checksums per key-hash bucket; full: checksums, then narrow differing buckets to exact keys (missing, extra, different fields); sample: checksums, then sampleSize random source keys compared field by field',
+      ),
+    sampleSize: z.number().int().min(1).max(100_000).default(100).describe('keys compared field by field in mode sample'),
+    maxDiffs: z.number().int().min(1).max(1_000_000).default(1000).describe('differences listed at most; the report says when the limit was hit'),
+  })
+  .strict();
+
+export const RepairSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    deleteExtra: z.boolean().default(false).describe('also delete target rows whose key the source does not have'),
   })
   .strict();
 
@@ -19,10 +42,11 @@ export const JobSpecSchema = z
     parallelism: z.number().int().min(1).max(64).default(4).describe('partitions copied at once'),
     partitions: z.number().int().min(1).max(1_000).optional().describe('key ranges to split the source into; default 2 × parallelism'),
     transform: z.array(TransformStepSchema).default([]),
-    validate: z
-      .object({ enabled: z.boolean().default(true).describe('count + checksum both sides after the copy') })
-      .strict()
-      .prefault({}),
+    validate: ValidateSchema.prefault({}),
+    repair: z
+      .union([z.boolean(), RepairSchema])
+      .default(false)
+      .describe('after a mismatch, re-copy exactly the differing keys and validate again (true, or { deleteExtra: true } to also delete extra target rows)'),
     passthrough: z
       .boolean()
       .default(false)
@@ -46,6 +70,15 @@ export const JobSpecSchema = z
   })
   .strict()
   .superRefine((spec, ctx) => {
+    const repair = repairOptionsOf(spec);
+    if (repair.enabled && !spec.validate.enabled)
+      ctx.addIssue({ code: 'custom', path: ['repair'], message: 'needs validation (validate.enabled: true): repair acts on the keys validation lists' });
+    if (repair.enabled && (spec.validate.mode === 'counts' || spec.validate.mode === 'sample'))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['repair'],
+        message: `needs validate.mode checksums or full (mode ${spec.validate.mode} does not find every differing key)`,
+      });
     if (!spec.passthrough) return;
     if (spec.source.type !== spec.target.type)
       ctx.addIssue({

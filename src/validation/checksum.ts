@@ -7,13 +7,23 @@ import { VALIDATION_BUCKETS, sumToHex, type Digest } from './digest';
 const TWO32 = 2 ** 32;
 
 /** FNV-1a over the canonical key: cheap, and the same on both sides because the key is canonicalized first. */
-function bucketOf(canonicalKey: string): number {
+export function keyHashOf(canonicalKey: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < canonicalKey.length; i++) {
     h ^= canonicalKey.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  return (h >>> 0) % VALIDATION_BUCKETS;
+  return h >>> 0;
+}
+
+export const bucketOf = (canonicalKey: string): number => keyHashOf(canonicalKey) % VALIDATION_BUCKETS;
+
+/** One key field: its canonical value (as before composite keys existed); several: joined by a separator no canonical value holds. */
+export function canonicalKeyOf(row: Row, keyFields: readonly FieldSchema[]): string {
+  const [first, ...rest] = keyFields;
+  let text = canonicalValue(row[first!.name], first!.type);
+  for (const f of rest) text += `\u0001${canonicalValue(row[f.name], f.type)}`;
+  return text;
 }
 
 /**
@@ -67,12 +77,8 @@ export class RowDigester {
     if (this.buckets) this.buckets[bucketOf(this.canonicalKey(row))]!.add(h);
   }
 
-  /** One key field: its canonical value (as before composite keys existed); several: joined by a separator no canonical value holds. */
   private canonicalKey(row: Row): string {
-    const [first, ...rest] = this.keyFields;
-    let text = canonicalValue(row[first!.name], first!.type);
-    for (const f of rest) text += `\u0001${canonicalValue(row[f.name], f.type)}`;
-    return text;
+    return canonicalKeyOf(row, this.keyFields);
   }
 
   digest(): Digest {

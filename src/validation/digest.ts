@@ -67,3 +67,8 @@ export function compareScans(source: ScanResult, target: ScanResult): Validation
     mismatchedBuckets,
   };
 }
+
+/** validate.mode counts (and sample, before its keys are compared): the totals' counts alone decide. */
+export function compareCounts(source: ScanResult, target: ScanResult): ValidationSummary {
+  return { status: source.total.count === target.total.count ? 'match' : 'mismatch', source: source.total, target: target.total, mismatchedBuckets: [] };
+}

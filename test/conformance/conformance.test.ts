@@ -221,6 +221,47 @@ function conformance(fx: ConformanceFixture) {
       });
     });
 
+    behaviour(fx, 'delete by key', async (object) => {
+      const single = seedSchema(object);
+      const composite = compositeSchema(`${object}_c`);
+      const result = await withSession(fx, object, async (s) => {
+        if (!s.deleteKeys) return 'connector lacks delete (repair reports extra rows as not deleted)';
+        await s.prepare(single);
+        await s.write(single, seedRows(30));
+        // Keys as the session's own read gives them back: what repair passes.
+        const doomed = (await readRange(s, single, whole, null, 50)).rows.filter((r) => [8, 50, 85].includes(Number(r.id)));
+        expect(doomed).toHaveLength(3);
+        expect(await s.deleteKeys(single, doomed)).toBe(3);
+        await s.deleteKeys(single, doomed); // deleting again changes nothing
+        return undefined;
+      });
+      if (result) return result;
+      const left = (await fx.readAll(object, single)).map((r) => Number(r.id)).sort((a, b) => a - b);
+      expect(left).toEqual(
+        seedRows(30)
+          .map((r) => Number(r.id))
+          .filter((id) => ![8, 50, 85].includes(id)),
+      );
+      try {
+        await withSession(fx, `${object}_c`, async (s) => {
+          await s.prepare(composite);
+          await s.write(composite, compositeRows());
+          const [victim] = (await readRange(s, composite, whole, null, 50)).rows.filter((r) => r.tenant === 'a' && Number(r.seq) === 2);
+          expect(victim).toBeDefined();
+          await s.deleteKeys!(composite, [{ tenant: victim!.tenant!, seq: victim!.seq! }]);
+          const rest = (await readRange(s, composite, whole, null, 50)).rows.map((r) => `${r.tenant}/${r.seq}`);
+          expect(rest.sort()).toEqual(
+            compositeRows()
+              .filter((r) => !(r.tenant === 'a' && r.seq === 2))
+              .map((r) => `${r.tenant}/${r.seq}`)
+              .sort(),
+          );
+        });
+      } finally {
+        await fx.drop(`${object}_c`).catch(() => undefined);
+      }
+    });
+
     behaviour(fx, 'type torture round trip', async (object) => {
       const full = tortureSchema(object);
       const left = Object.keys(fx.unsupportedFields);

@@ -13,6 +13,7 @@ export const BEHAVIOURS = [
   'rejected record + quarantine',
   'composite keys',
   'type torture round trip',
+  'delete by key',
 ] as const;
 export type Behaviour = (typeof BEHAVIOURS)[number];
 

@@ -4,6 +4,9 @@ import type * as real from '../../activities';
 import type { ChunkInput, ChunkProgress, ChunkResult } from '../../src/engine/copy-chunk';
 import type { MigrationPlan } from '../../src/engine/plan';
 import type { ScanInput } from '../../src/engine/validate';
+import type { NarrowInput, SampleInput } from '../../src/engine/diff';
+import type { RepairInput } from '../../src/engine/repair';
+import type { DiffSummary, RepairSummary } from '../../src/validation/diff-types';
 import type { JobSpec } from '../../src/job/job-spec';
 import type { KeyRange, ObjectSchema } from '../../src/model/types';
 import { emptyDigest, mergeDigests, sumScans, sumToHex, VALIDATION_BUCKETS, type Digest, type ScanResult } from '../../src/validation/digest';
@@ -42,6 +45,13 @@ export interface Scenario {
    * cancelled, stop the way activities/failures.ts maps StoppedError: CancelledFailure with details [progress].
    */
   streamUntilCancelled?: { rows: number; everyMs: number };
+  /**
+   * The target scan shows one row more in these partitions' buckets (an extra row) until a repair ran;
+   * `repairFixes: false` keeps it after the repair (the extra row was not deleted).
+   */
+  tamperedTarget?: { partitions: number[]; repairFixes: boolean };
+  /** What sampleDiffs reports as different. */
+  sampleDifferent?: number;
 }
 
 /** What the fakes saw and reported for one workflow id (across its continue-as-new runs). */
@@ -51,8 +61,11 @@ export interface Recording {
   maxInFlight: number;
   /** Rows carried by CancelledFailure details, per stopped call. */
   stoppedRows: number[];
-  scans: { side: ScanInput['side']; range: KeyRange }[];
+  scans: { side: ScanInput['side']; range: KeyRange; countOnly?: boolean }[];
   plans: number;
+  narrows: Pick<NarrowInput, 'ref' | 'mismatched'>[];
+  samples: Pick<SampleInput, 'ref'>[];
+  repairs: Pick<RepairInput, 'ref' | 'runId'>[];
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -79,6 +92,14 @@ function partitionScan(id: number, p: PartitionScript): ScanResult {
   return { total, buckets };
 }
 
+/** A partition's scan with one row more (an extra target row in its bucket). */
+function withExtraRow(id: number, p: PartitionScript): ScanResult {
+  const scan = partitionScan(id, p);
+  const extra = { count: 1, sum: sumToHex(0x5bd1e995n * BigInt(id + 1)) };
+  scan.buckets[id % VALIDATION_BUCKETS] = mergeDigests(scan.buckets[id % VALIDATION_BUCKETS]!, extra);
+  return { total: mergeDigests(scan.total, extra), buckets: scan.buckets };
+}
+
 const sourceSchema: ObjectSchema = {
   object: 'scripted.src',
   key: ['id'],
@@ -94,7 +115,7 @@ export class ScriptedActivities {
 
   /** Registers the script a workflow id runs; returns its (live) recording. */
   script(workflowId: string, scenario: Scenario): Recording {
-    const rec: Recording = { calls: [], inFlight: 0, maxInFlight: 0, stoppedRows: [], scans: [], plans: 0 };
+    const rec: Recording = { calls: [], inFlight: 0, maxInFlight: 0, stoppedRows: [], scans: [], plans: 0, narrows: [], samples: [], repairs: [] };
     this.scenarios.set(workflowId, scenario);
     this.recordings.set(workflowId, rec);
     return rec;
@@ -108,14 +129,41 @@ export class ScriptedActivities {
     return { scenario, rec };
   }
 
-  /** The four activities the workflow proxies, with the real signatures. */
-  activities(): Pick<typeof real, 'planMigration' | 'copyChunk' | 'planTargetScan' | 'scanRange'> {
+  /** The activities the workflows proxy, with the real signatures. */
+  activities(): Pick<typeof real, 'planMigration' | 'copyChunk' | 'planTargetScan' | 'scanRange' | 'narrowDiffs' | 'sampleDiffs' | 'repairDiffs'> {
     return {
       planMigration: async (spec) => this.planMigration(spec),
       copyChunk: async (input) => this.copyChunk(input),
       planTargetScan: async () => [{ id: 0, lower: null, upper: null }],
       scanRange: async (input) => this.scanRange(input),
+      narrowDiffs: async (input) => this.narrowDiffs(input),
+      sampleDiffs: async (input) => this.sampleDiffs(input),
+      repairDiffs: async (input) => this.repairDiffs(input),
     };
+  }
+
+  /** Narrowing finds one extra key per differing bucket (what tamperedTarget put there). */
+  private narrowDiffs(input: NarrowInput): DiffSummary {
+    const { rec } = this.current();
+    rec.narrows.push({ ref: input.ref, mismatched: input.mismatched });
+    const n = input.mismatched.length;
+    return { ref: input.ref, scope: 'full', missing: 0, extra: n, different: 0, listed: n, limitHit: false, keysCompared: n, passes: 1 };
+  }
+
+  private sampleDiffs(input: SampleInput): DiffSummary {
+    const { scenario, rec } = this.current();
+    rec.samples.push({ ref: input.ref });
+    const different = scenario.sampleDifferent ?? 0;
+    const size = input.spec.validate.sampleSize;
+    return { ref: input.ref, scope: 'sample', missing: 0, extra: 0, different, listed: different, limitHit: false, keysCompared: size, passes: 1 };
+  }
+
+  private repairDiffs(input: RepairInput): RepairSummary {
+    const { scenario, rec } = this.current();
+    rec.repairs.push({ ref: input.ref, runId: input.runId });
+    const extra = scenario.tamperedTarget?.partitions.length ?? 0;
+    const fixes = scenario.tamperedTarget?.repairFixes ?? true;
+    return { rewritten: 0, notInSource: 0, deleted: fixes ? extra : 0, extraNotDeleted: fixes ? 0 : extra, quarantined: 0 };
   }
 
   private planMigration(spec: JobSpec): MigrationPlan {
@@ -173,10 +221,14 @@ export class ScriptedActivities {
 
   private scanRange(input: ScanInput): ScanResult {
     const { scenario, rec } = this.current();
-    rec.scans.push({ side: input.side, range: input.range });
-    // The target holds exactly what the source has: one range over everything.
-    if (input.side === 'target') return sumScans(scenario.partitions.map((p, id) => partitionScan(id, p)));
-    return partitionScan(input.range.id, scenario.partitions[input.range.id]!);
+    rec.scans.push({ side: input.side, range: input.range, ...(input.countOnly ? { countOnly: true } : {}) });
+    const counted = (r: ScanResult): ScanResult =>
+      input.countOnly ? { total: { ...emptyDigest(), count: r.total.count }, buckets: r.buckets.map(emptyDigest) } : r;
+    if (input.side === 'source') return counted(partitionScan(input.range.id, scenario.partitions[input.range.id]!));
+    // The target holds exactly what the source has (one range over everything), but for tampered partitions.
+    const t = scenario.tamperedTarget;
+    const tampered = t && (rec.repairs.length === 0 || !t.repairFixes) ? t.partitions : [];
+    return counted(sumScans(scenario.partitions.map((p, id) => (tampered.includes(id) ? withExtraRow(id, p) : partitionScan(id, p)))));
   }
 }
 

@@ -3,7 +3,7 @@ import { ApplicationFailure, CancelledFailure, type Duration } from '@temporalio
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { JobSpecInput } from '../../src/job/job-spec';
-import { MIGRATION_WORKFLOW, pauseSignal, progressQuery, resumeSignal, SA } from '../../workflows/definitions';
+import { MIGRATION_WORKFLOW, pauseSignal, progressQuery, REPAIR_WORKFLOW, resumeSignal, SA } from '../../workflows/definitions';
 import type { MigrationProgress, MigrationReport } from '../../workflows/types';
 import { uniqueSuffix } from '../helpers/env';
 import {
@@ -358,5 +358,98 @@ describe(`continue-as-new (own server, suggestContinueAsNew at ${CAN_THRESHOLD_E
     expect(last.typedSearchAttributes.get(SA.status)).toBe('Completed');
     expect(last.typedSearchAttributes.get(SA.rows)).toBe(report.rows);
     expect((await handle.query(progressQuery)).rows).toBe(report.rows);
+  });
+});
+
+describe('validation modes, narrowing and repair (patch validation-diff-repair)', () => {
+  const markers = async (h: WorkflowHandle) =>
+    (await h.fetchHistory()).events?.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch').length ?? 0;
+  const twoParts = () => [uniform(2, 10), uniform(2, 10)];
+
+  test('checksums (the default) narrows nothing and records no patch marker, even on a mismatch: the old command sequence', async () => {
+    const { handle, rec } = await start(main!, { partitions: twoParts(), tamperedTarget: { partitions: [1], repairFixes: true } });
+    const report: MigrationReport = await handle.result();
+    expect(report.validation).toMatchObject({ status: 'mismatch', mismatchedBuckets: [{ bucket: 1 }] });
+    expect(report.validation).not.toHaveProperty('diff');
+    expect(rec.narrows).toHaveLength(0);
+    expect(await markers(handle)).toBe(0);
+  });
+
+  test('full: a mismatch is narrowed once, over the differing buckets; the list is referenced, not carried', async () => {
+    const { handle, rec, id } = await start(main!, { partitions: twoParts(), tamperedTarget: { partitions: [1], repairFixes: true } }, {
+      validate: { mode: 'full' },
+    } as Partial<JobSpecInput>);
+    const report: MigrationReport = await handle.result();
+    expect(rec.narrows).toEqual([{ ref: `${id}/validate.jsonl`, mismatched: [expect.objectContaining({ bucket: 1 })] }]);
+    expect(report.validation).toMatchObject({ status: 'mismatch', mode: 'full', diff: { ref: `${id}/validate.jsonl`, extra: 1 } });
+    expect(rec.repairs).toHaveLength(0);
+    expect(await markers(handle)).toBeGreaterThan(0);
+  });
+
+  test('full on a match narrows nothing', async () => {
+    const { handle, rec } = await start(main!, { partitions: twoParts() }, { validate: { mode: 'full' } } as Partial<JobSpecInput>);
+    expect((await handle.result()).validation).toMatchObject({ status: 'match', mode: 'full' });
+    expect(rec.narrows).toHaveLength(0);
+  });
+
+  test('repair: narrow, repair the listed keys, validate again (match); the memo follows the validation after repair', async () => {
+    const { handle, rec, id } = await start(main!, { partitions: twoParts(), tamperedTarget: { partitions: [0, 1], repairFixes: true } }, {
+      repair: { deleteExtra: true },
+    } as Partial<JobSpecInput>);
+    const report: MigrationReport = await handle.result();
+    expect(report.validation).toMatchObject({ status: 'mismatch', diff: { extra: 2 } });
+    expect(rec.repairs).toEqual([{ ref: `${id}/validate.jsonl`, runId: handle.firstExecutionRunId }]);
+    expect(report.repair).toMatchObject({ deleted: 2, extraNotDeleted: 0, validation: { status: 'match' } });
+    expect(rec.narrows).toHaveLength(1); // the validation after repair matched: nothing to narrow
+    expect(rec.scans.filter((s) => s.side === 'target')).toHaveLength(2);
+    expect((await handle.describe()).memo?.summary).toMatchObject({ validation: 'match' });
+  });
+
+  test('repair that cannot fix everything narrows again and reports what is left', async () => {
+    const { handle, rec, id } = await start(main!, { partitions: twoParts(), tamperedTarget: { partitions: [1], repairFixes: false } }, {
+      repair: true,
+    } as Partial<JobSpecInput>);
+    const report: MigrationReport = await handle.result();
+    expect(report.repair).toMatchObject({ extraNotDeleted: 1, validation: { status: 'mismatch', diff: { ref: `${id}/repair-validate.jsonl`, extra: 1 } } });
+    expect(rec.narrows.map((n) => n.ref)).toEqual([`${id}/validate.jsonl`, `${id}/repair-validate.jsonl`]);
+  });
+
+  test('counts scans count only; sample counts, then compares the sampled keys', async () => {
+    const counts = await start(main!, { partitions: twoParts() }, { validate: { mode: 'counts' } } as Partial<JobSpecInput>);
+    expect((await counts.handle.result()).validation).toMatchObject({ status: 'match', mode: 'counts', mismatchedBuckets: [] });
+    expect(counts.rec.scans.every((s) => s.countOnly)).toBe(true);
+
+    const sample = await start(main!, { partitions: twoParts(), sampleDifferent: 2 }, { validate: { mode: 'sample', sampleSize: 7 } } as Partial<JobSpecInput>);
+    const report: MigrationReport = await sample.handle.result();
+    expect(sample.rec.samples).toEqual([{ ref: `${sample.id}/validate.jsonl` }]);
+    expect(report.validation).toMatchObject({ status: 'mismatch', mode: 'sample', diff: { scope: 'sample', different: 2, keysCompared: 7 } });
+  });
+
+  test('repairWorkflow (datamigrato repair): plans again, repairs the given list, validates with narrowing', async () => {
+    const id = `wfmock-repair-${uniqueSuffix()}`;
+    const rec = scripted.script(id, { partitions: twoParts(), tamperedTarget: { partitions: [0], repairFixes: false } });
+    const diff = {
+      ref: 'm1/validate.jsonl',
+      scope: 'full' as const,
+      missing: 0,
+      extra: 1,
+      different: 0,
+      listed: 1,
+      limitHit: false,
+      keysCompared: 1,
+      passes: 1,
+    };
+    const report = await main!.env.client.workflow.execute(REPAIR_WORKFLOW, {
+      taskQueue: main!.taskQueue,
+      workflowId: id,
+      args: [{ spec: spec(id, { repair: true } as Partial<JobSpecInput>), of: 'm1', diff }],
+      workflowExecutionTimeout: '1m',
+    });
+    expect(rec.plans).toBe(1);
+    expect(rec.repairs.map((r) => r.ref)).toEqual(['m1/validate.jsonl']);
+    expect(report).toMatchObject({
+      of: 'm1',
+      repair: { extraNotDeleted: 1, validation: { status: 'mismatch', diff: { ref: `${id}/repair-validate.jsonl` } } },
+    });
   });
 });

@@ -68,6 +68,8 @@ describe('OpenAPI document: structure', () => {
         'POST /migrations/check',
         'GET /migrations/{id}',
         'GET /migrations/{id}/report',
+        'GET /migrations/{id}/diff',
+        'POST /migrations/{id}/repair',
         'POST /migrations/{id}/pause',
         'POST /migrations/{id}/resume',
         'POST /migrations/{id}/cancel',

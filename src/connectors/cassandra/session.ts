@@ -397,6 +397,28 @@ export class CassandraSession implements ConnectorSession {
     return { written, rejected };
   }
 
+  /**
+   * Prepared DELETEs by the whole primary key, `concurrency` in flight. Cassandra does not say whether a
+   * row existed, so the count is the keys asked for (repair only asks for keys this session just read).
+   */
+  async deleteKeys(schema: ObjectSchema, keys: Row[]): Promise<number> {
+    if (keys.length === 0) return 0;
+    const meta = await this.run('delete from', () => this.tableMeta());
+    const columns = primaryColumns(meta.layout);
+    const cql = `DELETE FROM ${this.table} WHERE ${columns.map((c) => `${q(c)} = ?`).join(' AND ')}`;
+    const fieldOf = (c: string) => schema.fields.find((f) => f.name === c)!;
+    let next = 0;
+    const lane = async () => {
+      while (next < keys.length) {
+        const k = keys[next++]!;
+        const params = columns.map((c) => toCql(k[c], meta.columns.get(c)!, fieldOf(c).type));
+        await this.run('delete from', () => this.client.execute(cql, params, { prepare: true }));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.endpoint.concurrency, keys.length) }, lane));
+    return keys.length;
+  }
+
   async quarantine(records: QuarantinedRecord[]): Promise<void> {
     if (records.length === 0) return;
     const dl = `${q(this.endpoint.keyspace)}.${q(DEAD_LETTERS)}`;

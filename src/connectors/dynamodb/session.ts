@@ -261,6 +261,29 @@ export class DynamoSession implements ConnectorSession {
     return { written: pending.length - failed.length, rejected };
   }
 
+  /**
+   * BatchWriteItem DeleteRequests by the table's key (25 per request, the same backoff as puts). DynamoDB
+   * does not say whether an item existed: the count is the distinct keys asked for.
+   */
+  async deleteKeys(schema: ObjectSchema, keys: Row[]): Promise<number> {
+    const tableKey = await this.tableKey();
+    const keyOnly: ObjectSchema = { ...schema, fields: schema.fields.filter((f) => schema.key.includes(f.name)), unknownFields: undefined };
+    const byKey = new Map<string, Record<string, AttributeValue>>();
+    for (const row of keys) {
+      const key = keyOfItem(itemOf(keyOnly, row, tableKey), tableKey);
+      byKey.set(JSON.stringify(keyToCursor(key)), key);
+    }
+    const all = [...byKey.values()];
+    for (let i = 0; i < all.length; i += 25)
+      await this.batchWrite(
+        this.name,
+        all.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } })),
+      ).catch((err: unknown) => {
+        throw classifyDynamoError(err, `delete from ${this.name}`);
+      });
+    return all.length;
+  }
+
   private async putAll(chunks: Pending[][]): Promise<RejectedRecord[]> {
     const rejected: RejectedRecord[] = [];
     let next = 0;

@@ -12,6 +12,7 @@ import {
   cloneSchema,
   cloneValue,
   compareKeyValue,
+  deleteRow,
   findObject,
   firstAfter,
   firstLeadAbove,
@@ -207,6 +208,12 @@ export class MemorySession implements ConnectorSession {
       written++;
     }
     return { written, rejected };
+  }
+
+  async deleteKeys(schema: ObjectSchema, keys: Row[]): Promise<number> {
+    const obj = this.existing('delete from');
+    this.checkKey(obj, schema);
+    return keys.filter((k) => deleteRow(obj, k)).length;
   }
 
   async quarantine(records: QuarantinedRecord[]): Promise<void> {

@@ -107,6 +107,16 @@ export function upsertRow(obj: MemoryObject, row: Row): void {
   else obj.rows.splice(i, 0, row);
 }
 
+/** Removes the row with this row's key tuple; true when there was one. */
+export function deleteRow(obj: MemoryObject, key: Row): boolean {
+  const { tupleOf, compare } = keyOrder(obj.schema);
+  const tuple = tupleOf(key);
+  const i = firstAfter(obj, tuple);
+  if (i === 0 || compare(tupleOf(obj.rows[i - 1]!), tuple) !== 0) return false;
+  obj.rows.splice(i - 1, 1);
+  return true;
+}
+
 /**
  * The row as the object stores it: every declared field, its value brought to the field's type.
  * Throws (the caller rejects the row) on a null key, a null in a non-nullable field, a value that does not

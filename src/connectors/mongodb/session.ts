@@ -388,6 +388,15 @@ export class MongoSession implements ConnectorSession {
     return { written: items.length - failed.length, rejected };
   }
 
+  /** deleteMany by the _id the upsert would write for each key (a composite key's _id document included). */
+  async deleteKeys(schema: ObjectSchema, keys: Row[]): Promise<number> {
+    if (keys.length === 0) return 0;
+    const keyOnly: ObjectSchema = { ...schema, fields: schema.fields.filter((f) => schema.key.includes(f.name)), unknownFields: undefined };
+    const ids = keys.map((k) => documentOf(keyOnly, k, this.writeOptions)._id as Document);
+    const res = await this.run('delete from', () => this.coll.deleteMany({ _id: { $in: ids } } as Document));
+    return res.deletedCount;
+  }
+
   /** Unordered replaceOne upserts by _id: writing a batch twice leaves the same documents. */
   private async upsert(items: Item[]): Promise<RejectedRecord[]> {
     if (items.length === 0) return [];

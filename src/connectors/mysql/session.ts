@@ -448,6 +448,19 @@ export class MysqlSession implements ConnectorSession {
     return { written, rejected };
   }
 
+  /** `DELETE … WHERE (k…) IN ((…), …)` with the same literals the upsert writes, a few hundred keys per statement. */
+  async deleteKeys(schema: ObjectSchema, keys: Row[]): Promise<number> {
+    const fields = keyFieldsOf(schema);
+    const codecs = fields.map(codecOf);
+    const cols = `(${fields.map((f) => q(f.name)).join(', ')})`;
+    let deleted = 0;
+    for (let i = 0; i < keys.length; i += 500) {
+      const tuples = keys.slice(i, i + 500).map((k) => `(${fields.map((f, j) => toSqlLiteral(k[f.name], codecs[j]!, this.escape)).join(', ')})`);
+      deleted += (await this.query<ResultSetHeader>('delete from', `DELETE FROM ${this.table} WHERE ${cols} IN (${tuples.join(', ')})`)).affectedRows;
+    }
+    return deleted;
+  }
+
   async quarantine(records: QuarantinedRecord[]): Promise<void> {
     if (records.length === 0) return;
     const dl = `${q(this.database)}.${q(DEAD_LETTERS)}`;

@@ -340,6 +340,23 @@ export class PostgresSession implements ConnectorSession {
     return { written, rejected };
   }
 
+  /** Key values travel as text parameters; PostgreSQL types each from the key column it is compared with. */
+  async deleteKeys(schema: ObjectSchema, keys: Row[]): Promise<number> {
+    if (keys.length === 0) return 0;
+    const fields = schema.key.map((k) => schema.fields.find((f) => f.name === k)!);
+    const perStatement = Math.max(1, Math.floor(65535 / fields.length));
+    let deleted = 0;
+    await this.withClient('delete', async (c) => {
+      for (let i = 0; i < keys.length; i += perStatement) {
+        const params: (string | null)[] = [];
+        const tuples = keys.slice(i, i + perStatement).map((r) => `(${fields.map((f) => `$${params.push(toPgText(r[f.name], f.type))}`).join(', ')})`);
+        const res = await c.query(`DELETE FROM ${this.table} WHERE (${fields.map((f) => q(f.name)).join(', ')}) IN (${tuples.join(', ')})`, params);
+        deleted += res.rowCount ?? 0;
+      }
+    });
+    return deleted;
+  }
+
   async quarantine(records: QuarantinedRecord[]): Promise<void> {
     if (records.length === 0) return;
     const dl = `${q(this.endpoint.schema)}.${q(DEAD_LETTERS)}`;

@@ -429,6 +429,21 @@ export class SqliteSession implements ConnectorSession {
     return { written: rows.length - rejected.length, rejected };
   }
 
+  /** One statement per key in one transaction; keys bind as the upsert binds them, so they match the stored form. */
+  async deleteKeys(schema: ObjectSchema, keys: Row[]): Promise<number> {
+    if (keys.length === 0) return 0;
+    const db = this.writer();
+    const fields = schema.key.map((k) => schema.fields.find((f) => f.name === k)!);
+    const stmt = this.run('delete from', () => this.statement(db, `DELETE FROM ${this.from} WHERE ${fields.map((f) => `${q(f.name)} = ?`).join(' AND ')}`));
+    let deleted = 0;
+    this.run('delete from', () =>
+      db.transaction(() => {
+        for (const k of keys) deleted += stmt.run(fields.map((f) => bindable(k[f.name], f))).changes;
+      })(),
+    );
+    return deleted;
+  }
+
   async quarantine(records: QuarantinedRecord[]): Promise<void> {
     if (records.length === 0) return;
     const db = this.writer();
