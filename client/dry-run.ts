@@ -4,7 +4,7 @@ import type { JsonValue } from '../src/model/types';
 import { withEndpoints } from '../src/engine/sessions';
 import { DatamigratoError, schemaError } from '../src/errors';
 import type { JobSpec } from '../src/job/job-spec';
-import { compileJob, readSchemaOf } from '../src/engine/job-schema';
+import { compileJobForRows, readSchemaOf } from '../src/engine/job-schema';
 import { CheckFailedError } from './errors';
 import { objectNameOf } from '../src/connectors/registry';
 import { endpointLabel, parseSpecOrThrow, specSummary, type ConnectorRoles } from './spec';
@@ -60,7 +60,7 @@ export async function dryRunCheck(input: unknown, opts: DryRunOptions = {}): Pro
 
         const sourceSchema = readSchemaOf(spec, described);
         step = 'transform';
-        const transform = compileJob(spec, sourceSchema);
+        const transform = await compileJobForRows(spec, sourceSchema);
 
         step = 'target.describe';
         let targetSchema: ObjectSchema | null = null;
@@ -86,11 +86,14 @@ export async function dryRunCheck(input: unknown, opts: DryRunOptions = {}): Pro
 
         step = 'source.read';
         const sample: Record<string, JsonValue>[] = [];
+        let filtered = 0;
         if (partitions[0]) {
           for await (const batch of source.read(sourceSchema, partitions[0], null, sampleSize)) {
             for (const row of batch.rows.slice(0, sampleSize)) {
               try {
-                sample.push(rowToJsonSafe(transform.apply(row)));
+                const t = transform.apply(row);
+                if (t) sample.push(rowToJsonSafe(t));
+                else filtered++;
               } catch (err) {
                 warnings.push(`transform rejected a sample row: ${(err as Error).message}`);
               }
@@ -98,6 +101,7 @@ export async function dryRunCheck(input: unknown, opts: DryRunOptions = {}): Pro
             break; // one batch is the sample; leaving the loop closes the reader
           }
         }
+        if (filtered) warnings.push(`filter left out ${filtered} of the sampled rows`);
         return {
           ok: true as const,
           summary: specSummary(spec),
