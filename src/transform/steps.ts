@@ -111,52 +111,67 @@ export const FilterStepSchema = z
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
-export const MapOpSchema = z.union([
-  z.enum(['lowercase', 'uppercase', 'trim']),
-  z
-    .object({
-      replace: z
-        .object({
-          pattern: z.string().min(1).describe('a JavaScript regular expression'),
-          with: z.string().default('').describe('replacement; $1… refer to groups'),
-          flags: z
-            .string()
-            .regex(/^[gimsuy]*$/, 'flags are some of g i m s u y')
-            .default('g'),
-        })
-        .strict()
-        .superRefine((r, ctx) => {
-          try {
-            new RegExp(r.pattern, r.flags);
-          } catch (err) {
-            ctx.addIssue({ code: 'custom', path: ['pattern'], message: (err as Error).message });
-          }
-        }),
-    })
-    .strict(),
-  z
-    .object({
-      phone: z
-        .object({
-          defaultRegion: z
-            .string()
-            .regex(/^[A-Z]{2}$/, 'a two-letter ISO region, e.g. FR')
-            .optional()
-            .describe('region of numbers written without +country'),
-          onInvalid: z.enum(['reject', 'null', 'keep']).default('reject').describe('a value that is not a phone number'),
-        })
-        .strict()
-        .prefault({}),
-    })
-    .strict(),
-  z
-    .object({
-      lookup: z.record(z.string(), scalar).describe('value (as text) → replacement'),
-      default: scalar.nullable().optional().describe('for values not in the table; default: keep the value'),
-    })
-    .strict(),
-  z.object({ ifNull: scalar.describe('replaces null (and a missing field)') }).strict(),
-]);
+const MAP_OPS_HINT = 'a map operation is "lowercase", "uppercase", "trim" or one of { replace }, { phone }, { lookup, default }, { ifNull }';
+
+/** A union's own message says only "Invalid input": name the operation the object meant, and what is wrong in it. */
+function mapOpError(issue: { code?: string; errors?: { code: string; path: PropertyKey[]; message: string }[][] }): string {
+  const meant = issue.errors?.find(
+    (list) =>
+      list.length > 0 && !list.some((i) => i.code === 'unrecognized_keys' || ((i.code === 'invalid_value' || i.code === 'invalid_type') && !i.path.length)),
+  );
+  const inner = meant?.[0];
+  return inner ? `${inner.path.map(String).join('.')}${inner.path.length ? ': ' : ''}${inner.message}` : MAP_OPS_HINT;
+}
+
+export const MapOpSchema = z.union(
+  [
+    z.enum(['lowercase', 'uppercase', 'trim']),
+    z
+      .object({
+        replace: z
+          .object({
+            pattern: z.string().min(1).describe('a JavaScript regular expression'),
+            with: z.string().default('').describe('replacement; $1… refer to groups'),
+            flags: z
+              .string()
+              .regex(/^[gimsuy]*$/, 'flags are some of g i m s u y')
+              .default('g'),
+          })
+          .strict()
+          .superRefine((r, ctx) => {
+            try {
+              new RegExp(r.pattern, r.flags);
+            } catch (err) {
+              ctx.addIssue({ code: 'custom', path: ['pattern'], message: (err as Error).message });
+            }
+          }),
+      })
+      .strict(),
+    z
+      .object({
+        phone: z
+          .object({
+            defaultRegion: z
+              .string()
+              .regex(/^[A-Z]{2}$/, 'a two-letter ISO region, e.g. FR')
+              .optional()
+              .describe('region of numbers written without +country'),
+            onInvalid: z.enum(['reject', 'null', 'keep']).default('reject').describe('a value that is not a phone number'),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict(),
+    z
+      .object({
+        lookup: z.record(z.string(), scalar).describe('value (as text) → replacement'),
+        default: scalar.nullable().optional().describe('for values not in the table; default: keep the value'),
+      })
+      .strict(),
+    z.object({ ifNull: scalar.describe('replaces null (and a missing field)') }).strict(),
+  ],
+  { error: mapOpError },
+);
 export type MapOp = z.infer<typeof MapOpSchema>;
 
 export const MapStepSchema = z
