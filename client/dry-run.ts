@@ -24,6 +24,9 @@ export interface DryRunResult {
   elapsedMs: number;
 }
 
+/** Rows read at most per sampled row when a filter leaves rows out. */
+const SAMPLE_READ_FACTOR = 20;
+
 export interface DryRunOptions {
   sampleSize?: number;
   connectors?: readonly ConnectorRoles[];
@@ -87,9 +90,14 @@ export async function dryRunCheck(input: unknown, opts: DryRunOptions = {}): Pro
         step = 'source.read';
         const sample: Record<string, JsonValue>[] = [];
         let filtered = 0;
+        let read = 0;
         if (partitions[0]) {
-          for await (const batch of source.read(sourceSchema, partitions[0], null, sampleSize)) {
-            for (const row of batch.rows.slice(0, sampleSize)) {
+          // A filter may leave out most rows: read on (a bounded number) until the sample is full.
+          const maxRead = sampleSize * SAMPLE_READ_FACTOR;
+          reading: for await (const batch of source.read(sourceSchema, partitions[0], null, sampleSize)) {
+            for (const row of batch.rows) {
+              if (sample.length >= sampleSize || read >= maxRead) break reading; // leaving the loop closes the reader
+              read++;
               try {
                 const t = transform.apply(row);
                 if (t) sample.push(rowToJsonSafe(t));
@@ -98,10 +106,10 @@ export async function dryRunCheck(input: unknown, opts: DryRunOptions = {}): Pro
                 warnings.push(`transform rejected a sample row: ${(err as Error).message}`);
               }
             }
-            break; // one batch is the sample; leaving the loop closes the reader
+            if (!spec.transform.some((t) => t.op === 'filter')) break; // one batch is the sample
           }
         }
-        if (filtered) warnings.push(`filter left out ${filtered} of the sampled rows`);
+        if (filtered) warnings.push(`filter left out ${filtered} of the ${read} rows read for the sample`);
         return {
           ok: true as const,
           summary: specSummary(spec),

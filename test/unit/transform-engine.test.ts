@@ -1,3 +1,4 @@
+import { dryRunCheck } from '../../client/dry-run';
 import { copyChunk, type ChunkResult } from '../../src/engine/copy-chunk';
 import { planMigration } from '../../src/engine/plan';
 import { scanRange } from '../../src/engine/validate';
@@ -103,4 +104,30 @@ test('mask: the key is resolved on the worker from its reference; a missing key 
   const emails = memoryRows(store, 'dst')!.map((row) => row.email as string);
   expect(emails.every((e) => /^[0-9a-f]{16}@example\.org$/.test(e))).toBe(true);
   expect(new Set(emails).size).toBe(20);
+});
+
+test('check (dry run): the chain’s output schema and a sample of kept, transformed rows; nothing written', async () => {
+  seedMemoryObject(store, schema, rows(100));
+  const r = await dryRunCheck(
+    {
+      name: 'mem',
+      partitions: 1, // the sample comes from the first partition
+      source: { type: 'memory', connection: { store }, object: 'src' },
+      target: { type: 'memory', connection: { store }, object: 'dst' },
+      transform: [
+        { op: 'filter', expression: 'n == 9' },
+        { op: 'compute', fields: { label: 'email + "#" + string(n)' } },
+        { op: 'map', fields: { email: ['uppercase'] } },
+      ],
+    },
+    { sampleSize: 3 },
+  );
+  expect(r.targetSchema.fields.map((f) => `${f.name}:${f.type}`)).toEqual(['id:int64', 'email:string', 'n:int32', 'label:string']);
+  expect(r.sample).toEqual([
+    { id: '10', email: 'U10@EXAMPLE.ORG', n: 9, label: 'u10@example.org#9' },
+    { id: '20', email: 'U20@EXAMPLE.ORG', n: 9, label: 'u20@example.org#9' },
+    { id: '30', email: 'U30@EXAMPLE.ORG', n: 9, label: 'u30@example.org#9' },
+  ]);
+  expect(r.warnings).toEqual(['filter left out 27 of the 30 rows read for the sample']);
+  expect(memoryRows(store, 'dst')).toBeNull(); // the target was not even created
 });
