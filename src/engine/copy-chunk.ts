@@ -117,6 +117,7 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
       }
       return { ...progress, done, resumedFrom: resumed ? { rows: resumed.rows, cursor: resumed.cursor } : null, elapsedMs: now() - started };
     },
+    transform.secrets,
   );
 
   async function firstBatch(source: ConnectorSession, after: Cursor | null): Promise<RowBatch | null> {

@@ -39,7 +39,11 @@ export async function resolveTransformSecrets(spec: JobSpec): Promise<TransformS
   return { maskKeys };
 }
 
-/** The transforms as rows go through them: compiled with their secrets resolved. */
-export async function compileJobForRows(spec: JobSpec, sourceSchema: ObjectSchema): Promise<CompiledTransform> {
-  return compileJob(spec, sourceSchema, await resolveTransformSecrets(spec));
+/**
+ * The transforms as rows go through them: compiled with their secrets resolved. `secrets` lists the
+ * resolved values, for withEndpoints to scrub from any error.
+ */
+export async function compileJobForRows(spec: JobSpec, sourceSchema: ObjectSchema): Promise<CompiledTransform & { secrets: string[] }> {
+  const resolved = await resolveTransformSecrets(spec);
+  return { ...compileJob(spec, sourceSchema, resolved), secrets: [...resolved.maskKeys.values()].map((k) => k.toString('utf8')) };
 }
