@@ -37,39 +37,35 @@ export async function scanRange(input: ScanInput, onBatch: (p: ScanProgress) => 
   const { spec, side, sourceSchema, range } = input;
   const transform = await compileJobForRows(spec, sourceSchema);
   const endpoint = side === 'source' ? spec.source : spec.target;
-  return withEndpoints(
-    [{ side, endpoint }],
-    async (s) => {
-      const session = s[side];
-      const digester = new RowDigester(transform.schema, true);
-      const readSchema = side === 'source' ? sourceSchema : transform.schema;
-      let rows = 0;
-      let last: ScanProgress = { cursor: null, rows: 0 };
-      // Heartbeats continue while a batch is on its way: a store may scan for a long time before its first row.
-      const keepAlive = setInterval(() => onBatch(last), KEEP_ALIVE_MS);
-      try {
-        for await (const batch of session.read(readSchema, range, null, Math.max(spec.batchSize, 1000))) {
-          for (const row of batch.rows) {
-            if (side === 'source') {
-              // The same filter as the copy: a row it left out is not expected on the target.
-              try {
-                const t = transform.apply(row);
-                if (t) digester.add(t);
-              } catch {
-                // A row the transform rejects was quarantined (or failed the run) during the copy: not expected on the target.
-              }
-            } else digester.add(row);
-          }
-          rows += batch.rows.length;
-          last = { cursor: batch.cursor, rows };
-          onBatch(last);
-          if (stopRequested()) throw new StoppedError({ cursor: batch.cursor, rows });
+  return withEndpoints([{ side, endpoint }], async (s) => {
+    const session = s[side];
+    const digester = new RowDigester(transform.schema, true);
+    const readSchema = side === 'source' ? sourceSchema : transform.schema;
+    let rows = 0;
+    let last: ScanProgress = { cursor: null, rows: 0 };
+    // Heartbeats continue while a batch is on its way: a store may scan for a long time before its first row.
+    const keepAlive = setInterval(() => onBatch(last), KEEP_ALIVE_MS);
+    try {
+      for await (const batch of session.read(readSchema, range, null, Math.max(spec.batchSize, 1000))) {
+        for (const row of batch.rows) {
+          if (side === 'source') {
+            // The same filter as the copy: a row it left out is not expected on the target.
+            try {
+              const t = transform.apply(row);
+              if (t) digester.add(t);
+            } catch {
+              // A row the transform rejects was quarantined (or failed the run) during the copy: not expected on the target.
+            }
+          } else digester.add(row);
         }
-      } finally {
-        clearInterval(keepAlive);
+        rows += batch.rows.length;
+        last = { cursor: batch.cursor, rows };
+        onBatch(last);
+        if (stopRequested()) throw new StoppedError({ cursor: batch.cursor, rows });
       }
-      return { total: digester.digest(), buckets: digester.bucketDigests() };
-    },
-    transform.secrets,
-  );
+    } finally {
+      clearInterval(keepAlive);
+    }
+    return { total: digester.digest(), buckets: digester.bucketDigests() };
+  });
 }
