@@ -84,14 +84,16 @@ function compilePhone(opts: Extract<MapOp, { phone: unknown }>['phone'], f: Fiel
   if (region && !isSupportedCountry(region)) throw configError(`${at}: phone.defaultRegion ${region} is not a region libphonenumber knows`);
   return {
     field: opts.onInvalid === 'null' ? retyped(f, 'string', true) : f,
-    fn: onText((s) => {
+    fn: (v) => {
+      if (v === null) return null;
+      const s = String(v);
       const parsed = parsePhoneNumberFromString(s, region);
       if (parsed?.isValid()) return parsed.number;
       if (opts.onInvalid === 'keep') return s;
-      if (opts.onInvalid === 'null') return null as unknown as string;
+      if (opts.onInvalid === 'null') return null;
       // The value itself is left out of the message: it lands in logs and dead-letter errors.
       throw new Error(`not a valid phone number${region ? ` (default region ${region})` : ''}`);
-    }),
+    },
   };
 }
 
