@@ -4,7 +4,12 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', {}] },
+  transform: {
+    '^.+\\.ts$': ['ts-jest', {}],
+    // cel-js ships ES modules only; Node ≥ 20.19 require()s them natively, jest on Node 20 cannot, so jest compiles it.
+    '/@marcbachmann/cel-js/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs' } }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!@marcbachmann/cel-js/)'],
   // Two cores: integration tests that each run a worker and move 100k+ rows contend badly in parallel.
   maxWorkers: 1,
   testTimeout: 120000,

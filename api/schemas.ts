@@ -85,6 +85,7 @@ export const MigrationProgressSchema = z
     rows: z.number().int(),
     estimatedRows: Nullable(z.number()),
     quarantined: z.number().int(),
+    filtered: z.number().int().describe('source rows a filter step left out so far'),
     rowsPerSecond: z.number(),
     etaSeconds: Nullable(z.number()),
     partitions: z.array(PartitionProgress),
@@ -171,6 +172,7 @@ export const MigrationReportSchema = z
     rows: z.number().int(),
     quarantined: z.number().int(),
     droppedFields: z.number().int().describe('field values left out because onUnknownField is drop'),
+    filtered: z.number().int().describe('source rows a filter step left out (not written, not expected by validation)'),
     rowsPerSecond: z.number(),
     copyDigest: Digest.nullable(),
     partitions: z.array(

@@ -39,6 +39,7 @@ export function describeView(v: MigrationView, ui: string): string {
     const val = v.report.validation;
     lines.push(
       `report:    ${num(v.report.rows)} rows, ${num(v.report.rowsPerSecond)} rows/s, quarantined ${num(v.report.quarantined)}, ` +
+        `${v.report.filtered ? `filtered ${num(v.report.filtered)}, ` : ''}` +
         `validation ${val ? val.status : 'none'}${val && 'source' in val ? ` (source ${num(val.source.count)} / target ${num(val.target.count)})` : ''}, ` +
         `total ${duration(v.report.timings.totalMs / 1000)}`,
     );

@@ -4,7 +4,7 @@ import type { JsonValue } from '../src/model/types';
 import { withEndpoints } from '../src/engine/sessions';
 import { DatamigratoError, schemaError } from '../src/errors';
 import type { JobSpec } from '../src/job/job-spec';
-import { compileJob, readSchemaOf } from '../src/engine/job-schema';
+import { compileJobForRows, readSchemaOf } from '../src/engine/job-schema';
 import { CheckFailedError } from './errors';
 import { objectNameOf } from '../src/connectors/registry';
 import { endpointLabel, parseSpecOrThrow, specSummary, type ConnectorRoles } from './spec';
@@ -23,6 +23,9 @@ export interface DryRunResult {
   warnings: string[];
   elapsedMs: number;
 }
+
+/** Rows read at most per sampled row when a filter leaves rows out. */
+const SAMPLE_READ_FACTOR = 20;
 
 export interface DryRunOptions {
   sampleSize?: number;
@@ -60,7 +63,7 @@ export async function dryRunCheck(input: unknown, opts: DryRunOptions = {}): Pro
 
         const sourceSchema = readSchemaOf(spec, described);
         step = 'transform';
-        const transform = compileJob(spec, sourceSchema);
+        const transform = await compileJobForRows(spec, sourceSchema);
 
         step = 'target.describe';
         let targetSchema: ObjectSchema | null = null;
@@ -86,18 +89,27 @@ export async function dryRunCheck(input: unknown, opts: DryRunOptions = {}): Pro
 
         step = 'source.read';
         const sample: Record<string, JsonValue>[] = [];
+        let filtered = 0;
+        let read = 0;
         if (partitions[0]) {
-          for await (const batch of source.read(sourceSchema, partitions[0], null, sampleSize)) {
-            for (const row of batch.rows.slice(0, sampleSize)) {
+          // A filter may leave out most rows: read on (a bounded number) until the sample is full.
+          const maxRead = sampleSize * SAMPLE_READ_FACTOR;
+          reading: for await (const batch of source.read(sourceSchema, partitions[0], null, sampleSize)) {
+            for (const row of batch.rows) {
+              if (sample.length >= sampleSize || read >= maxRead) break reading; // leaving the loop closes the reader
+              read++;
               try {
-                sample.push(rowToJsonSafe(transform.apply(row)));
+                const t = transform.apply(row);
+                if (t) sample.push(rowToJsonSafe(t));
+                else filtered++;
               } catch (err) {
                 warnings.push(`transform rejected a sample row: ${(err as Error).message}`);
               }
             }
-            break; // one batch is the sample; leaving the loop closes the reader
+            if (!spec.transform.some((t) => t.op === 'filter')) break; // one batch is the sample
           }
         }
+        if (filtered) warnings.push(`filter left out ${filtered} of the ${read} rows read for the sample`);
         return {
           ok: true as const,
           summary: specSummary(spec),

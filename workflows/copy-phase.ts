@@ -85,5 +85,6 @@ function absorb(p: PartitionState, r: ChunkProgress) {
   p.rows += r.rows;
   p.quarantined += r.quarantined;
   p.droppedFields = (p.droppedFields ?? 0) + (r.droppedFields ?? 0);
+  if (r.filtered) p.filtered = (p.filtered ?? 0) + r.filtered;
   p.digest = mergeDigests(p.digest, r.digest);
 }

@@ -6,6 +6,7 @@ import type { MigrationProgress, MigrationReport, MigrationState } from './types
 
 export const totalRows = (st: MigrationState) => st.partitions.reduce((n, p) => n + p.rows, 0);
 const totalQuarantined = (st: MigrationState) => st.partitions.reduce((n, p) => n + p.quarantined, 0);
+const totalFiltered = (st: MigrationState) => st.partitions.reduce((n, p) => n + (p.filtered ?? 0), 0);
 
 export function statusOf(st: MigrationState): string {
   if (st.phase === 'copying' && st.paused) return 'Paused';
@@ -27,8 +28,10 @@ export function progressOf(spec: JobSpec, st: MigrationState, now: number): Migr
     rows,
     estimatedRows,
     quarantined: totalQuarantined(st),
+    filtered: totalFiltered(st),
     rowsPerSecond: Math.round(rate),
-    etaSeconds: st.phase === 'copying' ? eta(estimatedRows, rows, rate) : st.phase === 'preparing' ? null : 0,
+    // Estimates count source rows, so rows left out by a filter count as done.
+    etaSeconds: st.phase === 'copying' ? eta(estimatedRows, rows + totalFiltered(st), rate) : st.phase === 'preparing' ? null : 0,
     partitions: st.partitions.map((p) => {
       const r = p.copyMs > 0 ? p.rows / (p.copyMs / 1000) : 0;
       return {
@@ -55,6 +58,7 @@ export function buildReport(spec: JobSpec, st: MigrationState, status: Migration
     rows,
     quarantined: totalQuarantined(st),
     droppedFields: st.partitions.reduce((n, p) => n + (p.droppedFields ?? 0), 0),
+    filtered: totalFiltered(st),
     rowsPerSecond: copySeconds > 0 ? Math.round(rows / copySeconds) : 0,
     copyDigest: spec.passthrough ? null : st.partitions.reduce((d, p) => mergeDigests(d, p.digest), emptyDigest()),
     partitions: st.partitions.map((p) => ({

@@ -26,6 +26,8 @@ export interface PartitionState {
   quarantined: number;
   /** Field values left out under `onUnknownField: drop` (absent in state recorded before it existed). */
   droppedFields?: number;
+  /** Rows a `filter` step left out (absent when none were). */
+  filtered?: number;
   digest: Digest;
   chunks: number;
   /** Chunks that resumed from a heartbeat after their worker died or their attempt failed. */
@@ -74,6 +76,8 @@ export interface MigrationProgress {
   rows: number;
   estimatedRows: number | null;
   quarantined: number;
+  /** Source rows a `filter` step left out so far. */
+  filtered: number;
   rowsPerSecond: number;
   etaSeconds: number | null;
   partitions: PartitionProgress[];
@@ -88,6 +92,8 @@ export interface MigrationReport {
   quarantined: number;
   /** Field values that did not travel because onUnknownField is drop. */
   droppedFields: number;
+  /** Source rows a `filter` step left out: read, not written, not expected by validation. */
+  filtered: number;
   rowsPerSecond: number;
   /**
    * Digest of every row written during the copy (post-transform), merged over partitions; null with

@@ -2,7 +2,7 @@ import { DatamigratoError, StoppedError } from '../errors';
 import type { ConnectorSession } from '../connectors/contract';
 import { keyText } from '../model/keys';
 import type { Cursor, KeyRange, ObjectSchema, QuarantinedRecord, RecordStage, RejectedRecord, Row, RowBatch } from '../model/types';
-import { compileJob } from './job-schema';
+import { compileJobForRows } from './job-schema';
 import type { JobSpec } from '../job/job-spec';
 import { RowDigester } from '../validation/checksum';
 import { emptyDigest, mergeDigests, type Digest } from '../validation/digest';
@@ -28,6 +28,8 @@ export interface ChunkProgress {
   digest: Digest;
   /** Field values left out under `onUnknownField: drop` (absent in progress recorded before it existed). */
   droppedFields?: number;
+  /** Rows a `filter` step left out: read, not written, not expected on the target. */
+  filtered?: number;
 }
 
 export interface ChunkResult extends ChunkProgress {
@@ -64,7 +66,7 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
   const { spec, sourceSchema, partition } = input;
   const now = hooks.now ?? Date.now;
   const started = now();
-  const transform = compileJob(spec, sourceSchema);
+  const transform = await compileJobForRows(spec, sourceSchema);
   const resumed = hooks.resumeFrom ?? null;
   const progress: ChunkProgress = resumed ? { ...resumed } : { cursor: input.cursor, rows: 0, quarantined: 0, batches: 0, digest: emptyDigest() };
 
@@ -115,6 +117,7 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
       }
       return { ...progress, done, resumedFrom: resumed ? { rows: resumed.rows, cursor: resumed.cursor } : null, elapsedMs: now() - started };
     },
+    transform.secrets,
   );
 
   async function firstBatch(source: ConnectorSession, after: Cursor | null): Promise<RowBatch | null> {
@@ -126,13 +129,19 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
   async function copyRows(target: ConnectorSession, batch: RowBatch, digest: boolean): Promise<void> {
     const out: Row[] = [];
     const rejected: Rejected[] = (batch.rejected ?? []).map((r) => ({ ...r, stage: 'read' as const }));
+    let filtered = 0;
     for (const row of batch.rows) {
       try {
-        out.push(transform.apply(row));
+        const t = transform.apply(row);
+        if (t) out.push(t);
+        else filtered++;
       } catch (err) {
+        // A job problem (a mask key that did not resolve) is not one record's fault.
+        if (err instanceof DatamigratoError) throw err;
         rejected.push({ row, error: (err as Error).message, stage: 'transform' });
       }
     }
+    if (filtered) progress.filtered = (progress.filtered ?? 0) + filtered;
     const outcome = await target.write(transform.schema, out);
     const rejectedRows = new Set(outcome.rejected.map((r) => r.row));
     rejected.push(...outcome.rejected.map((r) => ({ ...r, stage: 'write' as const })));

@@ -16,9 +16,14 @@ export interface OpenedEndpoint {
 /**
  * Opens both ends a piece of work needs, runs it, and always closes them. Any error leaving here has
  * had every resolved secret scrubbed from its message, because it will land in workflow history.
+ * `alsoScrub` adds secrets resolved elsewhere (mask keys).
  */
-export async function withEndpoints<T>(ends: { side: Side; endpoint: Endpoint }[], fn: (opened: Record<Side, ConnectorSession>) => Promise<T>): Promise<T> {
-  const secrets: string[] = [];
+export async function withEndpoints<T>(
+  ends: { side: Side; endpoint: Endpoint }[],
+  fn: (opened: Record<Side, ConnectorSession>) => Promise<T>,
+  alsoScrub: readonly string[] = [],
+): Promise<T> {
+  const secrets: string[] = [...alsoScrub];
   const opened: Partial<Record<Side, ConnectorSession>> = {};
   try {
     for (const { side, endpoint } of ends) {

@@ -1,6 +1,6 @@
 import { StoppedError, schemaError } from '../errors';
 import type { Cursor, KeyRange, ObjectSchema } from '../model/types';
-import { compileJob } from './job-schema';
+import { compileJob, compileJobForRows } from './job-schema';
 import type { JobSpec } from '../job/job-spec';
 import { RowDigester } from '../validation/checksum';
 import { emptyDigest, VALIDATION_BUCKETS, type ScanResult } from '../validation/digest';
@@ -37,7 +37,7 @@ export async function planTargetScan(spec: JobSpec, sourceSchema: ObjectSchema):
  */
 export async function scanRange(input: ScanInput, onBatch: (p: ScanProgress) => void, stopRequested: () => boolean): Promise<ScanResult> {
   const { spec, side, sourceSchema, range } = input;
-  const transform = compileJob(spec, sourceSchema);
+  const transform = await compileJobForRows(spec, sourceSchema);
   const endpoint = side === 'source' ? spec.source : spec.target;
   return withEndpoints([{ side, endpoint }], async (s) => {
     const session = s[side];
@@ -51,8 +51,10 @@ export async function scanRange(input: ScanInput, onBatch: (p: ScanProgress) => 
       for await (const batch of session.read(readSchema, range, null, Math.max(spec.batchSize, 1000))) {
         for (const row of batch.rows) {
           if (side === 'source') {
+            // The same filter as the copy: a row it left out is not expected on the target.
             try {
-              digester.add(transform.apply(row));
+              const t = transform.apply(row);
+              if (t) digester.add(t);
             } catch {
               // A row the transform rejects was quarantined (or failed the run) during the copy: not expected on the target.
             }

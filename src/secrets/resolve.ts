@@ -11,7 +11,8 @@ export interface Resolution {
   secrets: string[];
 }
 
-async function resolveRef(ref: SecretRef, where: string): Promise<string> {
+/** One secret reference's value, on the worker (mask keys use it directly). */
+export async function resolveRef(ref: SecretRef, where: string): Promise<string> {
   if ('env' in ref) {
     const value = process.env[ref.env];
     if (value === undefined || value === '') throw configError(`${where}: environment variable ${ref.env} is not set on the worker`);

@@ -144,6 +144,25 @@ const cases: Case[] = [
     errorPath: 'transform[0].fields',
     message: />=1|too small/i,
   },
+  {
+    name: 'compute expression malformed',
+    body: good({
+      transform: [
+        { op: 'rename', fields: { a: 'b' } },
+        { op: 'compute', fields: { full_name: 'first_name + + " " + last_name' } },
+      ],
+    }),
+    status: 400,
+    errorPath: 'transform[1].fields.full_name',
+    message: /expression does not parse at position 13 \(line 1, column 14\): Unexpected token: PLUS/,
+  },
+  {
+    name: 'filter expression malformed (second line)',
+    body: good({ transform: [{ op: 'filter', expression: 'amount > 10 &&\n  kind == "buy' }] }),
+    status: 400,
+    errorPath: 'transform[0].expression',
+    message: /expression does not parse at position \d+ \(line 2, column \d+\)/,
+  },
   { name: 'validate.enabled as string', body: good({ validate: { enabled: 'yes' } }), status: 400, errorPath: 'validate.enabled', message: /expected boolean/ },
   {
     name: 'onRecordError unknown',

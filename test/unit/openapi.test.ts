@@ -120,7 +120,8 @@ describe('OpenAPI document: structure', () => {
 describe('OpenAPI document: JobSpec matches the zod schema', () => {
   /**
    * Spelling, not meaning: key order, the $schema header, `const` vs a single-value `enum`, an anyOf nested
-   * directly in an anyOf (flattened), and the safe-integer bounds zod writes for every int.
+   * directly in an anyOf (flattened), a list of types vs an anyOf of one type each (zod collapses a union of
+   * primitives, zod-to-openapi does not), and the safe-integer bounds zod writes for every int.
    */
   const normalize = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(normalize);
@@ -133,6 +134,10 @@ describe('OpenAPI document: JobSpec matches the zod schema', () => {
       }
       if (o.maximum === Number.MAX_SAFE_INTEGER) delete o.maximum;
       if (o.minimum === Number.MIN_SAFE_INTEGER) delete o.minimum;
+      if (Array.isArray(o.type) && !o.anyOf) {
+        o.anyOf = (o.type as string[]).map((type) => ({ type }));
+        delete o.type;
+      }
       if (Array.isArray(o.anyOf)) {
         o.anyOf = (o.anyOf as Json[]).flatMap((x) => (Object.keys(x).length === 1 && Array.isArray(x.anyOf) ? (x.anyOf as Json[]) : [x]));
       }

@@ -73,7 +73,7 @@ describe('flatten', () => {
       'tags:json',
     ]);
     expect(t.schema.fields.every((f) => f.name === '_id' || f.nullable)).toBe(true);
-    const row = t.apply(doc);
+    const row = t.apply(doc)!;
     expect(row).toEqual({
       _id: doc._id,
       name: 'Ada',
@@ -93,25 +93,25 @@ describe('flatten', () => {
     const t = compileTransforms(steps({ op: 'flatten', separator: '__', fields: ['address'] }), mongoSchema);
     expect(t.schema.fields.map((f) => f.name)).toContain('address__geo__lat');
     expect(t.schema.fields.map((f) => f.name)).toContain('meta');
-    const row = t.apply({ ...doc, address: null });
+    const row = t.apply({ ...doc, address: null })!;
     expect(row.address__city).toBeNull();
     expect(row.address__geo__lng).toBeNull();
     expect(row.meta).toEqual(doc.meta);
-    expect(t.apply({ ...doc, address: { city: 'x' } }).address__geo__lat).toBeNull();
+    expect(t.apply({ ...doc, address: { city: 'x' } })!.address__geo__lat).toBeNull();
   });
 
   test('a key the sample never saw rejects the record by default, or is dropped on request', () => {
     const strict = compileTransforms(steps({ op: 'flatten' }), mongoSchema);
-    expect(() => strict.apply({ ...doc, address: { city: 'x', country: 'FR' } })).toThrow(/address: key\(s\) country not in the described shape/);
+    expect(() => strict.apply({ ...doc, address: { city: 'x', country: 'FR' } })!).toThrow(/address: key\(s\) country not in the described shape/);
     const lax = compileTransforms(steps({ op: 'flatten', onUnknown: 'drop' }), mongoSchema);
-    expect(lax.apply({ ...doc, address: { city: 'x', country: 'FR' } }).address_city).toBe('x');
+    expect(lax.apply({ ...doc, address: { city: 'x', country: 'FR' } })!.address_city).toBe('x');
   });
 
   test('a leaf of the wrong type or a non-object rejects the record with its path', () => {
     const t = compileTransforms(steps({ op: 'flatten' }), mongoSchema);
-    expect(() => t.apply({ ...doc, address: { zip: 'seventy' } })).toThrow(/address\.zip: not an int32/);
-    expect(() => t.apply({ ...doc, address: { zip: 1.5 } })).toThrow(/address\.zip/);
-    expect(() => t.apply({ ...doc, address: 'Paris' })).toThrow(/address: expected a nested object/);
+    expect(() => t.apply({ ...doc, address: { zip: 'seventy' } })!).toThrow(/address\.zip: not an int32/);
+    expect(() => t.apply({ ...doc, address: { zip: 1.5 } })!).toThrow(/address\.zip/);
+    expect(() => t.apply({ ...doc, address: 'Paris' })!).toThrow(/address: expected a nested object/);
   });
 
   test('compile-time errors: unknown field, shapeless field, key, name clash', () => {
@@ -128,11 +128,11 @@ describe('flatten', () => {
     expect(address.type).toBe('json');
     expect(address.fields!.map((f) => f.name)).toEqual(['city', 'zip', 'geo']);
     expect(address.fields![2]!.fields!.map((f) => `${f.name}:${f.type}`)).toEqual(['lat:float64', 'lng:float64']);
-    const row = back.apply(doc);
+    const row = back.apply(doc)!;
     expect(row.address).toEqual(doc.address);
     expect(row.meta).toEqual(doc.meta); // int64 as text, bytes as { $base64 }: the same spelling the reader used
-    expect(back.apply({ ...doc, address: null }).address).toBeNull();
-    expect(Object.keys(t.apply(doc))).not.toContain('address');
+    expect(back.apply({ ...doc, address: null })!.address).toBeNull();
+    expect(Object.keys(t.apply(doc)!)).not.toContain('address');
   });
 
   test('unflatten refuses ambiguous layouts', () => {
@@ -155,13 +155,13 @@ describe('cast', () => {
     const t = compileTransforms(steps({ op: 'rename', fields: { _id: 'id' } }, { op: 'cast', fields: { id: 'uuid' } }), mongoSchema);
     expect(t.schema.key).toEqual(['id']);
     expect(t.schema.fields[0]).toEqual({ name: 'id', type: 'uuid', nullable: false });
-    const id = t.apply(doc).id as string;
+    const id = t.apply(doc)!.id as string;
     expect(id).toBe('65a1b2c3-d4e5-f607-1829-3a4b00000000');
     expect(uuidToObjectId(id)).toBe(doc._id);
     expect(objectIdToUuid(doc._id as string)).toBe(id);
     const s = compileTransforms(steps({ op: 'cast', fields: { _id: 'string' } }), mongoSchema);
     expect(s.schema.fields[0]!.type).toBe('string');
-    expect(s.apply(doc)._id).toBe(doc._id);
+    expect(s.apply(doc)!._id).toBe(doc._id);
   });
 
   test('numbers, dates, text and JSON; bad values reject the record; impossible casts fail at compile time', () => {
@@ -178,7 +178,7 @@ describe('cast', () => {
     };
     const t = compileTransforms(steps({ op: 'cast', fields: { id: 'string', n: 'decimal', at: 'date', doc: 'string', raw: 'string' } }), schema);
     expect(t.schema.fields[0]).toEqual({ name: 'id', type: 'string', nullable: false }); // native type dropped
-    expect(t.apply({ id: 5n, n: '1.50E+2', at: '2024-05-06T23:59:59.999999Z', doc: { a: [1] }, raw: Buffer.from('hi') })).toEqual({
+    expect(t.apply({ id: 5n, n: '1.50E+2', at: '2024-05-06T23:59:59.999999Z', doc: { a: [1] }, raw: Buffer.from('hi') })!).toEqual({
       id: '5',
       n: '150',
       at: '2024-05-06',
@@ -186,13 +186,13 @@ describe('cast', () => {
       raw: 'aGk=',
     });
     const toInt = compileTransforms(steps({ op: 'cast', fields: { n: 'int32' } }), schema);
-    expect(() => toInt.apply({ id: 1n, n: 'x' })).toThrow(/n: not an int32/);
-    expect(toInt.apply({ id: 1n, n: null }).n).toBeNull();
+    expect(() => toInt.apply({ id: 1n, n: 'x' })!).toThrow(/n: not an int32/);
+    expect(toInt.apply({ id: 1n, n: null })!.n).toBeNull();
     expect(() => compileTransforms(steps({ op: 'cast', fields: { raw: 'int32' } }), schema)).toThrow(/cannot cast raw from bytes to int32/);
     expect(() => compileTransforms(steps({ op: 'cast', fields: { id: 'json' } }), schema)).toThrow(/key field cannot become json/);
     expect(() => compileTransforms(steps({ op: 'cast', fields: { ghost: 'string' } }), schema)).toThrow(/unknown field ghost/);
     const toJson = compileTransforms(steps({ op: 'cast', fields: { n: 'json' } }), schema);
-    expect(toJson.apply({ id: 1n, n: '{"x":1}' }).n).toEqual({ x: 1 });
+    expect(toJson.apply({ id: 1n, n: '{"x":1}' })!.n).toEqual({ x: 1 });
   });
 
   test('int64 → float64 refuses inexact values rather than rounding', () => {
@@ -205,8 +205,8 @@ describe('cast', () => {
       ],
     };
     const t = compileTransforms(steps({ op: 'cast', fields: { v: 'float64' } }), schema);
-    expect(t.apply({ id: 1n, v: 2n ** 52n }).v).toBe(2 ** 52);
-    expect(() => t.apply({ id: 1n, v: 2n ** 53n + 1n })).toThrow(/no exact float64/);
+    expect(t.apply({ id: 1n, v: 2n ** 52n })!.v).toBe(2 ** 52);
+    expect(() => t.apply({ id: 1n, v: 2n ** 53n + 1n })!).toThrow(/no exact float64/);
   });
 });
 
@@ -216,11 +216,11 @@ describe('jsonEncode', () => {
     const types = Object.fromEntries(t.schema.fields.map((f) => [f.name, f.type]));
     expect(types).toMatchObject({ meta: 'string', tags: 'string', address_city: 'string', address_zip: 'int32' });
     expect((t.schema.fields.find((f) => f.name === 'meta') as NestedFieldSchema).fields).toBeUndefined();
-    const row = t.apply(doc);
+    const row = t.apply(doc)!;
     expect(row.tags).toBe('["a",{"b":1}]');
     expect(JSON.parse(row.meta as string)).toEqual(doc.meta);
-    expect(t.apply({ ...doc, tags: null }).tags).toBeNull();
-    expect(t.apply({ ...doc, tags: 'just text' }).tags).toBe('"just text"');
+    expect(t.apply({ ...doc, tags: null })!.tags).toBeNull();
+    expect(t.apply({ ...doc, tags: 'just text' })!.tags).toBe('"just text"');
   });
 
   test('listing a non-json field is an error', () => {
@@ -231,7 +231,7 @@ describe('jsonEncode', () => {
 describe('transformed rows checksum like what a column store reads back', () => {
   test('flatten + rename: the canonical row is stable across the neutral spellings connectors produce', () => {
     const t = compileTransforms(steps({ op: 'rename', fields: { _id: 'id' } }, { op: 'flatten' }), mongoSchema);
-    const out = t.apply(doc);
+    const out = t.apply(doc)!;
     // What Cassandra returns for the same row: Date-derived ISO text, bigint, Buffer, JSON parsed back from text.
     const readBack: Row = { ...out, meta_created: new Date('2024-01-02T03:04:05.678Z').toISOString(), tags: JSON.parse(JSON.stringify(out.tags)) };
     expect(canonicalRow(readBack, t.schema)).toBe(canonicalRow(out, t.schema));
