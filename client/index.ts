@@ -17,3 +17,4 @@ export async function connectTemporal(cfg: TemporalSettings = temporalConfig(), 
   const connection = opts.lazy ? Connection.lazy({ address: cfg.address }) : await Connection.connect({ address: cfg.address });
   return new Client({ connection, namespace: cfg.namespace });
 }
+export * from './populate';
