@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { isPlainObject } from '../../model/values';
 import type { FileFormat } from './spec';
@@ -53,8 +53,12 @@ export async function decompressed(bytes: AsyncIterable<Buffer>, compression: De
     }
   }
   const raw = Readable.from(all(), { objectMode: false });
-  // Concatenated gzip members (a file appended to batch by batch) gunzip as one stream.
-  return { stream: gzip ? raw.pipe(createGunzip()).on('error', (e) => raw.destroy(e)) : raw, gzip };
+  if (!gzip) return { stream: raw, gzip };
+  // Concatenated gzip members (a file appended to batch by batch) gunzip as one stream. pipeline, not pipe:
+  // an error of the bytes (an aborted HTTP body) must reach the reader, not escape as an unhandled 'error'.
+  const gunzip = createGunzip();
+  pipeline(raw, gunzip, () => undefined);
+  return { stream: gunzip, gzip };
 }
 
 async function* lines(stream: AsyncIterable<Buffer>): AsyncIterable<{ text: Buffer; bytes: number }> {
