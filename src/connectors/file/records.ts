@@ -1,5 +1,6 @@
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
+import { transientError } from '../../errors';
 import { isPlainObject } from '../../model/values';
 import type { FileFormat } from './spec';
 
@@ -47,7 +48,17 @@ export async function decompressed(bytes: AsyncIterable<Buffer>, compression: De
   async function* all() {
     try {
       if (head.length) yield head;
-      for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+      for (;;) {
+        let r: IteratorResult<Buffer>;
+        try {
+          r = await it.next();
+        } catch (err) {
+          // The bytes stopped coming (a connection reset, an aborted HTTP body, a read error): retried, not the data's fault.
+          throw transientError(`the bytes stopped: ${(err as Error).message}`, 'file', err);
+        }
+        if (r.done) break;
+        yield r.value;
+      }
     } finally {
       await it.return?.(); // a reader that stops early closes the file or the HTTP body
     }

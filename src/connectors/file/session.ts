@@ -1,4 +1,4 @@
-import { configError, schemaError } from '../../errors';
+import { configError, schemaError, transientError } from '../../errors';
 import type { Logger } from '../../logging';
 import type { Cursor, FieldSchema, KeyRange, ObjectSchema, QuarantinedRecord, Row, RowBatch, WriteOutcome } from '../../model/types';
 import type { ConnectorSession, ResolvedConnection } from '../contract';
@@ -83,11 +83,19 @@ export class FileSession implements ConnectorSession {
       lineBefore: seeked ? cursor.line : 0,
       csv: this.endpoint.csv,
     });
+    let line = cursor.line;
     try {
-      for await (const r of decoded) if (r.line > cursor.line) yield r;
+      for await (const r of decoded) {
+        if (r.line <= cursor.line) continue;
+        line = r.line;
+        yield r;
+      }
     } catch (err) {
-      if ((err as { kind?: string }).kind) throw err;
-      throw configError(`${this.name}: cannot read as ${format} after line ${cursor.line}: ${(err as Error).message}`, C);
+      const e = err as { kind?: string; message: string };
+      if (e.kind === 'TransientError') throw transientError(`${this.name}: reading after line ${line}: ${e.message}`, C, err);
+      if (e.kind) throw err;
+      // A parser error: the data is broken there (a truncated JSON array, an unbalanced CSV quote, bad gzip).
+      throw configError(`${this.name}: cannot read as ${format} after line ${line}: ${e.message}`, C);
     }
   }
 
