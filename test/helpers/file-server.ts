@@ -16,7 +16,8 @@ export interface FileServer {
  */
 export async function startFileServer(dir: string, o: { range: boolean; token?: string }): Promise<FileServer> {
   const requests: FileServer['requests'] = [];
-  const server = http.createServer((req, res) => {
+  // requestTimeout 0: node:http's 300 s watchdog would cut a long download that a slow reader keeps open.
+  const server = http.createServer({ requestTimeout: 0 }, (req, res) => {
     const name = decodeURIComponent((req.url ?? '/').replace(/\?.*$/, '')).replace(/^\/+/, '');
     const range = req.headers.range;
     const answer = (status: number) => requests.push({ path: name, ...(range ? { range } : {}), status });
