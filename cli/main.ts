@@ -13,6 +13,7 @@ import {
   listMigrations,
   loadSpecFile,
   pauseMigration,
+  populateSpec,
   resumeMigration,
   startMigration,
   uiLink,
@@ -169,6 +170,31 @@ export function buildProgram(): Command {
       out(listTable(page.items));
       if (page.nextPageToken)
         out(`\nmore: datamigrato list --page-token ${page.nextPageToken}${o.status ? ` --status ${o.status}` : ''}${o.name ? ` --name ${o.name}` : ''}`);
+    });
+
+  program
+    .command('populate')
+    .description('load a JSON array, NDJSON or CSV file or URL (gzip detected) into a target: a normal migration with a file source')
+    .argument('<url|file>', 'a local path, file:// or http(s):// URL')
+    .requiredOption('--into <target>', 'the target: a YAML/JSON file or inline text holding a target endpoint, or a whole job spec (its target is used)')
+    .option('--format <format>', 'json, ndjson or csv (default: from the extension or content-type)')
+    .option('--key <fields>', 'key field(s), comma-separated (default: the line number, as _line)')
+    .option('--compression <c>', 'auto (gzip magic bytes), gzip or none')
+    .option('--name <job>', 'job name (default: populate-<file name>)')
+    .option('--batch-size <n>', 'records per batch', (v) => Number(v))
+    .option('--on-record-error <policy>', 'fail or quarantine (malformed lines go to the dead letters, the report counts them)')
+    .option('--on-unknown-field <policy>', 'json, reject or drop: fields the sample did not see')
+    .option('--id <id>', 'migration id')
+    .option('--no-watch', 'start and return instead of watching to the end')
+    .option('--json', 'machine-readable output')
+    .action(async (location: string, o: { into: string; id?: string; watch: boolean; json?: boolean } & Parameters<typeof populateSpec>[1]) => {
+      const checked = validateSpec(await populateSpec(location, o));
+      if (!checked.ok) throw new InvalidSpecError(checked.issues);
+      const c = await temporal();
+      const r = await startMigration(c, checked.spec, { taskQueue: settings().taskQueue, id: o.id });
+      if (!o.json) out(`started ${r.id}  (${r.summary})\n  web ui:  ${link(r.id)}`);
+      else if (!o.watch) out(JSON.stringify({ id: r.id, runId: r.runId, created: r.created, summary: r.summary, ui: link(r.id) }, null, 2));
+      if (o.watch) await finish(await watchMigration(c, r.id), Boolean(o.json));
     });
 
   for (const [name, fn, what] of [

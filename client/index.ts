@@ -18,3 +18,4 @@ export async function connectTemporal(cfg: TemporalSettings = temporalConfig(), 
   return new Client({ connection, namespace: cfg.namespace });
 }
 export * from './diff';
+export * from './populate';

@@ -1,0 +1,61 @@
+import { createReadStream, promises as fs } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface FileServer {
+  url(name: string): string;
+  /** Requests seen, with the Range header each asked for (undefined: none). */
+  requests: { path: string; range?: string; status: number }[];
+  close(): Promise<void>;
+}
+
+/**
+ * A small static file server over a directory, as a CDN or object store would answer: `range: true` honours
+ * `Range: bytes=N-` with 206 and advertises Accept-Ranges, `range: false` ignores it and sends the whole file
+ * (200). `token`: every request must carry `Authorization: Bearer <token>`, else 401.
+ */
+export async function startFileServer(dir: string, o: { range: boolean; token?: string }): Promise<FileServer> {
+  const requests: FileServer['requests'] = [];
+  // requestTimeout 0: node:http's 300 s watchdog would cut a long download that a slow reader keeps open.
+  const server = http.createServer({ requestTimeout: 0 }, (req, res) => {
+    const name = decodeURIComponent((req.url ?? '/').replace(/\?.*$/, '')).replace(/^\/+/, '');
+    const range = req.headers.range;
+    const answer = (status: number) => requests.push({ path: name, ...(range ? { range } : {}), status });
+    if (o.token && req.headers.authorization !== `Bearer ${o.token}`) {
+      answer(401);
+      res.writeHead(401).end('unauthorized');
+      return;
+    }
+    void fs.stat(`${dir}/${name}`).then(
+      (st) => {
+        const type = name.endsWith('.csv') ? 'text/csv' : name.endsWith('.json') ? 'application/json' : 'application/x-ndjson';
+        const m = o.range && range ? /^bytes=(\d+)-$/.exec(range) : null;
+        const start = m ? Number(m[1]) : 0;
+        answer(m ? 206 : 200);
+        res.writeHead(m ? 206 : 200, {
+          'content-type': type,
+          'content-length': String(st.size - start),
+          ...(o.range ? { 'accept-ranges': 'bytes' } : {}),
+          ...(m ? { 'content-range': `bytes ${start}-${st.size - 1}/${st.size}` } : {}),
+        });
+        if (req.method === 'HEAD') res.end();
+        else createReadStream(`${dir}/${name}`, { start }).pipe(res);
+      },
+      () => {
+        answer(404);
+        res.writeHead(404).end();
+      },
+    );
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: (name) => `http://127.0.0.1:${port}/${name}`,
+    requests,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
