@@ -7,8 +7,10 @@ import type { KeyRange, KeyValue } from '../../model/types';
  * agree with what a server returns.
  */
 
+// eslint-disable-next-line no-control-regex -- RTDB forbids control characters in keys
 export const INVALID_KEY = /[[\].#$/\u0000-\u001f\u007f]/;
 /** What percent encoding replaces: the forbidden characters and % itself (so decoding is exact). */
+// eslint-disable-next-line no-control-regex -- RTDB forbids control characters in keys
 const ENCODED = /[[\].#$/%\u0000-\u001f\u007f]/g;
 const DECODED = /%(2E|24|23|5B|5D|2F|25|[01][0-9A-F]|7F)/g;
 export const MAX_KEY_BYTES = 768;

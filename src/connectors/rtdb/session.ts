@@ -14,6 +14,13 @@ import type { RtdbEndpoint } from './spec';
 export const LAYOUT_NODE = '_datamigrato_layout';
 export const DEAD_LETTERS = '_datamigrato_dead_letters';
 const DEAD_LETTER_RECORD_CHARS = 100_000;
+/**
+ * The SDK cuts every outgoing message into websocket frames of 16,384 UTF-16 units without regard for
+ * surrogate pairs: an emoji (or any character beyond U+FFFF) on a frame boundary arrives as two U+FFFD.
+ * Updates holding such characters are therefore kept below one frame; a single record that cannot be is refused.
+ */
+const ONE_FRAME = 16_000;
+const ASTRAL = /[\uD800-\uDFFF]/;
 
 let appCounter = 0;
 
@@ -135,7 +142,7 @@ export class RtdbSession implements ConnectorSession {
   }
 
   async check(): Promise<void> {
-    const credential = this.app.options.credential;
+    const credential = this.connection.credentials ? this.app.options.credential : undefined;
     if (credential)
       await credential.getAccessToken().catch((err: unknown) => {
         // The message of a refused grant names the service account at most, never the key.
@@ -266,17 +273,36 @@ export class RtdbSession implements ConnectorSession {
 
   /** One multi-path update; one the SDK refuses for its data is split to find the records at fault. */
   private async update(chunk: [string, { row: Row; child: object }][]): Promise<WriteOutcome> {
+    const body = Object.fromEntries(chunk.map(([p, c]) => [p, c.child]));
+    const text = JSON.stringify(body);
+    if (text.length > ONE_FRAME && ASTRAL.test(text)) {
+      if (chunk.length === 1)
+        return {
+          written: 0,
+          rejected: [
+            {
+              row: chunk[0]![1].row,
+              error: `record of ${text.length} UTF-16 units holds characters beyond U+FFFF: the Firebase SDK splits messages into 16,384-unit frames through surrogate pairs and would corrupt it`,
+            },
+          ],
+        };
+      return this.halves(chunk);
+    }
     try {
-      await this.call('write', () => this.root.update(Object.fromEntries(chunk.map(([p, c]) => [p, c.child]))));
+      await this.call('write', () => this.root.update(body));
       return { written: chunk.length, rejected: [] };
     } catch (err) {
       const cause = (err as { cause?: unknown }).cause ?? err;
       if (!isDataError(cause)) throw err;
       if (chunk.length === 1) return { written: 0, rejected: [{ row: chunk[0]![1].row, error: `RTDB refused the record: ${(cause as Error).message}` }] };
-      const half = Math.ceil(chunk.length / 2);
-      const [a, b] = [await this.update(chunk.slice(0, half)), await this.update(chunk.slice(half))];
-      return { written: a.written + b.written, rejected: [...a.rejected, ...b.rejected] };
+      return this.halves(chunk);
     }
+  }
+
+  private async halves(chunk: [string, { row: Row; child: object }][]): Promise<WriteOutcome> {
+    const half = Math.ceil(chunk.length / 2);
+    const [a, b] = [await this.update(chunk.slice(0, half)), await this.update(chunk.slice(half))];
+    return { written: a.written + b.written, rejected: [...a.rejected, ...b.rejected] };
   }
 
   async quarantine(records: QuarantinedRecord[]): Promise<void> {
@@ -327,4 +353,3 @@ export async function openRtdb(endpoint: RtdbEndpoint, connection: ResolvedConne
     throw classifyRtdbError(err, `open ${endpoint.path}`);
   }
 }
-

@@ -25,6 +25,7 @@ export const RtdbConnectionSchema = z
   });
 
 /** A key segment name as RTDB allows it in a path: no . $ # [ ] / or control characters. */
+// eslint-disable-next-line no-control-regex -- RTDB forbids control characters in keys
 const PATH = /^\/?([^.$#[\]/\u0000-\u001f\u007f]+\/)*[^.$#[\]/\u0000-\u001f\u007f]+\/?$/;
 const fieldName = z.string().min(1).max(200);
 
@@ -36,7 +37,9 @@ export const RtdbEndpointSchema = z
     keyField: fieldName.default('key').describe("the field a child's key is read into (source); a target writes the record's key as the child key"),
     groupByField: fieldName
       .optional()
-      .describe('children nested one level deeper, under the value of this field: <path>/<group>/<key> (target), read two levels with the group as this field (source)'),
+      .describe(
+        'children nested one level deeper, under the value of this field: <path>/<group>/<key> (target), read two levels with the group as this field (source)',
+      ),
     keyEncoding: z
       .enum(['percent', 'reject'])
       .default('percent')

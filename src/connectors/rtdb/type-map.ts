@@ -52,7 +52,9 @@ export function keepsExactly(v: unknown): boolean {
 /** A json field's value as stored: itself, or wrapped JSON text. */
 export function jsonToRtdb(v: unknown): JsonValue {
   if (keepsExactly(v)) return v as JsonValue;
-  return { [JSON_WRAPPER]: JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : Buffer.isBuffer(x) ? { $base64: x.toString('base64') } : x)) };
+  return {
+    [JSON_WRAPPER]: JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : Buffer.isBuffer(x) ? { $base64: x.toString('base64') } : x)),
+  };
 }
 
 /** A stored value as a json field's value: wrapped JSON text unwrapped. */
