@@ -35,3 +35,13 @@ export async function putChildren(db: Database, path: string, children: Record<s
   const entries = Object.entries(children);
   for (let i = 0; i < entries.length; i += per) await db.ref(path).update(Object.fromEntries(entries.slice(i, i + per)));
 }
+
+/** True when firebase-server (or an emulator) answers the REST probe the stack script uses. */
+export async function rtdbUp(): Promise<boolean> {
+  const u = new URL(rtdbUrl);
+  try {
+    return (await fetch(`${u.origin}/.json?${u.searchParams}`, { signal: AbortSignal.timeout(3000) })).ok;
+  } catch {
+    return false;
+  }
+}
