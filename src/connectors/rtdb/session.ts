@@ -106,7 +106,11 @@ export class RtdbSession implements ConnectorSession {
     snap.forEach((c) => {
       if (c.key !== null && inRange(c.key, after, upper)) out.push({ key: c.key, value: c.val() as unknown });
     });
-    return out.sort((a, b) => compareKeys(a.key, b.key)).slice(0, n);
+    const page = out.sort((a, b) => compareKeys(a.key, b.key)).slice(0, n);
+    // A server cutting its answer into frames through a surrogate pair (firebase-server does) leaves U+FFFD
+    // pairs: those children are read again alone, in a message too small to be cut.
+    for (const c of page) if (JSON.stringify(c.value).includes('\uFFFD')) c.value = (await this.value(ref.child(c.key), 'read')).val() as unknown;
+    return page;
   }
 
   /** Raw children of a range page by page; with a group level, group by group (a cursor of [group, key]). */
@@ -247,7 +251,11 @@ export class RtdbSession implements ConnectorSession {
       }
     }
     let written = 0;
-    for (const chunk of this.chunks([...byPath])) {
+    // Records with characters beyond U+FFFF go in updates of one frame at most (see ONE_FRAME), the rest in full ones.
+    const entries = [...byPath];
+    const astral = entries.filter(([, e]) => ASTRAL.test(JSON.stringify(e.child)));
+    const plain = entries.filter((e) => !astral.includes(e));
+    for (const chunk of [...this.chunks(plain), ...this.chunks(astral, ONE_FRAME - 100)]) {
       const out = await this.update(chunk);
       written += out.written;
       rejected.push(...out.rejected);
@@ -255,12 +263,12 @@ export class RtdbSession implements ConnectorSession {
     return { written, rejected };
   }
 
-  private chunks<T extends { bytes: number }>(entries: [string, T][]): [string, T][][] {
+  private chunks<T extends { bytes: number }>(entries: [string, T][], maxBytes = this.endpoint.maxUpdateBytes): [string, T][][] {
     const out: [string, T][][] = [];
     let cur: [string, T][] = [];
     let bytes = 0;
     for (const e of entries) {
-      if (cur.length && (cur.length >= this.endpoint.maxChildrenPerUpdate || bytes + e[1].bytes > this.endpoint.maxUpdateBytes)) {
+      if (cur.length && (cur.length >= this.endpoint.maxChildrenPerUpdate || bytes + e[1].bytes > maxBytes)) {
         out.push(cur);
         [cur, bytes] = [[], 0];
       }
