@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # datamigrato local stack: a real Temporal dev server, PostgreSQL, FerretDB (MongoDB wire protocol),
-# Cassandra 5, MariaDB (MySQL protocol) and dynalite (DynamoDB API), built/installed from package registries only (no Docker engine needed).
+# Cassandra 5, MariaDB (MySQL protocol), dynalite (DynamoDB API) and firebase-server (Firebase Realtime Database), built/installed from package registries only (no Docker engine needed).
 #
-#   bash scripts/stack.sh up [temporal|postgres|ferretdb|cassandra|mysql|dynamodb ...]   (default: temporal postgres)
+#   bash scripts/stack.sh up [temporal|postgres|ferretdb|cassandra|mysql|dynamodb|rtdb ...]   (default: temporal postgres)
 #   bash scripts/stack.sh down [components...]                            (default: all)
 #   bash scripts/stack.sh status
 #   bash scripts/stack.sh env          # export lines; use: eval "$(bash scripts/stack.sh env)"
@@ -26,7 +26,7 @@ CASSANDRA_VERSION=5.0.9
 CASSANDRA_LIB="$CACHE/cassandra/lib-$CASSANDRA_VERSION"
 
 HOST=127.0.0.1
-ALL_COMPONENTS=(temporal postgres ferretdb cassandra mysql dynamodb)
+ALL_COMPONENTS=(temporal postgres ferretdb cassandra mysql dynamodb rtdb)
 DEFAULT_UP=(temporal postgres)
 
 # A port may be overridden with DATAMIGRATO_<NAME>_PORT; while a service runs, the port it was started with
@@ -48,6 +48,8 @@ CASSANDRA_PORT="${DATAMIGRATO_CASSANDRA_PORT:-$(recorded cassandra port 9042)}"
 CASSANDRA_STORAGE_PORT="${DATAMIGRATO_CASSANDRA_STORAGE_PORT:-$(recorded cassandra storage_port 7000)}"
 MYSQL_PORT="${DATAMIGRATO_MYSQL_PORT:-$(recorded mysql port 53306)}"
 DYNAMODB_PORT="${DATAMIGRATO_DYNAMODB_PORT:-$(recorded dynamodb port 58000)}"
+RTDB_PORT="${DATAMIGRATO_RTDB_PORT:-$(recorded rtdb port 59000)}"
+RTDB_NAMESPACE=datamigrato
 SUGGEST_CAN_EVENTS="${DATAMIGRATO_SUGGEST_CAN_EVENTS:-2000}"
 # Cassandra auth: PasswordAuthenticator + CassandraAuthorizer (default superuser cassandra/cassandra).
 # DATAMIGRATO_CASSANDRA_AUTH=0 switches to AllowAll (only takes effect on a fresh .stack/cassandra).
@@ -80,6 +82,7 @@ signature() {
     cassandra) echo "$STACK/cassandra/cassandra.yaml" ;;
     mysql) echo "$STACK/mysql/data" ;;
     dynamodb) echo "$STACK/dynamodb/data" ;;
+    rtdb) echo "$STACK/rtdb/firebase-server" ;;
   esac
 }
 
@@ -697,6 +700,26 @@ start_dynamodb() {
 }
 
 # ---------------------------------------------------------------------------------------------------------------
+# rtdb: firebase-server (npm, MIT), which speaks the Firebase Realtime Database wire protocol in memory. The
+# official emulator cannot be had here (firebase-tools downloads its jar from Google storage): docker-compose has it.
+# `-s owner` is required (else the admin SDK waits forever for its auth token). It ignores query parameters
+# server-side (see docs/connectors-rtdb.md). The signature is a symlink name in the state dir so `down` finds it.
+
+firebase_server_cli() { echo "$ROOT/node_modules/firebase-server/bin/firebase-server.js"; }
+
+probe_rtdb() { curl -sf -m 3 "http://$HOST:$RTDB_PORT/.json" >/dev/null; }
+
+start_rtdb() {
+  [[ -f $(firebase_server_cli) ]] || die "firebase-server is missing from node_modules (a devDependency: run npm ci)"
+  mkdir -p "$STACK/rtdb"
+  require_free_ports rtdb "$RTDB_PORT"
+  printf 'port=%s\n' "$RTDB_PORT" >"$STACK/rtdb/ports"
+  ln -sfn "$(firebase_server_cli)" "$STACK/rtdb/firebase-server"
+  spawn rtdb node "$STACK/rtdb/firebase-server" -p "$RTDB_PORT" -a "$HOST" -e -s owner
+  wait_ready rtdb 60 probe_rtdb
+}
+
+# ---------------------------------------------------------------------------------------------------------------
 # commands
 
 listens() {
@@ -711,6 +734,7 @@ listens() {
       ;;
     mysql) echo "mysql://root:$MYSQL_PASSWORD@$HOST:$MYSQL_PORT/$MYSQL_DATABASE ($(mysql_version); socket $(mysql_socket))" ;;
     dynamodb) echo "http://$HOST:$DYNAMODB_PORT (dynalite, region us-east-1, any credentials; data $STACK/dynamodb/data)" ;;
+    rtdb) echo "http://$HOST:$RTDB_PORT?ns=$RTDB_NAMESPACE (firebase-server, in memory, rules off)" ;;
   esac
 }
 
@@ -818,6 +842,7 @@ export CASSANDRA_CONTACT_POINTS=$HOST:$CASSANDRA_PORT
 export CASSANDRA_LOCAL_DC=datacenter1
 export MYSQL_URL=mysql://root:$MYSQL_PASSWORD@$HOST:$MYSQL_PORT/$MYSQL_DATABASE
 export DYNAMODB_ENDPOINT=http://$HOST:$DYNAMODB_PORT
+export RTDB_URL=http://$HOST:$RTDB_PORT?ns=$RTDB_NAMESPACE
 export AWS_ACCESS_KEY_ID=test
 export AWS_SECRET_ACCESS_KEY=test
 export AWS_REGION=us-east-1

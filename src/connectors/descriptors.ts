@@ -9,4 +9,5 @@ export { memory } from './memory';
 export { mongodb } from './mongodb';
 export { mysql } from './mysql';
 export { postgres } from './postgres';
+export { rtdb } from './rtdb';
 export { sqlite } from './sqlite';
