@@ -1,5 +1,6 @@
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
+import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { createGzip, gzipSync } from 'node:zlib';
@@ -8,6 +9,7 @@ import type { Logger } from '../../logging';
 import { coerce } from '../../model/coerce';
 import { keyText } from '../../model/keys';
 import { rowToJsonSafe } from '../../model/json-safe';
+import { deadLetterId } from '../dead-letter-id';
 import type { ObjectSchema, QuarantinedRecord, RejectedRecord, Row, Value, WriteOutcome } from '../../model/types';
 import { csvLine, ndjsonRecord } from './encode';
 import { decodeRecords, type RawRecord } from './records';
@@ -180,25 +182,34 @@ export class FileTarget {
     yield tail;
   }
 
-  /** Dead letters beside the file, one NDJSON record each: `<path>.dead-letters.ndjson`. */
+  /**
+   * Dead letters beside the file, one NDJSON record each: `<path>.dead-letters.ndjson`, each with the dead
+   * letter's identity as `id`: a batch replayed after a crash finds its letters there and adds no copies.
+   */
   async quarantine(records: QuarantinedRecord[]): Promise<void> {
     if (records.length === 0) return;
+    const file = `${this.path}.dead-letters.ndjson`;
     const now = new Date().toISOString();
-    const text = records
-      .map((r) =>
-        JSON.stringify({
-          job: r.job,
-          run_id: r.runId,
-          partition: r.partition,
-          record_key: r.key,
-          stage: r.stage,
-          error: r.error,
-          record: rowToJsonSafe(r.record),
-          created_at: now,
-        }),
-      )
-      .join('\n');
-    await fs.appendFile(`${this.path}.dead-letters.ndjson`, `${text}\n`);
+    await this.locked(async () => {
+      const seen = await deadLetterIdsIn(file);
+      const text = records
+        .map((r) => ({ id: deadLetterId(r, this.path), r }))
+        .filter(({ id }) => !seen.has(id) && seen.add(id))
+        .map(({ id, r }) =>
+          JSON.stringify({
+            id,
+            job: r.job,
+            run_id: r.runId,
+            partition: r.partition,
+            record_key: r.key,
+            stage: r.stage,
+            error: r.error,
+            record: rowToJsonSafe(r.record),
+            created_at: now,
+          }),
+        );
+      if (text.length > 0) await fs.appendFile(file, `${text.join('\n')}\n`);
+    });
   }
 
   /** Runs fn holding `<path>.lock` (O_EXCL create); a lock older than LOCK_STALE_MS is a crashed writer's. */
@@ -225,4 +236,21 @@ export class FileTarget {
       await fs.rm(lock, { force: true });
     }
   }
+}
+
+/** The ids of the dead letters already in the file (streamed; dead letters are few next to the data). */
+async function deadLetterIdsIn(file: string): Promise<Set<string>> {
+  const ids = new Set<string>();
+  const exists = await fs.stat(file).then(
+    () => true,
+    () => false,
+  );
+  if (!exists) return ids;
+  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (!line) continue;
+    const id = (JSON.parse(line) as { id?: unknown }).id;
+    if (typeof id === 'string') ids.add(id);
+  }
+  return ids;
 }
