@@ -4,6 +4,7 @@
  */
 export { cassandra } from './cassandra';
 export { dynamodb } from './dynamodb';
+export { firestore } from './firestore';
 export { memory } from './memory';
 export { mongodb } from './mongodb';
 export { mysql } from './mysql';
