@@ -35,5 +35,5 @@ export async function withFirestore<T>(fn: (db: Firestore) => Promise<T>): Promi
   }
 }
 
-/** Deletes a collection (and its documents' subcollections). */
-export const dropCollection = (path: string) => withFirestore((db) => db.recursiveDelete(db.collection(path)));
+/** Deletes a collection (and its documents' subcollections), unthrottled: the default ramp-up starts at 500 deletes/s. */
+export const dropCollection = (path: string) => withFirestore((db) => db.recursiveDelete(db.collection(path), db.bulkWriter({ throttling: false })));
