@@ -25,6 +25,8 @@ import { SUBCOLLECTIONS, readSubcollections, subcollectionWrites } from './subco
 import { NATIVE_OF, firestoreToJson, readField, toFirestore, type WriteContext } from './type-map';
 
 export const DEAD_LETTERS = '_datamigrato_dead_letters';
+/** The engine's carrier of unforeseen fields (src/engine/job-schema.ts). */
+const EXTRA = '_extra';
 const KEY_TYPES = new Set(['string', 'int32', 'int64', 'float64', 'decimal', 'uuid', 'objectid', 'timestamptz', 'date', 'boolean']);
 /** Documents whose subcollections are listed at once while reading a page. */
 const SUBCOLLECTION_CONCURRENCY = 8;
@@ -258,20 +260,21 @@ export class FirestoreSession implements ConnectorSession {
 
   private pendingOf(schema: ObjectSchema, row: Row): Pending {
     const ref = this.db.collection(this.endpoint.collection!).doc(documentIdOf(row, schema.key));
-    const extra = schema.unknownFields?.policy === 'json' ? schema.unknownFields.field : null;
+    const extra = carrierOf(schema);
     const data: Record<string, unknown> = {};
     let subs: Pending['subs'] = [];
     for (const f of schema.fields) {
       const v = row[f.name];
       try {
         if (f.name === SUBCOLLECTIONS) subs = subcollectionWrites(ref, v, this.db, this.ctx.references);
-        else if (f.name === extra && (isPlainObject(v) || v === null || v === undefined)) continue;
+        else if (f.name === extra && (isPlainObject(v) || typeof v === 'string' || v === null || v === undefined)) continue;
         else data[f.name] = toFirestore(v, f, f.name, this.ctx);
       } catch (err) {
         throw new Error(`${f.name}: ${(err as Error).message}`);
       }
     }
-    if (extra && isPlainObject(row[extra])) spreadExtra(data, row[extra] as Record<string, unknown>, schema, extra);
+    const carried = extra ? parseExtra(row[extra], extra) : null;
+    if (carried) spreadExtra(data, carried, schema, extra!);
     checkShape(data);
     const bytes = documentSize(ref.path, data);
     if (bytes > this.endpoint.maxDocumentBytes)
@@ -351,6 +354,22 @@ export class FirestoreSession implements ConnectorSession {
   }
 }
 
+/**
+ * The field carrying unforeseen fields: the policy's (a schemaless source), or an `_extra` field of a
+ * closed schema (a column store that got it from one): a document store spreads it back either way.
+ */
+function carrierOf(schema: ObjectSchema): string | null {
+  if (schema.unknownFields) return schema.unknownFields.policy === 'json' ? schema.unknownFields.field : null;
+  return schema.fields.some((f) => f.name === EXTRA && (f.type === 'json' || f.type === 'string')) ? EXTRA : null;
+}
+
+function parseExtra(v: unknown, field: string): Record<string, unknown> | null {
+  const o = typeof v === 'string' ? (JSON.parse(v) as unknown) : v;
+  if (o === null || o === undefined) return null;
+  if (!isPlainObject(o)) throw new Error(`${field}: expected an object of carried fields`);
+  return o;
+}
+
 /** Document paths compare segment by segment (Firestore's document-id order). */
 function comparePaths(a: string, b: string): number {
   const x = a.split('/');
@@ -383,7 +402,9 @@ export class DocumentReader {
     private readonly endpoint: FirestoreEndpoint,
     private readonly group: boolean,
   ) {
-    this.policy = schema.unknownFields;
+    // A closed schema with an `_extra` field (validation of a target written from a column store)
+    // collects the spread fields back into it, as the writer spread them.
+    this.policy = schema.unknownFields ?? (carrierOf(schema) ? { policy: 'json', field: EXTRA } : undefined);
     const carrier = this.policy?.policy === 'json' ? this.policy.field : null;
     this.fields = schema.fields.filter((f) => f.name !== carrier && f.name !== SUBCOLLECTIONS);
     this.known = new Set([...this.fields.map((f) => f.name), SUBCOLLECTIONS]);
