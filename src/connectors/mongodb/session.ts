@@ -457,17 +457,16 @@ export class MongoSession implements ConnectorSession {
     if (records.length === 0) return;
     await this.run('quarantine into', async () => {
       // The record is stored as JSON text: it may hold exactly the keys or values the server refused.
-      // Keyed by the dead letter's identity: a replayed batch upserts the same documents instead of adding copies.
-      await this.db.collection<{ _id: string }>(DEAD_LETTERS).bulkWrite(
-        records.map((r) => ({
-          updateOne: {
-            filter: { _id: deadLetterId(r, this.name) },
-            update: { $setOnInsert: this.deadLetter(r) },
-            upsert: true,
-          },
-        })),
-        { ordered: false },
-      );
+      // Keyed by the dead letter's identity: a replayed batch meets its own letters as duplicate _ids and adds no
+      // copies. insertMany, not upserts: FerretDB scans the collection for every upsert but not for an insert.
+      try {
+        await this.db.collection<{ _id: string }>(DEAD_LETTERS).insertMany(
+          records.map((r) => ({ _id: deadLetterId(r, this.name), ...this.deadLetter(r) })),
+          { ordered: false },
+        );
+      } catch (err) {
+        if (!(err instanceof MongoBulkWriteError) || writeErrorsOf(err).some((e) => e.code !== DUPLICATE_KEY)) throw err;
+      }
     });
   }
 
