@@ -1,4 +1,6 @@
-import type { FieldType, ObjectSchema, Row } from '../model/types';
+import type { FieldSchema, FieldType, ObjectSchema, Row } from '../model/types';
+import { childrenOf } from '../model/nested';
+import { isPlainObject } from '../model/values';
 
 /**
  * One spelling per value, whatever driver produced it, so a row read from the source (and transformed)
@@ -85,9 +87,51 @@ export function canonicalValue(v: unknown, type: FieldType): string {
   }
 }
 
+/**
+ * Leaf types whose spelling inside JSON differs by store and the values each admits: an int64 leaf is
+ * "10006" after unflatten (JSON-safe text) and 10006 from a store that keeps integers, a timestamp leaf
+ * "…123Z" or "…123000Z". A leaf the predicate refuses keeps its JSON spelling, so a value that does not
+ * fit its sampled type is never folded into another.
+ */
+const INTEGER_TEXT = /^[+-]?\d+$/;
+const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+const TYPED_LEAF: Partial<Record<FieldType, (v: unknown) => boolean>> = {
+  int32: (v) => typeof v === 'bigint' || Number.isInteger(v) || (typeof v === 'string' && INTEGER_TEXT.test(v)),
+  int64: (v) => typeof v === 'bigint' || Number.isInteger(v) || (typeof v === 'string' && INTEGER_TEXT.test(v)),
+  float64: (v) => (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && NUMBER_TEXT.test(v)),
+  decimal: (v) => typeof v === 'bigint' || (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && NUMBER_TEXT.test(v)),
+  timestamptz: (v) => v instanceof Date || (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.test(v)),
+};
+
+/** A json value with a described shape: each described leaf in its type's spelling (tagged, so it cannot pass for JSON). */
+function shapedJson(v: unknown, children: FieldSchema[]): string {
+  if (!isPlainObject(v)) return stableJson(v);
+  const byName = new Map(children.map((c) => [c.name, c]));
+  const parts = Object.keys(v)
+    .sort()
+    .map((k) => {
+      const leaf = v[k];
+      const child = byName.get(k);
+      const nested = child && childrenOf(child);
+      let text: string;
+      if (nested) text = shapedJson(leaf, nested);
+      else if (child && leaf !== null && leaf !== undefined && TYPED_LEAF[child.type]?.(leaf))
+        text = `\u0003${child.type}:${JSON.stringify(canonicalValue(leaf, child.type))}`;
+      else text = stableJson(leaf);
+      return `${JSON.stringify(k)}:${text}`;
+    });
+  return `{${parts.join(',')}}`;
+}
+
+/** One field's canonical text: its type's spelling, and for a json field of described shape its leaves' types too. */
+export function canonicalField(v: unknown, f: FieldSchema): string {
+  const children = childrenOf(f);
+  return children && isPlainObject(v) ? shapedJson(v, children) : canonicalValue(v, f.type);
+}
+
 /** The row as one string: fields of the expected schema, by name, so column order never matters. */
 export function canonicalRow(row: Row, schema: ObjectSchema, sortedFields = [...schema.fields].sort((a, b) => (a.name < b.name ? -1 : 1))): string {
   let out = '';
-  for (const f of sortedFields) out += `${f.name}\u0001${canonicalValue(row[f.name], f.type)}\u0002`;
+  for (const f of sortedFields) out += `${f.name}\u0001${canonicalField(row[f.name], f)}\u0002`;
   return out;
 }

@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import { keyFieldsOf } from '../model/keys';
 import { toJsonSafe } from '../model/json-safe';
 import type { FieldSchema, JsonValue, ObjectSchema, Row } from '../model/types';
-import { canonicalValue } from './canonical';
+import { canonicalField } from './canonical';
 import { canonicalKeyOf, keyHashOf } from './checksum';
 import { VALIDATION_BUCKETS } from './digest';
 import type { BucketSlice, DiffEntry, DiffKind } from './diff-types';
@@ -47,7 +47,7 @@ export class Fingerprinter {
   of(row: Row, k = this.keyOf(row)): Fingerprint {
     const fields = Buffer.allocUnsafe(this.sorted.length * FIELD_HASH_BYTES);
     this.sorted.forEach((f, i) => {
-      hash('sha1', canonicalValue(row[f.name], f.type), 'buffer').copy(fields, i * FIELD_HASH_BYTES, 0, FIELD_HASH_BYTES);
+      hash('sha1', canonicalField(row[f.name], f), 'buffer').copy(fields, i * FIELD_HASH_BYTES, 0, FIELD_HASH_BYTES);
     });
     const key = Object.fromEntries(this.keyFields.map((f) => [f.name, toJsonSafe(row[f.name] ?? null)]));
     return { k, key, fields };

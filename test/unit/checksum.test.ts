@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ObjectSchema, Row } from '../../src/model/types';
-import { canonicalValue } from '../../src/validation/canonical';
+import type { FieldSchema } from '../../src/model/types';
+import { canonicalField, canonicalValue } from '../../src/validation/canonical';
 import { RowDigester } from '../../src/validation/checksum';
 import { compareScans, mergeDigests, sumScans } from '../../src/validation/digest';
 
@@ -102,5 +103,35 @@ describe('canonical values agree across drivers', () => {
 
   test('null and empty string differ', () => {
     expect(canonicalValue(null, 'string')).not.toBe(canonicalValue('', 'string'));
+  });
+});
+
+describe('a json field of described shape: leaves spelled by their type', () => {
+  // The shape unflatten gives a folded group (Cassandra addr_zip bigint → addr.zip int64), as a Firestore
+  // target reads it back: integers as numbers where unflatten wrote JSON-safe text, µs timestamps.
+  const addr: FieldSchema = {
+    name: 'addr',
+    type: 'json',
+    nullable: true,
+    fields: [
+      { name: 'zip', type: 'int64', nullable: true },
+      { name: 'at', type: 'timestamptz', nullable: true },
+      { name: 'geo', type: 'json', nullable: true, fields: [{ name: 'lat', type: 'float64', nullable: true }] },
+    ],
+  };
+
+  test('text and number spellings of one typed leaf are one value, at any depth', () => {
+    const unflattened = { zip: '10006', at: '2021-05-06T07:08:09.123Z', geo: { lat: '2.5' }, city: 'x' };
+    const readBack = { city: 'x', geo: { lat: 2.5 }, at: '2021-05-06T07:08:09.123000Z', zip: 10006 };
+    expect(canonicalField(readBack, addr)).toBe(canonicalField(unflattened, addr));
+  });
+
+  test('different values still differ, and leaves that do not fit their type keep their JSON spelling', () => {
+    expect(canonicalField({ zip: 10006 }, addr)).not.toBe(canonicalField({ zip: 10007 }, addr));
+    expect(canonicalField({ geo: { lat: 'abc' } }, addr)).not.toBe(canonicalField({ geo: { lat: 'xyz' } }, addr));
+    expect(canonicalField({ zip: { n: 1 } }, addr)).not.toBe(canonicalField({ zip: '[object Object]' }, addr));
+    // Undescribed keys, and json without a shape, stay strict: "1" is not 1 there.
+    expect(canonicalField({ city: '1' }, addr)).not.toBe(canonicalField({ city: 1 }, addr));
+    expect(canonicalValue({ zip: '1' }, 'json')).not.toBe(canonicalValue({ zip: 1 }, 'json'));
   });
 });
