@@ -41,6 +41,11 @@ export const ConfigSchema = z.object({
     .string()
     .optional()
     .describe('directory of validation diff lists, shared by workers, API and CLI (default ~/.cache/datamigrato/diffs)'),
+  DATAMIGRATO_CONTROL_URL: z
+    .string()
+    .optional()
+    .describe('PostgreSQL URL of the control store (saved jobs, schedules, incremental watermarks); src/control/db.ts'),
+  DATAMIGRATO_CONTROL_SCHEMA: z.string().default('datamigrato_control').describe('schema of the control store'),
   DATAMIGRATO_MEMLOG: integer(1).optional().describe('log worker memory every N ms (benchmarks)'),
   PORT: integer(0, 65_535).default(3000).describe('API port'),
   HOST: z.string().default('0.0.0.0').describe('API bind address'),
