@@ -77,6 +77,10 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
     ],
     async ({ source, target }) => {
       let done = true;
+      // maxSeconds counts from the first batch, not from the query: a store that scans before its first row
+      // (FerretDB sorts the whole collection for every range query) would otherwise end each chunk after one
+      // batch and pay that scan again for the next chunk's fresh cursor — 61 documents/s on 336k documents.
+      let clockFrom: number | undefined;
       // A store may take longer than the heartbeat timeout to produce a batch (FerretDB scans and sorts the
       // collection before its first row): without this the attempt is declared dead and restarts forever.
       const keepAlive = setInterval(() => hooks.onBatch({ ...progress }), KEEP_ALIVE_MS);
@@ -84,7 +88,8 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
       const endOfBatch = (): boolean => {
         hooks.onBatch({ ...progress });
         if (hooks.stopRequested()) throw new StoppedError({ ...progress });
-        if (progress.batches % spec.chunk.maxBatches === 0 || now() - started >= spec.chunk.maxSeconds * 1000) {
+        clockFrom ??= now();
+        if (progress.batches % spec.chunk.maxBatches === 0 || now() - clockFrom >= spec.chunk.maxSeconds * 1000) {
           done = false;
           return true;
         }

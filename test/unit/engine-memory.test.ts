@@ -66,6 +66,22 @@ test('planMigration creates the target and covers the source; copyChunk stops af
   expect(memoryRows(store, 'dst')!.map((r) => r.id)).toEqual(rows(95).map((r) => r.id));
 });
 
+test('chunk.maxSeconds counts from the first batch: a slow first batch does not end the chunk after one batch', async () => {
+  seedMemoryObject(store, schema('src'), rows(95));
+  const s = spec({ chunk: { maxSeconds: 15 } } as Partial<JobSpecInput>);
+  const plan = await planMigration(s);
+  let t = 0;
+  let calls = 0;
+  // The first batch "arrives" 20 s after the query (a store that scans first); later batches take 1 s each.
+  const onBatch = () => void (t += calls++ === 0 ? 20_000 : 1_000);
+  const r = await copyChunk(
+    { spec: s, sourceSchema: plan.sourceSchema, partition: plan.partitions[0]!, cursor: null, runId: 'run' },
+    { onBatch, stopRequested: () => false, now: () => t },
+  );
+  expect(r.done).toBe(true);
+  expect(r.batches).toBe(10);
+});
+
 test('a resumed chunk continues from the recorded progress, not from the start', async () => {
   seedMemoryObject(store, schema('src'), rows(40));
   const s = spec();
