@@ -1,7 +1,9 @@
 /** The shared client: everything the API and the CLI do to migrations goes through here. */
 import { Client, Connection } from '@temporalio/client';
-import { temporalConnectionOptions } from '../temporal/connection';
+import { temporalConnectionOptions, type TemporalConnectionOptions } from '../temporal/connection';
 import { clientDataConverter } from '../temporal/data-converter';
+import { diagnoseTls, recheckTls } from '../temporal/tls-diagnosis';
+import { loadConfig } from '../src/config';
 import { temporalConfig } from '../worker/config';
 
 export * from './errors';
@@ -18,9 +20,21 @@ export type TemporalSettings = ReturnType<typeof temporalConfig>;
 export async function connectTemporal(cfg: TemporalSettings = temporalConfig(), opts: { lazy?: boolean } = {}): Promise<Client> {
   // TLS, mTLS and API key from TEMPORAL_TLS_* / TEMPORAL_API_KEY; payload encryption from DATAMIGRATO_CODEC_KEYS.
   const options = temporalConnectionOptions(cfg.address);
-  const connection = opts.lazy ? Connection.lazy(options) : await Connection.connect(options);
+  recheckTls(options);
+  const connection = opts.lazy ? Connection.lazy(options) : await connectExplained(options);
   const dataConverter = clientDataConverter();
   return new Client({ connection, namespace: cfg.namespace, ...(dataConverter ? { dataConverter } : {}) });
+}
+
+/** Connect within the RPC timeout; a TLS failure is named instead of gRPC's "Failed to connect before the deadline". */
+async function connectExplained(options: TemporalConnectionOptions): Promise<Connection> {
+  try {
+    return await Connection.connect({ ...options, connectTimeout: loadConfig().DATAMIGRATO_RPC_TIMEOUT_MS });
+  } catch (err) {
+    const why = options.tls ? await diagnoseTls(options) : undefined;
+    if (why) throw new Error(`Failed to connect to Temporal: ${why}`, { cause: err });
+    throw err;
+  }
 }
 export * from './diff';
 export * from './populate';
