@@ -31,6 +31,11 @@ async function connectExplained(options: TemporalConnectionOptions): Promise<Con
   try {
     return await Connection.connect({ ...options, connectTimeout: loadConfig().DATAMIGRATO_RPC_TIMEOUT_MS });
   } catch (err) {
+    // The SDK says only "Failed to connect to Temporal server"; a refused key or certificate is in its cause.
+    const cause = (err as { cause?: { code?: number; details?: string } }).cause;
+    if (cause?.code === 16 || cause?.code === 7) {
+      throw new Error(`Temporal refused our credentials: ${cause.details} (TEMPORAL_API_KEY, or the client certificate)`, { cause: err });
+    }
     const why = options.tls ? await diagnoseTls(options) : undefined;
     if (why) throw new Error(`Failed to connect to Temporal: ${why}`, { cause: err });
     throw err;

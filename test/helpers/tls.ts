@@ -118,3 +118,65 @@ export async function startTlsProxy(pki: TestPki, upstream: string, opts: { requ
       }),
   };
 }
+
+/**
+ * A TLS gRPC proxy that checks an API key the way Temporal Cloud expects it (`authorization: Bearer <key>`): an
+ * HTTP/2 server that forwards each stream to the plain frontend, headers, body and trailers, and answers
+ * UNAUTHENTICATED (16) itself when the key is absent or wrong. `seen` counts requests by the key they carried.
+ */
+export interface ApiKeyProxy extends TlsProxy {
+  seen: { good: number; bad: number };
+}
+
+export async function startApiKeyProxy(pki: TestPki, upstream: string, apiKey: string): Promise<ApiKeyProxy> {
+  const http2 = await import('node:http2');
+  const inner = http2.connect(`http://${upstream}`);
+  inner.on('error', () => undefined); // surfaced per stream
+  const seen = { good: 0, bad: 0 };
+  const server = http2.createSecureServer({ key: await fs.readFile(pki.serverKey), cert: await fs.readFile(pki.serverCert), ALPNProtocols: ['h2'] });
+  server.on('stream', (stream, headers) => {
+    stream.on('error', () => undefined);
+    if (headers.authorization !== `Bearer ${apiKey}`) {
+      seen.bad++;
+      stream.respond(
+        { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '16', 'grpc-message': 'tls proxy: bad api key' },
+        { endStream: true },
+      );
+      return;
+    }
+    seen.good++;
+    const forwarded = Object.fromEntries(Object.entries(headers).filter(([k]) => !k.startsWith(':') || k === ':method' || k === ':path'));
+    const up = inner.request(forwarded);
+    up.on('error', () => stream.destroy());
+    stream.on('close', () => up.close());
+    let trailers: Record<string, string | string[] | undefined> = {};
+    up.on('trailers', (t) => (trailers = t));
+    up.on('response', (h) => {
+      const { ':status': status, ...rest } = h;
+      // A trailers-only answer (an error) carries grpc-status in its headers and has nothing after them.
+      const trailersOnly = 'grpc-status' in rest;
+      stream.respond({ ':status': status, ...rest }, trailersOnly ? {} : { waitForTrailers: true });
+      if (!trailersOnly) stream.on('wantTrailers', () => stream.sendTrailers(trailers));
+      up.pipe(stream);
+    });
+    stream.pipe(up);
+  });
+  const open = new Set<import('node:http2').Http2Session>();
+  server.on('session', (s) => {
+    open.add(s);
+    s.on('close', () => open.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  return {
+    address: `127.0.0.1:${port}`,
+    refused: [],
+    seen,
+    close: () =>
+      new Promise<void>((resolve) => {
+        inner.destroy();
+        server.close(() => resolve());
+        for (const s of open) s.destroy();
+      }),
+  };
+}

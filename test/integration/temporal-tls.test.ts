@@ -6,7 +6,7 @@ import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { spawnApi } from '../helpers/api-process';
 import { env, uniqueSuffix } from '../helpers/env';
 import { countRows, createSimpleSource } from '../helpers/pg';
-import { makeTestPki, startTlsProxy, TLS_SERVER_NAME, type TestPki, type TlsProxy } from '../helpers/tls';
+import { makeTestPki, startApiKeyProxy, startTlsProxy, TLS_SERVER_NAME, type ApiKeyProxy, type TestPki, type TlsProxy } from '../helpers/tls';
 import { spawnWorker } from '../helpers/worker-process';
 
 /**
@@ -47,15 +47,18 @@ describe('Temporal over TLS and mTLS (worker, API, CLI)', () => {
   let pki: TestPki;
   let tlsProxy: TlsProxy;
   let mtlsProxy: TlsProxy;
+  let keyProxy: ApiKeyProxy;
+  const apiKey = `tls-key-${uniqueSuffix()}`;
   let bundle: string;
   const source = `tls_src_${uniqueSuffix()}`;
   const pg = (table: string) => ({ type: 'postgres', connection: { url: { env: 'PG_URL' } }, schema: SCHEMA, table });
 
   beforeAll(async () => {
     pki = await makeTestPki();
-    [tlsProxy, mtlsProxy] = await Promise.all([
+    [tlsProxy, mtlsProxy, keyProxy] = await Promise.all([
       startTlsProxy(pki, env.temporalAddress, { requireClientCert: false }),
       startTlsProxy(pki, env.temporalAddress, { requireClientCert: true }),
+      startApiKeyProxy(pki, env.temporalAddress, apiKey),
     ]);
     // One bundle for both workers: webpack once instead of once per worker process.
     bundle = path.join(pki.dir, 'tls_bundle.js');
@@ -66,7 +69,7 @@ describe('Temporal over TLS and mTLS (worker, API, CLI)', () => {
     await fs.writeFile(bundle, code);
   }, 120_000);
   afterAll(async () => {
-    await Promise.all([tlsProxy?.close(), mtlsProxy?.close()]);
+    await Promise.all([tlsProxy?.close(), mtlsProxy?.close(), keyProxy?.close()]);
   });
 
   // TLS with our variable names; mTLS with the Temporal CLI's envconfig names.
@@ -79,9 +82,11 @@ describe('Temporal over TLS and mTLS (worker, API, CLI)', () => {
       TEMPORAL_TLS_CLIENT_KEY_PATH: pki.clientKey,
       TEMPORAL_TLS_SERVER_NAME: TLS_SERVER_NAME,
     },
+    // Temporal Cloud's way: TLS plus `authorization: Bearer <key>`, checked on every request by the proxy.
+    apikey: { TEMPORAL_ADDRESS: keyProxy.address, TEMPORAL_TLS_CA: pki.ca, TEMPORAL_TLS_SERVER_NAME: TLS_SERVER_NAME, TEMPORAL_API_KEY: apiKey },
   });
 
-  test.each(['tls', 'mtls'] as const)(
+  test.each(['tls', 'mtls', 'apikey'] as const)(
     '%s: a worker, the CLI and the API complete a migration through the endpoint',
     async (mode) => {
       const taskQueue = `tls_${mode}_${uniqueSuffix()}`;
@@ -89,7 +94,8 @@ describe('Temporal over TLS and mTLS (worker, API, CLI)', () => {
       const refusedBefore = mtlsProxy.refused.length;
       const [worker, api] = await Promise.all([spawnWorker(taskQueue, { ...modeEnv, DATAMIGRATO_WORKFLOW_BUNDLE: bundle }), spawnApi(modeEnv)]);
       try {
-        expect(worker.output()).toContain(`"tls":"${mode}"`);
+        expect(worker.output()).toContain(mode === 'apikey' ? '"tls":"tls","apiKey":true' : `"tls":"${mode}"`);
+        expect(worker.output()).not.toContain(apiKey);
         const specFile = path.join(pki.dir, `tls_${mode}.json`);
         await fs.writeFile(specFile, JSON.stringify({ name: `tls-${mode}-cli`, source: pg(source), target: pg(`${source}_${mode}_cli`), batchSize: 100 }));
         const run = await cli(['run', specFile, '--watch', '--json'], modeEnv);
@@ -111,6 +117,7 @@ describe('Temporal over TLS and mTLS (worker, API, CLI)', () => {
         expect(await countRows(`"${SCHEMA}"."${source}_${mode}_api"`)).toBe(ROWS);
         // Every handshake on the mTLS endpoint carried the client certificate.
         expect(mtlsProxy.refused.slice(refusedBefore)).toEqual([]);
+        if (mode === 'apikey') expect(keyProxy.seen).toMatchObject({ good: expect.any(Number), bad: 0 });
       } finally {
         await Promise.all([worker.stop(), api.stop()]);
       }
@@ -118,7 +125,7 @@ describe('Temporal over TLS and mTLS (worker, API, CLI)', () => {
     120_000,
   );
 
-  test('a wrong CA or a missing client certificate: CLI, API and worker fail fast naming TLS and the certificate', async () => {
+  test('a wrong CA, a missing client certificate, a wrong API key: CLI, API and worker fail fast and say why', async () => {
     const wrongCa = { ...modes().tls, TEMPORAL_TLS_CA: pki.otherCa, DATAMIGRATO_RPC_TIMEOUT_MS: '3000' };
     const noClientCert = {
       TEMPORAL_ADDRESS: mtlsProxy.address,
@@ -129,9 +136,12 @@ describe('Temporal over TLS and mTLS (worker, API, CLI)', () => {
 
     const t0 = Date.now();
     const timed = async <T>(p: Promise<T>) => [await p, Date.now() - t0] as const;
-    const [[bad, badMs], [noCert], api, workerFailure] = await Promise.all([
+    const wrongKey = { ...modes().apikey, TEMPORAL_API_KEY: 'tls-wrong-key', DATAMIGRATO_RPC_TIMEOUT_MS: '3000' };
+    const [[good, goodMs], [bad, badMs], [noCert], [badKey], api, workerFailure] = await Promise.all([
+      timed(cli(['list'], { ...modes().tls, DATAMIGRATO_RPC_TIMEOUT_MS: '3000' })), // the baseline: tsx start on this machine now
       timed(cli(['list'], wrongCa)),
       timed(cli(['list'], noClientCert)),
+      timed(cli(['list'], wrongKey)),
       spawnApi(wrongCa),
       spawnWorker(`tls_bad_${uniqueSuffix()}`, wrongCa).then(
         (w) => w.stop().then(() => 'the worker started'),
@@ -139,10 +149,16 @@ describe('Temporal over TLS and mTLS (worker, API, CLI)', () => {
       ),
     ]);
     try {
-      console.log(`wrong CA, CLI in ${badMs} ms: ${bad.stderr.trim()}\nno client certificate, CLI: ${noCert.stderr.trim()}`);
-      expect(badMs).toBeLessThan(20_000); // the 3 s RPC timeout + tsx start on a busy machine, not a hang
+      console.log(
+        `wrong CA, CLI in ${badMs} ms (a working list: ${goodMs} ms): ${bad.stderr.trim()}\nno client certificate, CLI: ${noCert.stderr.trim()}\nwrong API key, CLI: ${badKey.stderr.trim()}`,
+      );
+      expect(good.code).toBe(0);
+      // Within the 3 s RPC timeout of a working call started at the same moment (plus slack for a loaded machine).
+      expect(badMs).toBeLessThan(goodMs + 3_000 + 5_000);
       expect(bad.code).toBe(5);
       expect(bad.stderr).toMatch(/TLS handshake with .* failed: .*certificate.*TEMPORAL_TLS_CA/);
+      expect(badKey.stderr).toMatch(/Temporal refused our credentials: tls proxy: bad api key \(TEMPORAL_API_KEY/);
+      expect(badKey.stderr).not.toContain('tls-wrong-key');
       expect(noCert.code).toBe(5);
       expect(noCert.stderr).toMatch(/TLS handshake .* failed: .*client certificate \(TEMPORAL_TLS_CERT/);
       expect(workerFailure).toMatch(/worker exited early[\s\S]*InvalidCertificate\(UnknownIssuer\)/);
