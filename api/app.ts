@@ -4,6 +4,7 @@ import type { ConnectorRoles } from '../client';
 import type { Logger } from '../src/logging';
 import { JSON_TYPES, YAML_TYPES, bearerAuth, notFound, requestLog } from './http';
 import { errorHandler, problemType, sendProblem } from './problems';
+import { codecRouter, type CodecRouterOptions } from './routes/codec';
 import { connectorsRouter } from './routes/connectors';
 import { health, metaRouter } from './routes/meta';
 import { migrationsRouter } from './routes/migrations';
@@ -26,6 +27,8 @@ export interface AppDeps {
   /** Connector roles to enforce (tests inject; default: the registry). */
   connectors?: readonly ConnectorRoles[];
   log?: Logger;
+  /** Payload codec endpoint for the Web UI at /codec (DATAMIGRATO_CODEC_KEYS); `authorize` defaults to the API's bearer token. */
+  codec?: CodecRouterOptions;
 }
 
 /** The HTTP API. Order matters: health before auth, auth before body parsing, 404 and problems last. */
@@ -36,6 +39,8 @@ export function createApp(deps: AppDeps): express.Express {
   const limit = deps.bodyLimit ?? '1mb';
   if (deps.log) app.use(requestLog(deps.log));
   app.get('/healthz', health(deps));
+  // Before the API's auth: the codec answers CORS preflights (which carry no credentials) and then runs its own hook.
+  if (deps.codec) app.use('/codec', codecRouter({ authorize: deps.apiToken ? bearerAuth(deps.apiToken) : undefined, ...deps.codec }));
   if (deps.apiToken) app.use(bearerAuth(deps.apiToken));
   app.use(express.json({ limit, strict: false, type: JSON_TYPES }));
   app.use(express.text({ limit, type: YAML_TYPES }));

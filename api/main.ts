@@ -3,6 +3,7 @@ import { loadConfig } from '../src/config';
 import { logger } from '../src/logging';
 import { temporalConfig } from '../worker/config';
 import { createApp } from './app';
+import { codecOptionsFromConfig } from './routes/codec';
 
 /**
  * `npm run api`: the HTTP API on PORT (default 3000). Same Temporal variables as the worker
@@ -21,6 +22,7 @@ async function main() {
     apiToken: API_TOKEN,
     bodyLimit: API_BODY_LIMIT,
     log: logger.child({ component: 'api' }),
+    codec: codecOptionsFromConfig(),
   });
   const server = app.listen(port, host, () => {
     logger.info({ port, host, address: cfg.address, namespace: cfg.namespace, taskQueue: cfg.taskQueue, auth: Boolean(API_TOKEN) }, 'api listening');

@@ -24,6 +24,7 @@ import {
   type TemporalSettings,
 } from '../client';
 import { temporalConfig } from '../worker/config';
+import { serveCodec } from './codec-server';
 import { describeCheck, describeDiff, describeRepair, describeView, listTable } from './format';
 import { watchMigration } from './watch';
 
@@ -254,6 +255,13 @@ export function buildProgram(): Command {
       const r = await dryRunCheck(await loadSpecFile(file), { sampleSize: o.sample });
       out(o.json ? JSON.stringify(r, null, 2) : describeCheck(r, o.sample));
     });
+
+  program
+    .command('codec-server')
+    .description('serve the payload codec for the Web UI and `temporal --codec-endpoint` (POST /encode, /decode; DATAMIGRATO_CODEC_KEYS)')
+    .option('--port <port>', 'port', (v) => Number(v), 8081)
+    .option('--host <host>', 'bind address', '127.0.0.1')
+    .action((o: { port: number; host: string }) => serveCodec(o.port, o.host));
 
   return program;
 }

@@ -12,6 +12,7 @@ import {
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { loadConfig } from '../src/config';
+import { lastTlsProblem } from '../temporal/tls-diagnosis';
 import { JOB_NAME_PATTERN, JOB_NAME_RULE, MIGRATION_ID_PATTERN, MIGRATION_ID_RULE } from '../src/names';
 import type { JobSpec } from '../src/job/job-spec';
 import { MIGRATION_WORKFLOW, SA, pauseSignal, progressQuery, resumeSignal } from '../workflows/definitions';
@@ -80,14 +81,20 @@ export interface MigrationOutcome {
 }
 
 /** Turns transport failures into UnavailableError; everything else passes through. */
+/** A TLS failure our own handshake found (temporal/tls-diagnosis.ts): gRPC reports only a deadline. */
+function tlsHint(): string {
+  const why = lastTlsProblem();
+  return why ? ` (${why})` : '';
+}
+
 export function unavailableOr(err: unknown): unknown {
   const grpc = err instanceof ServiceError ? err.cause : err;
   if (isGrpcServiceError(grpc)) {
     // 14 UNAVAILABLE, 4 DEADLINE_EXCEEDED, 1 CANCELLED (deadline via withDeadline)
-    if ([1, 4, 14].includes(grpc.code)) return new UnavailableError(`Temporal is not reachable: ${grpc.details || grpc.message}`);
+    if ([1, 4, 14].includes(grpc.code)) return new UnavailableError(`Temporal is not reachable: ${grpc.details || grpc.message}${tlsHint()}`);
   }
   if (err instanceof Error && /deadline|ECONNREFUSED|UNAVAILABLE|Failed to connect/i.test(err.message) && !(err instanceof ClientError)) {
-    return new UnavailableError(`Temporal is not reachable: ${err.message}`);
+    return new UnavailableError(`Temporal is not reachable: ${err.message}${/TLS handshake/.test(err.message) ? '' : tlsHint()}`);
   }
   return err;
 }

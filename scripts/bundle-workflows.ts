@@ -6,10 +6,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { workerDataConverter } from '../temporal/data-converter';
 
 async function main() {
   const out = path.resolve(process.argv[2] ?? path.join(__dirname, '../dist/workflow-bundle.js'));
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: undefined });
+  // With payload encryption on, failure messages must be encoded inside the sandbox too (temporal/data-converter.ts).
+  const failureConverterPath = workerDataConverter()?.failureConverterPath;
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), failureConverterPath, logger: undefined });
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, code);
   console.log(out);

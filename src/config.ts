@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { temporalSecurityShape } from './config-temporal';
 import { configError } from './errors';
 import { DEFAULT_TASK_QUEUE } from './names';
 
@@ -52,6 +53,7 @@ export const ConfigSchema = z.object({
   API_TOKEN: z.string().optional().describe('bearer token the API requires; unset = no auth'),
   API_BODY_LIMIT: byteSize.default('1mb').describe('largest API request body'),
   DATAMIGRATO_RPC_TIMEOUT_MS: integer(1).default(10_000).describe('deadline of one Temporal call from the API/CLI, ms'),
+  ...temporalSecurityShape,
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -2,6 +2,8 @@ import type { Duration } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import * as activities from '../activities';
 import { loadConfig } from '../src/config';
+import { temporalConnectionOptions } from '../temporal/connection';
+import { workerDataConverter } from '../temporal/data-converter';
 import { temporalConfig } from './config';
 
 export interface WorkerSetup {
@@ -16,9 +18,13 @@ export async function createWorker(setup: WorkerSetup = {}): Promise<{ worker: W
   const { DATAMIGRATO_WORKFLOW_BUNDLE: bundle, DATAMIGRATO_MAX_ACTIVITIES, DATAMIGRATO_HEARTBEAT_THROTTLE } = loadConfig();
   // The schema checked the format; Temporal's Duration type is a template-literal string.
   const throttle = DATAMIGRATO_HEARTBEAT_THROTTLE as Duration;
-  const connection = setup.connection ?? (await NativeConnection.connect({ address: cfg.address }));
+  const connection = setup.connection ?? (await NativeConnection.connect(temporalConnectionOptions(cfg.address)));
+  const dataConverter = workerDataConverter();
   const worker = await Worker.create({
     connection,
+    // Payload encryption (DATAMIGRATO_CODEC_KEYS); a prebuilt bundle carries the failure converter only when
+    // it was bundled with the same variable set (scripts/bundle-workflows.ts).
+    ...(dataConverter ? { dataConverter } : {}),
     namespace: cfg.namespace,
     taskQueue: setup.taskQueue ?? cfg.taskQueue,
     // A prebuilt bundle (scripts/bundle-workflows.ts) spares each worker webpack's time and memory at start.

@@ -1,6 +1,7 @@
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../src/config';
 import { logger } from '../src/logging';
+import { describeTemporalSecurity, temporalConnectionOptions } from '../temporal/connection';
 import { temporalConfig } from './config';
 import { createWorker } from './create-worker';
 
@@ -9,7 +10,9 @@ async function main() {
   Runtime.install({ logger: new DefaultLogger(TEMPORAL_LOG_LEVEL) });
   const cfg = temporalConfig();
   const { worker, connection } = await createWorker();
-  logger.info({ address: cfg.address, namespace: cfg.namespace, taskQueue: cfg.taskQueue, pid: process.pid }, 'worker started');
+  const security = describeTemporalSecurity(temporalConnectionOptions(cfg.address));
+  const codec = Boolean(loadConfig().DATAMIGRATO_CODEC_KEYS);
+  logger.info({ address: cfg.address, namespace: cfg.namespace, taskQueue: cfg.taskQueue, ...security, codec, pid: process.pid }, 'worker started');
   if (DATAMIGRATO_MEMLOG) {
     // Memory flatness check for benchmarks: heap vs RSS every few seconds.
     setInterval(() => {

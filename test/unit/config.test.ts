@@ -24,6 +24,7 @@ describe('config', () => {
       HOST: '0.0.0.0',
       API_BODY_LIMIT: '1mb',
       DATAMIGRATO_RPC_TIMEOUT_MS: 10_000,
+      DATAMIGRATO_CONTROL_SCHEMA: 'datamigrato_control',
     });
   });
 
