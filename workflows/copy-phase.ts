@@ -62,6 +62,7 @@ export class CopyPhase {
         partition: p.range,
         cursor: p.cursor,
         runId: wf.workflowInfo().workflowId,
+        ...(this.st.plan!.incremental ? { incremental: this.st.plan!.incremental.window } : {}),
       });
       absorb(p, r);
       p.chunks++;

@@ -1,4 +1,5 @@
-import { DatamigratoError, StoppedError } from '../errors';
+import { configError, DatamigratoError, StoppedError } from '../errors';
+import type { IncrementalWindow } from '../incremental/window';
 import type { ConnectorSession } from '../connectors/contract';
 import { keyText } from '../model/keys';
 import type { Cursor, KeyRange, ObjectSchema, QuarantinedRecord, RecordStage, RejectedRecord, Row, RowBatch } from '../model/types';
@@ -17,6 +18,8 @@ export interface ChunkInput {
   cursor: Cursor | null;
   /** Identifies the run in dead-letter records. */
   runId: string;
+  /** mode incremental: the run's window; the partition is then read in (cursor, key) order and `cursor` is a Watermark. */
+  incremental?: IncrementalWindow;
 }
 
 /** What a chunk has done so far; heartbeated after every batch so a retry resumes from it. */
@@ -107,7 +110,7 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
             if (endOfBatch()) break;
           }
         } else {
-          for await (const batch of source.read(sourceSchema, partition, progress.cursor, spec.batchSize)) {
+          for await (const batch of readRows(source, progress.cursor)) {
             await copyRows(target, batch, true);
             if (endOfBatch()) break;
           }
@@ -119,6 +122,12 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
     },
     transform.secrets,
   );
+
+  function readRows(source: ConnectorSession, after: Cursor | null): AsyncIterable<RowBatch> {
+    if (!input.incremental) return source.read(sourceSchema, partition, after, spec.batchSize);
+    if (!source.readIncremental) throw configError(`mode: incremental is not supported by source type ${spec.source.type}`, spec.source.type);
+    return source.readIncremental(sourceSchema, input.incremental, after, spec.batchSize);
+  }
 
   async function firstBatch(source: ConnectorSession, after: Cursor | null): Promise<RowBatch | null> {
     for await (const batch of source.read(sourceSchema, partition, after, spec.batchSize)) return batch;
