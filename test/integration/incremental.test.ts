@@ -1,7 +1,7 @@
 import type { Client } from 'pg';
 import type { JobSpecInput } from '../../src/job/job-spec';
 import { openControlDb, type ControlDb } from '../../src/control/db';
-import { listWatermarks, resetWatermarks } from '../../src/incremental/watermark-store';
+import { advanceWatermark, listWatermarks, readWatermark, resetWatermarks } from '../../src/incremental/watermark-store';
 import type { MigrationReport } from '../../workflows/types';
 import { uniqueSuffix } from '../helpers/env';
 import { ensureSchema, pgClient, pgQuery } from '../helpers/pg';
@@ -189,5 +189,41 @@ describeIf('incremental mode on the real servers', () => {
       await pgQuery(`DROP TABLE IF EXISTS ${t(target)}`).catch(() => undefined);
       await resetWatermarks(control, `incr-my-${suffix}`).catch(() => undefined);
     }
+  });
+});
+
+describeIf('the watermark store (control store on the real PostgreSQL)', () => {
+  let db: ControlDb;
+  const job = `incr-store-${suffix}`;
+  const id = { job, source: 'postgres:dm_test.a', target: 'mysql:dm_test.b' };
+  const w1 = { cursor: '2026-01-01T00:00:00.000001Z', key: ['10', 'x'] };
+  const w2 = { cursor: '2026-01-02T00:00:00Z', key: ['3', 'y'] };
+  beforeAll(async () => (db = await openControlDb()));
+  afterAll(async () => {
+    await resetWatermarks(db, job).catch(() => undefined);
+    await db?.close();
+  });
+
+  test('advances by compare-and-set: first from none, then only from the value it read; a retry of the same run is accepted', async () => {
+    expect(await readWatermark(db, id)).toBeNull();
+    expect(await advanceWatermark(db, { id, previous: null, next: w1, upTo: 'U1', runId: 'r1', rows: 5 })).toBe('advanced');
+    // The activity retried after its advance committed: same run, same target value.
+    expect(await advanceWatermark(db, { id, previous: null, next: w1, upTo: 'U1', runId: 'r1', rows: 5 })).toBe('already');
+    // A concurrent first run of the same job lost the race.
+    await expect(advanceWatermark(db, { id, previous: null, next: w2, upTo: 'U2', runId: 'r2', rows: 1 })).rejects.toMatchObject({
+      kind: 'ConfigError',
+      message: expect.stringMatching(/changed while this run copied \(now set by run r1\)/),
+    });
+    expect(await advanceWatermark(db, { id, previous: w1, next: w2, upTo: 'U2', runId: 'r3', rows: 2 })).toBe('advanced');
+    await expect(advanceWatermark(db, { id, previous: w1, next: w1, upTo: 'U3', runId: 'r4', rows: 0 })).rejects.toMatchObject({ kind: 'ConfigError' });
+    expect(await readWatermark(db, id)).toMatchObject({ watermark: w2, upTo: 'U2', runId: 'r3', rows: 2 });
+  });
+
+  test('keyed by job, source and target; reset forgets every pair of the job', async () => {
+    const other = { ...id, target: 'postgres:dm_test.c' };
+    await advanceWatermark(db, { id: other, previous: null, next: w1, upTo: null, runId: 'r5', rows: 1 });
+    expect((await listWatermarks(db, job)).map((w) => w.target)).toEqual(['mysql:dm_test.b', 'postgres:dm_test.c']);
+    expect(await resetWatermarks(db, job)).toBe(2);
+    expect(await readWatermark(db, id)).toBeNull();
   });
 });
