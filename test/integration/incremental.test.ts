@@ -1,4 +1,9 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import type { Client } from 'pg';
+import request from 'supertest';
+import { createApp } from '../../api/app';
 import type { JobSpecInput } from '../../src/job/job-spec';
 import { openControlDb, type ControlDb } from '../../src/control/db';
 import { advanceWatermark, listWatermarks, readWatermark, resetWatermarks } from '../../src/incremental/watermark-store';
@@ -110,6 +115,10 @@ describeIf('incremental mode on the real servers', () => {
     expect(r.validation).toMatchObject({ status: 'match' });
     const [stored] = await listWatermarks(control, JOB);
     expect(stored).toMatchObject({ rows: 3000 + SHARED + 5, watermark: r.incremental!.to });
+    // The API shows the same row.
+    const res = await request(createApp({ client: h.client, taskQueue: h.taskQueue, uiUrl: 'http://ui' })).get(`/watermarks/${JOB}`);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ job: JOB, items: [{ source: `postgres:${S}.${SRC}`, target: `postgres:${S}.${DST}`, watermark: r.incremental!.to }] });
   });
 
   test('run 2 rewrites only the 10,000 rows updated to one new cursor value and the 200 inserted', async () => {
@@ -156,13 +165,18 @@ describeIf('incremental mode on the real servers', () => {
     expect(await differences(String(r.incremental!.upTo))).toEqual({ missing: 0, extra: 10 });
   });
 
-  test('a fifth run with no change writes nothing and leaves the watermark; reset makes the next run copy all again', async () => {
+  test('a fifth run with no change writes nothing and leaves the watermark; the CLI shows the watermark and resets it', async () => {
     const before = await writes();
     const r = await run(h, s);
     expect(r.rows).toBe(0);
     expect(await writes()).toBe(before);
     expect(r.incremental?.outcome).toBe('unchanged');
-    expect(await resetWatermarks(control, JOB)).toBe(1);
+    // The CLI as a user runs it: show, then reset.
+    const cli = (...args: string[]) => promisify(execFile)(path.join(__dirname, '../../bin/datamigrato'), args, { env: process.env, timeout: 60_000 });
+    const shown = JSON.parse((await cli('watermark', 'show', JOB, '--json')).stdout);
+    expect(shown.items).toHaveLength(1);
+    expect(shown.items[0].watermark.key).toEqual(['30050']);
+    expect((await cli('watermark', 'reset', JOB)).stdout).toContain(`removed 1 watermark(s) of job ${JOB}`);
     expect(await listWatermarks(control, JOB)).toEqual([]);
   });
 
