@@ -173,6 +173,7 @@ const WatermarkReportSchema = z.object({
   upTo: KeyValue.nullable().describe("the run's upper cursor bound: the source clock at its start minus lagSeconds, or the greatest integer cursor"),
   nullRows: z.number().int().describe('source rows with a NULL cursor at the run start'),
   outcome: z.enum(['advanced', 'already', 'unchanged']),
+  deleted: z.number().int().optional().describe('target rows deleted because the source marked them (incremental.softDelete)'),
 });
 
 export const WatermarkListSchema = z

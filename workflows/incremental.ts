@@ -15,10 +15,12 @@ export async function advanceWatermarkAfterCopy(spec: JobSpec, st: MigrationStat
   if (spec.mode !== 'incremental' || !inc || st.watermark) return;
   const last = st.partitions[0]?.cursor ?? null;
   const rows = st.partitions.reduce((n, p) => n + p.rows, 0);
+  const deleted = st.partitions.reduce((n, p) => n + (p.deleted ?? 0), 0);
+  const extra = deleted ? { deleted } : {};
   if (!isWatermark(last)) {
-    st.watermark = { from: inc.previous, to: inc.previous, upTo: inc.window.upTo, nullRows: inc.nullRows, outcome: 'unchanged' };
+    st.watermark = { from: inc.previous, to: inc.previous, upTo: inc.window.upTo, nullRows: inc.nullRows, outcome: 'unchanged', ...extra };
     return;
   }
   const outcome = await advance({ id: inc.id, previous: inc.previous, next: last, upTo: inc.window.upTo, runId, rows });
-  st.watermark = { from: inc.previous, to: last, upTo: inc.window.upTo, nullRows: inc.nullRows, outcome };
+  st.watermark = { from: inc.previous, to: last, upTo: inc.window.upTo, nullRows: inc.nullRows, outcome, ...extra };
 }

@@ -16,6 +16,8 @@ export interface WatermarkReport {
   nullRows: number;
   /** unchanged: the window held no rows; already: a retried advance found it done. */
   outcome: 'advanced' | 'already' | 'unchanged';
+  /** Target rows deleted because the source marked them (incremental.softDelete). */
+  deleted?: number;
 }
 
 /** A validation's outcome: the bucketed comparison, and (modes full and sample) the counts and reference of the diff list. */
@@ -42,6 +44,8 @@ export interface PartitionState {
   droppedFields?: number;
   /** Rows a `filter` step left out (absent when none were). */
   filtered?: number;
+  /** Target rows deleted by incremental.softDelete (absent when none were). */
+  deleted?: number;
   digest: Digest;
   chunks: number;
   /** Chunks that resumed from a heartbeat after their worker died or their attempt failed. */

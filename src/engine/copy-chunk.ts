@@ -1,5 +1,6 @@
 import { configError, DatamigratoError, StoppedError } from '../errors';
 import type { IncrementalWindow } from '../incremental/window';
+import { isSoftDeleted } from '../incremental/soft-delete';
 import type { ConnectorSession } from '../connectors/contract';
 import { keyText } from '../model/keys';
 import type { Cursor, KeyRange, ObjectSchema, QuarantinedRecord, RecordStage, RejectedRecord, Row, RowBatch } from '../model/types';
@@ -33,6 +34,8 @@ export interface ChunkProgress {
   droppedFields?: number;
   /** Rows a `filter` step left out: read, not written, not expected on the target. */
   filtered?: number;
+  /** mode incremental with softDelete: target rows deleted because the source marked them (absent when none). */
+  deleted?: number;
 }
 
 export interface ChunkResult extends ChunkProgress {
@@ -71,6 +74,7 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
   const started = now();
   const transform = await compileJobForRows(spec, sourceSchema);
   const resumed = hooks.resumeFrom ?? null;
+  const softDelete = input.incremental ? spec.incremental?.softDelete : undefined;
   const progress: ChunkProgress = resumed ? { ...resumed } : { cursor: input.cursor, rows: 0, quarantined: 0, batches: 0, digest: emptyDigest() };
 
   return withEndpoints(
@@ -138,11 +142,13 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
   async function copyRows(target: ConnectorSession, batch: RowBatch, digest: boolean): Promise<void> {
     const out: Row[] = [];
     const rejected: Rejected[] = (batch.rejected ?? []).map((r) => ({ ...r, stage: 'read' as const }));
+    const toDelete: Row[] = [];
     let filtered = 0;
     for (const row of batch.rows) {
       try {
         const t = transform.apply(row);
-        if (t) out.push(t);
+        if (t && softDelete && isSoftDeleted(row, softDelete)) toDelete.push(t);
+        else if (t) out.push(t);
         else filtered++;
       } catch (err) {
         // A job problem (a mask key that did not resolve) is not one record's fault.
@@ -151,6 +157,8 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
       }
     }
     if (filtered) progress.filtered = (progress.filtered ?? 0) + filtered;
+    // Deleted by the transformed key, as the target names it; a key the target never had counts nothing.
+    if (toDelete.length) progress.deleted = (progress.deleted ?? 0) + (await target.deleteKeys!(transform.schema, toDelete));
     const outcome = await target.write(transform.schema, out);
     const rejectedRows = new Set(outcome.rejected.map((r) => r.row));
     rejected.push(...outcome.rejected.map((r) => ({ ...r, stage: 'write' as const })));

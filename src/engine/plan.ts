@@ -5,6 +5,7 @@ import { compileJob, readSchemaOf } from './job-schema';
 import type { JobSpec } from '../job/job-spec';
 import { withEndpoints } from './sessions';
 import { planIncremental } from '../incremental/plan';
+import { checkSoftDelete } from '../incremental/soft-delete';
 import type { IncrementalPlan } from '../incremental/window';
 
 export interface MigrationPlan {
@@ -44,6 +45,7 @@ export async function planMigration(spec: JobSpec): Promise<MigrationPlan> {
       const { schema: targetSchema } = compileJob(spec, sourceSchema);
       // Before the target is created: an unsupported source or a bad cursor field fails a run that changed nothing.
       const incremental = spec.mode === 'incremental' ? await planIncremental(spec, source, sourceSchema) : undefined;
+      if (incremental) checkSoftDelete(spec, sourceSchema, target);
       await target.prepare(targetSchema);
       if (incremental) {
         // One partition read in (cursor, key) order: key ranges would not follow the cursor's order.

@@ -206,6 +206,50 @@ describeIf('incremental mode on the real servers', () => {
   });
 });
 
+describeIf('incremental PostgreSQL → MySQL with a soft-delete column', () => {
+  let h: TemporalHarness;
+  let control: ControlDb;
+  const src = `incr_sd_${suffix}`;
+  const dst = `incr_sd_dst_${suffix}`;
+  const job = `incr-sd-${suffix}`;
+  const my = `${mq('dm_test')}.${mq(dst)}`;
+  beforeAll(async () => {
+    h = await startHarness('incr-sd');
+    control = await openControlDb();
+    await ensureDatabase('dm_test');
+    await pgQuery(`CREATE TABLE ${t(src)} (id bigint PRIMARY KEY, updated_at timestamptz NOT NULL, val text, deleted boolean NOT NULL DEFAULT false)`);
+    await pgQuery(`INSERT INTO ${t(src)} SELECT g, now() - interval '1 hour', 'v1', false FROM generate_series(1, 1000) g`);
+  }, 120_000);
+  afterAll(async () => {
+    await resetWatermarks(control, job).catch(() => undefined);
+    await control?.close();
+    await h?.stop();
+    await pgQuery(`DROP TABLE IF EXISTS ${t(src)}`).catch(() => undefined);
+    await mysqlQuery(`DROP TABLE IF EXISTS ${my}`).catch(() => undefined);
+  }, 120_000);
+
+  test('rows marked deleted at the source are deleted on the target, the rest upserted; validation counts the difference', async () => {
+    const s: JobSpecInput = {
+      ...spec(job, pgEnd(src), { type: 'mysql', connection: { url: { env: 'MYSQL_URL' } }, database: 'dm_test', table: dst }),
+      incremental: { cursorField: 'updated_at', softDelete: { field: 'deleted', value: true } },
+    };
+    const r1 = await run(h, s);
+    expect(r1.rows).toBe(1000);
+    expect(r1.validation).toMatchObject({ status: 'match' });
+    await pgQuery(`UPDATE ${t(src)} SET deleted = true, updated_at = now() - interval '20 seconds' WHERE id BETWEEN 101 AND 200`);
+    await pgQuery(`UPDATE ${t(src)} SET val = 'v2', updated_at = now() - interval '20 seconds' WHERE id BETWEEN 901 AND 950`);
+    const r2 = await run(h, s);
+    expect(r2.rows).toBe(50);
+    expect(r2.incremental).toMatchObject({ deleted: 100, outcome: 'advanced' });
+    const [c] = await mysqlQuery<{ n: string; v2: string; gone: string }>(
+      `SELECT count(*) AS n, sum(val = 'v2') AS v2, sum(id BETWEEN 101 AND 200) AS gone FROM ${my}`,
+    );
+    expect(c).toEqual({ n: '900', v2: '50', gone: '0' });
+    // The whole table is still validated: the source keeps its 100 marked rows, the target does not.
+    expect(r2.validation).toMatchObject({ status: 'mismatch', source: { count: 1000 }, target: { count: 900 } });
+  });
+});
+
 describeIf('the watermark store (control store on the real PostgreSQL)', () => {
   let db: ControlDb;
   const job = `incr-store-${suffix}`;

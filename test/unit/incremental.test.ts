@@ -1,3 +1,4 @@
+import { isSoftDeleted } from '../../src/incremental/soft-delete';
 import { incrementalPageQuery, incrementalWhere, boundKindOf, type SqlTerms } from '../../src/connectors/sql/incremental';
 import { dropMemoryStore, seedMemoryObject } from '../../src/connectors/memory/store';
 import { planMigration } from '../../src/engine/plan';
@@ -131,5 +132,17 @@ describe('advancing after the copy (workflow step, activity mocked)', () => {
     const full = state({ cursor: 'T3', key: [5] });
     await advanceWatermarkAfterCopy({ mode: 'full' } as typeof spec, full, advance, 'run-3');
     expect(full.watermark).toBeUndefined();
+  });
+});
+
+describe('soft deletes', () => {
+  test('a row is deleted when its field holds the value (also as text, and booleans as 0/1)', () => {
+    expect(isSoftDeleted({ d: true }, { field: 'd', value: true })).toBe(true);
+    expect(isSoftDeleted({ d: 1 }, { field: 'd', value: true })).toBe(true);
+    expect(isSoftDeleted({ d: 0 }, { field: 'd', value: true })).toBe(false);
+    expect(isSoftDeleted({ d: 1n }, { field: 'd', value: 1 })).toBe(true);
+    expect(isSoftDeleted({ d: 'gone' }, { field: 'd', value: 'gone' })).toBe(true);
+    expect(isSoftDeleted({ d: null }, { field: 'd', value: 'gone' })).toBe(false);
+    expect(isSoftDeleted({}, { field: 'd', value: false })).toBe(false);
   });
 });
