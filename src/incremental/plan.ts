@@ -20,7 +20,10 @@ export async function planIncremental(spec: JobSpec, source: ConnectorSession, s
   const opts = spec.incremental;
   if (!opts) throw configError('mode: incremental needs incremental.cursorField');
   if (!source.readIncremental || !source.incrementalBound)
-    throw configError(`mode: incremental is not supported by source type ${spec.source.type} (supported: postgres, mysql); use mode: full`, spec.source.type);
+    throw configError(
+      `mode: incremental is not supported by source type ${spec.source.type} (supported: postgres, mysql, mongodb); use mode: full`,
+      spec.source.type,
+    );
   if (schema.key.includes(opts.cursorField))
     throw configError(`incremental.cursorField: "${opts.cursorField}" is part of the key; the cursor must be a field every update advances`);
   const id = watermarkIdOf(spec);

@@ -13,6 +13,7 @@ import { ensureSchema, pgClient, pgQuery } from '../helpers/pg';
 import { startHarness, type TemporalHarness } from '../helpers/temporal';
 import { parsed } from '../helpers/cross';
 import { ensureDatabase, mq, mysqlQuery } from '../helpers/mysql';
+import { withMongo } from '../helpers/mongo';
 
 /**
  * Incremental mode against real servers: PostgreSQL → PostgreSQL over four runs, with 10,000 rows sharing one
@@ -203,6 +204,50 @@ describeIf('incremental mode on the real servers', () => {
       await pgQuery(`DROP TABLE IF EXISTS ${t(target)}`).catch(() => undefined);
       await resetWatermarks(control, `incr-my-${suffix}`).catch(() => undefined);
     }
+  });
+});
+
+describeIf('incremental from MongoDB (FerretDB) into PostgreSQL', () => {
+  let h: TemporalHarness;
+  let control: ControlDb;
+  const coll = `incr_mongo_${suffix}`;
+  const dst = `incr_from_mongo_${suffix}`;
+  const job = `incr-mongo-${suffix}`;
+  beforeAll(async () => {
+    h = await startHarness('incr-mongo');
+    control = await openControlDb();
+    const at = new Date('2026-01-01T00:00:00.250Z');
+    await withMongo((m) =>
+      m
+        .db('dm_test')
+        .collection(coll)
+        .insertMany(Array.from({ length: 2500 }, (_, i) => ({ _id: i + 1, updated_at: at, val: 'v1' })) as never[]),
+    );
+  }, 120_000);
+  afterAll(async () => {
+    await resetWatermarks(control, job).catch(() => undefined);
+    await control?.close();
+    await h?.stop();
+    await withMongo((m) => m.db('dm_test').collection(coll).drop()).catch(() => undefined);
+    await pgQuery(`DROP TABLE IF EXISTS ${t(dst)}`).catch(() => undefined);
+  }, 120_000);
+
+  test('2,500 equal cursors across three batches, then only the 300 updated documents', async () => {
+    const s = spec(job, { type: 'mongodb', connection: { url: { env: 'MONGO_URL' } }, database: 'dm_test', collection: coll }, pgEnd(dst));
+    const r1 = await run(h, s);
+    expect(r1.rows).toBe(2500);
+    expect(r1.validation).toMatchObject({ status: 'match' });
+    const at = new Date(Date.now() - 20_000);
+    await withMongo((m) =>
+      m
+        .db('dm_test')
+        .collection<{ _id: number }>(coll)
+        .updateMany({ _id: { $gt: 1000, $lte: 1300 } }, { $set: { updated_at: at, val: 'v2' } }),
+    );
+    const r2 = await run(h, s);
+    expect(r2.rows).toBe(300);
+    expect(r2.validation).toMatchObject({ status: 'match' });
+    expect(await count(`SELECT count(*) AS n FROM ${t(dst)} WHERE val = 'v2' AND updated_at = $1`, [at])).toBe(300);
   });
 });
 

@@ -1,3 +1,4 @@
+import { incrementalCondition } from '../../src/connectors/mongodb/incremental';
 import { isSoftDeleted } from '../../src/incremental/soft-delete';
 import { incrementalPageQuery, incrementalWhere, boundKindOf, type SqlTerms } from '../../src/connectors/sql/incremental';
 import { dropMemoryStore, seedMemoryObject } from '../../src/connectors/memory/store';
@@ -144,5 +145,21 @@ describe('soft deletes', () => {
     expect(isSoftDeleted({ d: 'gone' }, { field: 'd', value: 'gone' })).toBe(true);
     expect(isSoftDeleted({ d: null }, { field: 'd', value: 'gone' })).toBe(false);
     expect(isSoftDeleted({}, { field: 'd', value: false })).toBe(false);
+  });
+});
+
+describe('the MongoDB watermark condition', () => {
+  const t = { cursor: 'u', key: ['_id'], cursorValue: (v: KeyValue) => `D(${v})`, keyValues: (vs: KeyValue[]) => vs };
+  test('the same tuple semantics as SQL: greater cursor, or equal cursor and greater key, up to the bound', () => {
+    expect(incrementalCondition(win({ after: { cursor: 'T1', key: [4] } }), null, t)).toEqual({
+      $and: [{ $or: [{ u: { $gt: 'D(T1)' } }, { $and: [{ u: 'D(T1)' }, { _id: { $gt: 4 } }] }] }, { u: { $lte: 'D(T9)' } }],
+    });
+  });
+  test('NULL or missing cursors first, only when the policy includes them', () => {
+    expect(incrementalCondition(win({ includeNulls: true }), null, t)).toEqual({ $or: [{ u: null }, { u: { $lte: 'D(T9)' } }] });
+    expect(incrementalCondition(win({ includeNulls: true }), { cursor: null, key: [2] }, t)).toEqual({
+      $or: [{ $and: [{ u: null }, { _id: { $gt: 2 } }] }, { u: { $lte: 'D(T9)' } }],
+    });
+    expect(incrementalCondition(win(), null, t)).toEqual({ u: { $lte: 'D(T9)' } });
   });
 });
