@@ -181,6 +181,21 @@ describeIf('incremental mode on the real servers', () => {
     expect(await listWatermarks(control, JOB)).toEqual([]);
   });
 
+  test('bad input fails at prepare, naming the field: NULL cursors under nullCursor fail, a text cursor', async () => {
+    const failure = async (over: Partial<JobSpecInput>) => {
+      const x = { ...s, name: `${JOB}-bad-${uniqueSuffix()}`, ...over };
+      const handle = await h.client.workflow.start('migrationWorkflow', { taskQueue: h.taskQueue, workflowId: x.name, args: [{ spec: parsed(x) }] });
+      return handle.result().then(
+        () => 'completed',
+        (err: Error & { cause?: Error }) => err.cause?.message ?? err.message,
+      );
+    };
+    expect(await failure({ incremental: { cursorField: 'updated_at', nullCursor: 'fail' } })).toMatch(
+      /incremental.cursorField: 5 row\(s\) of dm_test.incr_src_\w+ have a NULL "updated_at" \(nullCursor: fail\)/,
+    );
+    expect(await failure({ incremental: { cursorField: 'val' } })).toMatch(/incremental.cursorField: "val" is string/);
+  });
+
   test('a MySQL source: 2,500 equal cursors across three batches, then only the 300 changed rows', async () => {
     const db = 'dm_test';
     const table = `incr_my_${suffix}`;
