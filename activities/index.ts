@@ -10,6 +10,7 @@ import { narrowDiffs as narrowDiffsEngine, sampleDiffs as sampleDiffsEngine, typ
 import { repairDiffs as repairDiffsEngine, type RepairInput } from '../src/engine/repair';
 import type { StreamHooks } from '../src/engine/side-rows';
 import { adapt } from './failures';
+import { advanceWatermark as advanceWatermarkStore, withControlDb, type Advance } from '../src/incremental/watermark-store';
 
 /**
  * Thin adapters from Temporal to the engine: heartbeats carry the cursor and counts after every batch,
@@ -38,6 +39,11 @@ export async function copyChunk(input: ChunkInput): Promise<ChunkResult> {
       stopRequested: () => ctx.cancellationSignal.aborted,
     }),
   );
+}
+
+/** Compare-and-set of an incremental job's watermark in the control store, after the target wrote the run's rows. */
+export async function advanceWatermark(a: Advance): Promise<'advanced' | 'already'> {
+  return adapt(() => withControlDb((db) => advanceWatermarkStore(db, a)));
 }
 
 export async function planTargetScan(spec: JobSpec, sourceSchema: ObjectSchema): Promise<KeyRange[]> {

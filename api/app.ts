@@ -8,6 +8,7 @@ import { codecRouter, type CodecRouterOptions } from './routes/codec';
 import { connectorsRouter } from './routes/connectors';
 import { health, metaRouter } from './routes/meta';
 import { migrationsRouter } from './routes/migrations';
+import { watermarksRouter } from './routes/watermarks';
 
 export interface AppDeps {
   /** Temporal client (its namespace is the one used). */
@@ -44,7 +45,7 @@ export function createApp(deps: AppDeps): express.Express {
   if (deps.apiToken) app.use(bearerAuth(deps.apiToken));
   app.use(express.json({ limit, strict: false, type: JSON_TYPES }));
   app.use(express.text({ limit, type: YAML_TYPES }));
-  app.use(metaRouter(), connectorsRouter(), migrationsRouter(deps));
+  app.use(metaRouter(), connectorsRouter(), migrationsRouter(deps), watermarksRouter());
   app.use(notFound);
   app.use(errorHandler(deps.log));
   return app;

@@ -18,6 +18,9 @@ import {
   Problem,
   StartRequest,
   StartResponse,
+  JobParams,
+  WatermarkListSchema,
+  WatermarkResetSchema,
 } from './schemas';
 
 /**
@@ -32,6 +35,8 @@ const common = {
   401: problem('API_TOKEN is set and the request has no valid `Authorization: Bearer` token'),
   503: problem('Temporal is not reachable'),
 };
+
+const controlDown = problem('The control store (DATAMIGRATO_CONTROL_URL) is not set or not reachable');
 
 export function buildOpenApiDocument(opts: { version?: string; serverUrl?: string } = {}) {
   const r = new OpenAPIRegistry();
@@ -99,6 +104,22 @@ export function buildOpenApiDocument(opts: { version?: string; serverUrl?: strin
     summary: 'Status, live progress (the `progress` query) and the report once completed',
     request: { params: idParams },
     responses: { 200: json(MigrationViewSchema, 'The migration'), 404: problem('No migration with this id'), ...common },
+  });
+
+  r.registerPath({
+    method: 'get',
+    path: '/watermarks/{job}',
+    summary: "An incremental job's watermarks (one per source and target object), from the control store",
+    request: { params: JobParams },
+    responses: { 200: json(WatermarkListSchema, 'The watermarks (none before its first run)'), ...common, 503: controlDown },
+  });
+
+  r.registerPath({
+    method: 'post',
+    path: '/watermarks/{job}/reset',
+    summary: "Forget a job's watermarks: its next run copies everything again",
+    request: { params: JobParams },
+    responses: { 200: json(WatermarkResetSchema, 'How many were removed'), ...common, 503: controlDown },
   });
 
   r.registerPath({

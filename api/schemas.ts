@@ -163,6 +163,43 @@ export const RepairStartSchema = z
   .object({ id: z.string(), runId: z.string(), of: z.string(), diff: DiffSummarySchema })
   .meta({ id: 'RepairStart', description: 'The repair workflow started' });
 
+const WatermarkSchema = z
+  .object({ cursor: KeyValue.nullable(), key: z.array(KeyValue) })
+  .meta({ id: 'Watermark', description: 'The last (cursor, key) tuple an incremental run read' });
+
+const WatermarkReportSchema = z.object({
+  from: WatermarkSchema.nullable(),
+  to: WatermarkSchema.nullable(),
+  upTo: KeyValue.nullable().describe("the run's upper cursor bound: the source clock at its start minus lagSeconds, or the greatest integer cursor"),
+  nullRows: z.number().int().describe('source rows with a NULL cursor at the run start'),
+  outcome: z.enum(['advanced', 'already', 'unchanged']),
+  deleted: z.number().int().optional().describe('target rows deleted because the source marked them (incremental.softDelete)'),
+});
+
+export const WatermarkListSchema = z
+  .object({
+    job: z.string(),
+    items: z.array(
+      z.object({
+        job: z.string(),
+        source: z.string().describe('<type>:<object>'),
+        target: z.string().describe('<type>:<object>'),
+        watermark: WatermarkSchema,
+        upTo: KeyValue.nullable(),
+        runId: z.string().describe('the run that set it'),
+        rows: z.number().int().describe('rows that run wrote'),
+        updatedAt: z.string(),
+      }),
+    ),
+  })
+  .meta({ id: 'WatermarkList', description: "An incremental job's watermarks, one per source and target object" });
+
+export const WatermarkResetSchema = z
+  .object({ job: z.string(), removed: z.number().int() })
+  .meta({ id: 'WatermarkReset', description: 'Watermarks removed: the next run copies everything again' });
+
+export const JobParams = z.object({ job: z.string().describe('the job name (spec.name)') });
+
 export const MigrationReportSchema = z
   .object({
     job: z.string(),
@@ -190,6 +227,7 @@ export const MigrationReportSchema = z
     ),
     validation: Validation,
     repair: RepairReportSchema.optional(),
+    incremental: WatermarkReportSchema.optional().describe('mode incremental: the watermark before and after this run'),
     timings: z.object({ startedAt: z.string(), prepareMs: z.number(), copyMs: z.number(), validateMs: z.number(), totalMs: z.number() }),
     continuedAsNew: z.number().int(),
   })

@@ -1,6 +1,8 @@
 import type { DiffPage, DryRunResult, MigrationSummary, MigrationView } from '../client';
 import type { DiffSummary } from '../src/validation/diff-types';
-import type { RepairReport, RepairWorkflowReport, Validation } from '../workflows/types';
+import type { RepairReport, RepairWorkflowReport, Validation, WatermarkReport } from '../workflows/types';
+import type { Watermark } from '../src/incremental/window';
+import type { StoredWatermark } from '../src/incremental/watermark-store';
 
 export const num = (n: number | null | undefined) => (n === null || n === undefined ? '?' : Math.round(n).toLocaleString('en-US'));
 
@@ -45,12 +47,27 @@ export function describeView(v: MigrationView, ui: string): string {
     );
     if (val && 'diff' in val && val.diff) lines.push(`diff:      ${diffLine(val.diff)}   (datamigrato diff ${v.id})`);
     if (v.report.repair) lines.push(`repair:    ${repairLine(v.report.repair)}`);
+    if (v.report.incremental) lines.push(`watermark: ${watermarkLine(v.report.incremental)}`);
   } else if (v.outcome) {
     lines.push(`outcome:   ${v.outcome.status}, ${num(v.outcome.rows)} rows written`);
   }
   if (v.failure) lines.push(`failure:   ${v.failure.type ? `[${v.failure.type}] ` : ''}${v.failure.message}`);
   lines.push(`web ui:    ${ui}`);
   return lines.join('\n');
+}
+
+const tuple = (w: Watermark | null) => (w ? `(${w.cursor ?? 'NULL'}, ${w.key.join(', ')})` : 'none');
+
+/** An incremental run's window: where it started, where it left the watermark, up to which bound it read. */
+export const watermarkLine = (w: WatermarkReport) =>
+  `${tuple(w.from)} → ${tuple(w.to)} (${w.outcome}; bound ${w.upTo ?? 'none'}${w.nullRows ? `; ${num(w.nullRows)} NULL-cursor rows` : ''})`;
+
+export function describeWatermarks(job: string, items: StoredWatermark[]): string {
+  if (!items.length) return `no watermarks for job ${job} (its next incremental run copies everything)`;
+  return table([
+    ['SOURCE', 'TARGET', 'WATERMARK', 'BOUND', 'ROWS', 'RUN', 'UPDATED'],
+    ...items.map((w) => [w.source, w.target, tuple(w.watermark), String(w.upTo ?? '-'), num(w.rows), w.runId, w.updatedAt]),
+  ]);
 }
 
 export function table(rows: string[][]): string {

@@ -25,7 +25,8 @@ import {
 } from '../client';
 import { temporalConfig } from '../worker/config';
 import { serveCodec } from './codec-server';
-import { describeCheck, describeDiff, describeRepair, describeView, listTable } from './format';
+import { describeCheck, describeDiff, describeRepair, describeView, describeWatermarks, listTable } from './format';
+import { jobWatermarks, resetJobWatermarks } from '../client/watermarks';
 import { watchMigration } from './watch';
 
 /**
@@ -243,6 +244,26 @@ export function buildProgram(): Command {
       const report = await repairResult(c, started.id);
       out(o.json ? JSON.stringify({ ...started, report }, null, 2) : describeRepair(started.id, report));
       if (report.repair.validation.status !== 'match') throw new Exit(EXIT.failed);
+    });
+
+  const watermark = program.command('watermark').description("an incremental job's watermarks in the control store (DATAMIGRATO_CONTROL_URL)");
+  watermark
+    .command('show')
+    .description('where each source → target pair of the job stopped')
+    .argument('<job>', 'job name (spec.name)')
+    .option('--json', 'machine-readable output')
+    .action(async (job: string, o: { json?: boolean }) => {
+      const r = await jobWatermarks(job);
+      out(o.json ? JSON.stringify(r, null, 2) : describeWatermarks(job, r.items));
+    });
+  watermark
+    .command('reset')
+    .description("forget the job's watermarks: its next run copies everything again")
+    .argument('<job>', 'job name (spec.name)')
+    .option('--json', 'machine-readable output')
+    .action(async (job: string, o: { json?: boolean }) => {
+      const r = await resetJobWatermarks(job);
+      out(o.json ? JSON.stringify(r, null, 2) : `removed ${r.removed} watermark(s) of job ${job}`);
     });
 
   program

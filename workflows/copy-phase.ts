@@ -62,6 +62,7 @@ export class CopyPhase {
         partition: p.range,
         cursor: p.cursor,
         runId: wf.workflowInfo().workflowId,
+        ...(this.st.plan!.incremental ? { incremental: this.st.plan!.incremental.window } : {}),
       });
       absorb(p, r);
       p.chunks++;
@@ -86,5 +87,6 @@ function absorb(p: PartitionState, r: ChunkProgress) {
   p.quarantined += r.quarantined;
   p.droppedFields = (p.droppedFields ?? 0) + (r.droppedFields ?? 0);
   if (r.filtered) p.filtered = (p.filtered ?? 0) + r.filtered;
+  if (r.deleted) p.deleted = (p.deleted ?? 0) + r.deleted;
   p.digest = mergeDigests(p.digest, r.digest);
 }

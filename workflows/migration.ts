@@ -10,6 +10,7 @@ import type { MigrationInput, MigrationReport, MigrationState, Phase } from './t
 import { repairAndRevalidate, validateCopy } from './validate-phase';
 import { repairOptionsOf } from '../src/job/options';
 import { NON_RETRYABLE_KINDS as NON_RETRYABLE } from '../src/errors';
+import { advanceWatermarkAfterCopy } from './incremental';
 
 const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: NON_RETRYABLE } as const;
 
@@ -92,6 +93,7 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
         return await wf.continueAsNew<typeof migrationWorkflow>({ spec, state: st });
       }
       st.copyMs = Date.now() - st.copyStartedAt;
+      await advanceWatermarkAfterCopy(spec, st, control.advanceWatermark, wf.workflowInfo().workflowId);
     }
     if (st.phase === 'copying' || st.phase === 'validating') {
       setPhase('validating');
@@ -148,6 +150,7 @@ function installHandlers(spec: JobSpec, st: MigrationState, publish: () => void)
 async function prepare(spec: JobSpec, st: MigrationState): Promise<void> {
   const plan = await control.planMigration(spec);
   st.plan = { sourceSchema: plan.sourceSchema, targetSchema: plan.targetSchema, targetObject: plan.targetObject };
+  if (plan.incremental) st.plan.incremental = plan.incremental;
   st.partitions = plan.partitions.map((range) => ({
     range,
     state: 'pending',

@@ -74,6 +74,7 @@ export function buildReport(spec: JobSpec, st: MigrationState, status: Migration
     })),
     validation: st.validation,
     ...(st.repair ? { repair: st.repair } : {}),
+    ...(st.watermark ? { incremental: st.watermark } : {}),
     timings: {
       startedAt: new Date(st.startedAt).toISOString(),
       prepareMs: st.prepareMs,

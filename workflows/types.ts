@@ -3,6 +3,22 @@ import type { JobSpec } from '../src/job/job-spec';
 import type { Digest, ValidationSummary } from '../src/validation/digest';
 import type { DiffSummary, RepairSummary } from '../src/validation/diff-types';
 import type { ValidationMode } from '../src/job/options';
+import type { IncrementalPlan, Watermark } from '../src/incremental/window';
+import type { KeyValue } from '../src/model/types';
+
+/** mode incremental: where the run started and where it left the watermark. */
+export interface WatermarkReport {
+  from: Watermark | null;
+  to: Watermark | null;
+  /** The run's upper cursor bound (source clock minus lag, or the greatest integer cursor). */
+  upTo: KeyValue | null;
+  /** Source rows with a NULL cursor at the run's start. */
+  nullRows: number;
+  /** unchanged: the window held no rows; already: a retried advance found it done. */
+  outcome: 'advanced' | 'already' | 'unchanged';
+  /** Target rows deleted because the source marked them (incremental.softDelete). */
+  deleted?: number;
+}
 
 /** A validation's outcome: the bucketed comparison, and (modes full and sample) the counts and reference of the diff list. */
 export interface Validation extends ValidationSummary {
@@ -28,6 +44,8 @@ export interface PartitionState {
   droppedFields?: number;
   /** Rows a `filter` step left out (absent when none were). */
   filtered?: number;
+  /** Target rows deleted by incremental.softDelete (absent when none were). */
+  deleted?: number;
   digest: Digest;
   chunks: number;
   /** Chunks that resumed from a heartbeat after their worker died or their attempt failed. */
@@ -45,12 +63,14 @@ export interface MigrationState {
   copyMs: number;
   validateMs: number;
   /** targetObject is absent in runs planned before it existed. */
-  plan: { sourceSchema: ObjectSchema; targetSchema: ObjectSchema; targetObject?: string } | null;
+  plan: { sourceSchema: ObjectSchema; targetSchema: ObjectSchema; targetObject?: string; incremental?: IncrementalPlan } | null;
   partitions: PartitionState[];
   validation: Validation | { status: 'skipped' } | null;
   /** Set when `repair` ran after a mismatch (absent in runs recorded before repair existed). */
   repair?: RepairReport;
   continuedAsNew: number;
+  /** mode incremental: set once the watermark was advanced (or found unchanged) after the copy. */
+  watermark?: WatermarkReport;
 }
 
 export interface MigrationInput {
@@ -114,6 +134,8 @@ export interface MigrationReport {
   validation: MigrationState['validation'];
   /** Present when repair ran: what it re-copied and deleted, and the validation after it. */
   repair?: RepairReport;
+  /** mode incremental: the watermark before and after this run. */
+  incremental?: WatermarkReport;
   timings: { startedAt: string; prepareMs: number; copyMs: number; validateMs: number; totalMs: number };
   continuedAsNew: number;
 }

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Logger } from '../logging';
-import type { Cursor, KeyRange, ObjectSchema, QuarantinedRecord, RawBatch, RowBatch, Row, WriteOutcome } from '../model/types';
+import type { IncrementalWindow } from '../incremental/window';
+import type { Cursor, KeyValue, KeyRange, ObjectSchema, QuarantinedRecord, RawBatch, RowBatch, Row, WriteOutcome } from '../model/types';
 
 /**
  * The one contract every database implements, in the spirit of Airbyte's spec/check/discover/read/write.
@@ -89,4 +90,15 @@ export interface ConnectorSession {
    * the engine then re-reads that batch as rows so the bad records meet `onRecordError` one by one.
    */
   writeRaw?(schema: ObjectSchema, batch: RawBatch): Promise<'written' | 'rejected'>;
+  /**
+   * Optional (`mode: incremental`): the run's upper cursor bound — the store's own clock minus `lagSeconds` for a
+   * time cursor, the greatest value for an integer one (null when there is none) — and how many rows have a
+   * NULL cursor. A ConfigError names `incremental.cursorField` when the field cannot be a cursor.
+   */
+  incrementalBound?(schema: ObjectSchema, cursorField: string, lagSeconds: number): Promise<{ upTo: KeyValue | null; nullRows: number }>;
+  /**
+   * Optional (`mode: incremental`): the window's rows after `after` (a Watermark; null = the window's own start)
+   * in (cursor, key) order, NULL cursors first; each batch's cursor is the Watermark of its last row.
+   */
+  readIncremental?(schema: ObjectSchema, window: IncrementalWindow, after: Cursor | null, batchSize: number): AsyncIterable<RowBatch>;
 }

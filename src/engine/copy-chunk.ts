@@ -1,4 +1,6 @@
-import { DatamigratoError, StoppedError } from '../errors';
+import { configError, DatamigratoError, StoppedError } from '../errors';
+import type { IncrementalWindow } from '../incremental/window';
+import { isSoftDeleted } from '../incremental/soft-delete';
 import type { ConnectorSession } from '../connectors/contract';
 import { keyText } from '../model/keys';
 import type { Cursor, KeyRange, ObjectSchema, QuarantinedRecord, RecordStage, RejectedRecord, Row, RowBatch } from '../model/types';
@@ -17,6 +19,8 @@ export interface ChunkInput {
   cursor: Cursor | null;
   /** Identifies the run in dead-letter records. */
   runId: string;
+  /** mode incremental: the run's window; the partition is then read in (cursor, key) order and `cursor` is a Watermark. */
+  incremental?: IncrementalWindow;
 }
 
 /** What a chunk has done so far; heartbeated after every batch so a retry resumes from it. */
@@ -30,6 +34,8 @@ export interface ChunkProgress {
   droppedFields?: number;
   /** Rows a `filter` step left out: read, not written, not expected on the target. */
   filtered?: number;
+  /** mode incremental with softDelete: target rows deleted because the source marked them (absent when none). */
+  deleted?: number;
 }
 
 export interface ChunkResult extends ChunkProgress {
@@ -68,6 +74,7 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
   const started = now();
   const transform = await compileJobForRows(spec, sourceSchema);
   const resumed = hooks.resumeFrom ?? null;
+  const softDelete = input.incremental ? spec.incremental?.softDelete : undefined;
   const progress: ChunkProgress = resumed ? { ...resumed } : { cursor: input.cursor, rows: 0, quarantined: 0, batches: 0, digest: emptyDigest() };
 
   return withEndpoints(
@@ -112,7 +119,7 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
             if (endOfBatch()) break;
           }
         } else {
-          for await (const batch of source.read(sourceSchema, partition, progress.cursor, spec.batchSize)) {
+          for await (const batch of readRows(source, progress.cursor)) {
             await copyRows(target, batch, true);
             if (endOfBatch()) break;
           }
@@ -125,6 +132,12 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
     transform.secrets,
   );
 
+  function readRows(source: ConnectorSession, after: Cursor | null): AsyncIterable<RowBatch> {
+    if (!input.incremental) return source.read(sourceSchema, partition, after, spec.batchSize);
+    if (!source.readIncremental) throw configError(`mode: incremental is not supported by source type ${spec.source.type}`, spec.source.type);
+    return source.readIncremental(sourceSchema, input.incremental, after, spec.batchSize);
+  }
+
   async function firstBatch(source: ConnectorSession, after: Cursor | null): Promise<RowBatch | null> {
     for await (const batch of source.read(sourceSchema, partition, after, spec.batchSize)) return batch;
     return null;
@@ -134,11 +147,13 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
   async function copyRows(target: ConnectorSession, batch: RowBatch, digest: boolean): Promise<void> {
     const out: Row[] = [];
     const rejected: Rejected[] = (batch.rejected ?? []).map((r) => ({ ...r, stage: 'read' as const }));
+    const toDelete: Row[] = [];
     let filtered = 0;
     for (const row of batch.rows) {
       try {
         const t = transform.apply(row);
-        if (t) out.push(t);
+        if (t && softDelete && isSoftDeleted(row, softDelete)) toDelete.push(t);
+        else if (t) out.push(t);
         else filtered++;
       } catch (err) {
         // A job problem (a mask key that did not resolve) is not one record's fault.
@@ -147,6 +162,8 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
       }
     }
     if (filtered) progress.filtered = (progress.filtered ?? 0) + filtered;
+    // Deleted by the transformed key, as the target names it; a key the target never had counts nothing.
+    if (toDelete.length) progress.deleted = (progress.deleted ?? 0) + (await target.deleteKeys!(transform.schema, toDelete));
     const outcome = await target.write(transform.schema, out);
     const rejectedRows = new Set(outcome.rejected.map((r) => r.row));
     rejected.push(...outcome.rejected.map((r) => ({ ...r, stage: 'write' as const })));

@@ -4,6 +4,9 @@ import { getConnector, objectNameOf } from '../connectors/registry';
 import { compileJob, readSchemaOf } from './job-schema';
 import type { JobSpec } from '../job/job-spec';
 import { withEndpoints } from './sessions';
+import { planIncremental } from '../incremental/plan';
+import { checkSoftDelete } from '../incremental/soft-delete';
+import type { IncrementalPlan } from '../incremental/window';
 
 export interface MigrationPlan {
   sourceSchema: ObjectSchema;
@@ -12,6 +15,8 @@ export interface MigrationPlan {
   partitions: KeyRange[];
   /** The target object as reports name it. */
   targetObject: string;
+  /** mode incremental: the window this run reads and the watermark it advances. */
+  incremental?: IncrementalPlan;
 }
 
 export function checkRoles(spec: JobSpec): void {
@@ -38,7 +43,15 @@ export async function planMigration(spec: JobSpec): Promise<MigrationPlan> {
       if (!described) throw schemaError(`source object ${objectNameOf(spec.source)} not found`, spec.source.type);
       const sourceSchema = readSchemaOf(spec, described);
       const { schema: targetSchema } = compileJob(spec, sourceSchema);
+      // Before the target is created: an unsupported source or a bad cursor field fails a run that changed nothing.
+      const incremental = spec.mode === 'incremental' ? await planIncremental(spec, source, sourceSchema) : undefined;
+      if (incremental) checkSoftDelete(spec, sourceSchema, target);
       await target.prepare(targetSchema);
+      if (incremental) {
+        // One partition read in (cursor, key) order: key ranges would not follow the cursor's order.
+        const partitions = [{ id: 0, lower: null, upper: null }];
+        return { sourceSchema, targetSchema, partitions, targetObject: objectNameOf(spec.target), incremental };
+      }
       const partitions = await source.planPartitions(sourceSchema, spec.partitions ?? spec.parallelism * 2);
       return { sourceSchema, targetSchema, partitions, targetObject: objectNameOf(spec.target) };
     },

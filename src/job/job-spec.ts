@@ -3,6 +3,7 @@ import { JOB_NAME_PATTERN, JOB_NAME_RULE } from '../names';
 import { TransformStepSchema } from '../transform/steps';
 import { EndpointSchema } from './endpoints';
 import { repairOptionsOf, VALIDATION_MODES } from './options';
+import { IncrementalSchema } from './incremental';
 export { repairOptionsOf, validationModeOf, VALIDATION_MODES, type RepairOptions, type ValidationMode } from './options';
 
 export const ChunkSchema = z
@@ -67,6 +68,8 @@ export const JobSpecSchema = z
       .describe('the key the target is upserted by, in key order (default: the source key after transforms)'),
     onRecordError: z.enum(['fail', 'quarantine']).default('fail').describe('quarantine: store bad records in a dead-letter table on the target and go on'),
     chunk: ChunkSchema.prefault({}),
+    mode: z.enum(['full', 'incremental']).default('full').describe('incremental: copy only rows changed since the stored watermark (needs incremental)'),
+    incremental: IncrementalSchema.optional().describe('the cursor field, lag and policies of mode incremental'),
   })
   .strict()
   .superRefine((spec, ctx) => {
@@ -79,6 +82,12 @@ export const JobSpecSchema = z
         path: ['repair'],
         message: `needs validate.mode checksums or full (mode ${spec.validate.mode} does not find every differing key)`,
       });
+    if (spec.mode === 'incremental' && !spec.incremental)
+      ctx.addIssue({ code: 'custom', path: ['incremental'], message: 'mode incremental needs incremental.cursorField' });
+    if (spec.mode !== 'incremental' && spec.incremental)
+      ctx.addIssue({ code: 'custom', path: ['mode'], message: 'incremental options are given but mode is full; set mode: incremental' });
+    if (spec.mode === 'incremental' && spec.passthrough)
+      ctx.addIssue({ code: 'custom', path: ['passthrough'], message: 'mode incremental reads rows by cursor; passthrough is not supported with it' });
     if (!spec.passthrough) return;
     if (spec.source.type !== spec.target.type)
       ctx.addIssue({

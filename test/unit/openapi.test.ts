@@ -76,6 +76,8 @@ describe('OpenAPI document: structure', () => {
         'GET /connectors',
         'GET /healthz',
         'GET /openapi.json',
+        'GET /watermarks/{job}',
+        'POST /watermarks/{job}/reset',
       ].sort(),
     );
   });

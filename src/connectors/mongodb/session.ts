@@ -36,6 +36,8 @@ import { classifyMongoError, isSystemicWriteCode } from './errors';
 import { FieldInference } from './infer';
 import { hasIdField, isKeyTupleShape, keyLayoutOf, keyOfIdTuple, keySort, pathOfField, rangeReadCondition, unknownFieldNames, type KeyLayout } from './keys';
 import { KeySampler, interpolateBounds, quantileBounds } from './partitions';
+import { incrementalCondition } from './incremental';
+import type { IncrementalWindow } from '../../incremental/window';
 import { keyNamesOf, type MongoEndpoint } from './spec';
 
 const DEAD_LETTERS = '_datamigrato_dead_letters';
@@ -333,6 +335,81 @@ export class MongoSession implements ConnectorSession {
         if (doc) {
           reader.add(doc, batch);
           batch.cursor = this.cursorOf(doc, layout);
+          records++;
+        }
+        if (records > 0 && (records >= batchSize || !doc)) {
+          yield finished(batch);
+          batch = emptyBatch();
+          records = 0;
+        }
+        if (!doc) return;
+      }
+    } finally {
+      await cursor.close().catch(() => undefined);
+    }
+  }
+
+  /** The bound from the server's clock (`hello.localTime`; the worker's when a server does not send it). */
+  async incrementalBound(schema: ObjectSchema, cursorField: string, lagSeconds: number): Promise<{ upTo: KeyValue | null; nullRows: number }> {
+    const field = schema.fields.find((f) => f.name === cursorField);
+    if (!field) throw configError(`incremental.cursorField: "${cursorField}" is not a field of ${this.name}`, 'mongodb');
+    if (field.type !== 'timestamptz' && field.type !== 'int32' && field.type !== 'int64')
+      throw configError(
+        `incremental.cursorField: "${cursorField}" is ${field.type}; a cursor must be a date or integer field that every write advances`,
+        'mongodb',
+      );
+    const path = pathOfField(keyLayoutOf(schema), cursorField);
+    return this.run('plan the incremental window of', async () => {
+      const nullRows = await this.coll.countDocuments(this.where({ [path]: null }));
+      if (field.type !== 'timestamptz') {
+        const [top] = await this.coll
+          .find(this.where({ [path]: { $ne: null } }), { ...READ_OPTIONS, sort: { [path]: -1 }, limit: 1, projection: { [path]: 1 } })
+          .toArray();
+        return { upTo: top ? keyValueOf(readField(top[path], field)) : null, nullRows };
+      }
+      const hello = await this.db.admin().command({ hello: 1 });
+      const now = hello.localTime instanceof Date ? hello.localTime : new Date();
+      return { upTo: new Date(now.getTime() - lagSeconds * 1000).toISOString(), nullRows };
+    });
+  }
+
+  /** One server cursor in (cursor, key) order, like `read`'s; each batch ends at its last document's watermark. */
+  async *readIncremental(schema: ObjectSchema, window: IncrementalWindow, after: Cursor | null, batchSize: number): AsyncIterable<RowBatch> {
+    const layout = keyLayoutOf(schema);
+    const reader = new DocumentReader(schema, layout);
+    const cursorField = schema.fields.find((f) => f.name === window.cursorField)!;
+    const cursorPath = pathOfField(layout, cursorField.name);
+    const cond = incrementalCondition(window, after, {
+      cursor: cursorPath,
+      key: layout.paths,
+      cursorValue: (v) => keyToBson(v, cursorField, this.writeOptions),
+      keyValues: (values) => values.map((k, i) => keyToBson(k, layout.fields[i]!, this.writeOptions)),
+    });
+    await this.run('read', async () => undefined);
+    const cursor = this.coll.find(this.where(cond), {
+      ...READ_OPTIONS,
+      sort: { [cursorPath]: 1, ...keySort(layout.paths) },
+      ...(schema.unknownFields ? {} : { projection: reader.projection() }),
+      batchSize,
+    });
+    const watermarkOf = (doc: Document) => {
+      const c = doc[cursorPath];
+      const key = layout.fields.map((f, i) => keyValueOf(readField(doc[layout.paths[i]!], f)));
+      return { cursor: c === null || c === undefined ? null : keyValueOf(readField(c, cursorField)), key };
+    };
+    try {
+      let batch = emptyBatch();
+      let records = 0;
+      for (;;) {
+        let doc: Document | null;
+        try {
+          doc = await cursor.next();
+        } catch (err) {
+          throw classifyMongoError(err, `read ${this.name}`);
+        }
+        if (doc) {
+          reader.add(doc, batch);
+          batch.cursor = watermarkOf(doc);
           records++;
         }
         if (records > 0 && (records >= batchSize || !doc)) {

@@ -20,7 +20,9 @@ import type {
   WriteOutcome,
 } from '../../model/types';
 import { classifyMysqlError, isDataError } from './errors';
-import { keyList, keyValueOf, pageQuery, q, type KeyCursor } from './keyset';
+import { afterTuple, keyList, keyLiteral, keyValueOf, pageQuery, q, type KeyCursor } from './keyset';
+import { boundKindOf, incrementalPageQuery, watermarkOfRow } from '../sql/incremental';
+import type { IncrementalWindow } from '../../incremental/window';
 import type { MysqlEndpoint } from './spec';
 import { ZeroDate, codecOf, decodeValue, mysqlColumnType, neutralTypeOf, toLoadDataField, toSqlLiteral, type Codec, type MysqlColumn } from './types';
 
@@ -265,24 +267,7 @@ export class MysqlSession implements ConnectorSession {
       // Keyset pagination: each page is an index range scan, memory bounded by one batch.
       const raw = await this.query<RawRow[]>('read', pageQuery(this.table, cols, keyFields, range, cursor, batchSize, this.escape));
       if (raw.length === 0) return;
-      const rows: Row[] = [];
-      const rejected: RejectedRecord[] = [];
-      let zeroDates = 0;
-      for (const r of raw) {
-        const row: Row = {};
-        try {
-          for (const [name, codec] of codecs) {
-            const v = decodeValue(r[name] ?? null, codec);
-            if (v instanceof ZeroDate) {
-              zeroDates++;
-              row[name] = null;
-            } else row[name] = v;
-          }
-          rows.push(row);
-        } catch (err) {
-          rejected.push({ row: r as Row, error: `cannot read ${this.name}: ${(err as Error).message}` });
-        }
-      }
+      const { rows, rejected, zeroDates } = this.decodeRows(raw, codecs);
       const last = raw[raw.length - 1]!;
       const tuple = keyFields.map((f, i) => {
         const v = decodeValue(last[f.name] ?? null, keyCodecs[i]!);
@@ -291,6 +276,78 @@ export class MysqlSession implements ConnectorSession {
       cursor = tuple.length === 1 ? tuple[0]! : tuple;
       if (zeroDates) this.log.info({ object: this.name, zeroDates }, 'zero dates read as null (counted as droppedFields)');
       yield { rows, cursor, ...(rejected.length ? { rejected } : {}), ...(zeroDates ? { droppedFields: zeroDates } : {}) };
+      if (raw.length < batchSize) return;
+    }
+  }
+
+  /** Raw rows → neutral rows; a row that cannot be read is rejected (not thrown), zero dates become null and are counted. */
+  private decodeRows(raw: RawRow[], codecs: (readonly [string, Codec])[]): { rows: Row[]; rejected: RejectedRecord[]; zeroDates: number } {
+    const rows: Row[] = [];
+    const rejected: RejectedRecord[] = [];
+    let zeroDates = 0;
+    for (const r of raw) {
+      const row: Row = {};
+      try {
+        for (const [name, codec] of codecs) {
+          const v = decodeValue(r[name] ?? null, codec);
+          if (v instanceof ZeroDate) {
+            zeroDates++;
+            row[name] = null;
+          } else row[name] = v;
+        }
+        rows.push(row);
+      } catch (err) {
+        rejected.push({ row: r as Row, error: `cannot read ${this.name}: ${(err as Error).message}` });
+      }
+    }
+    return { rows, rejected, zeroDates };
+  }
+
+  /** The bound from the server's clock in the session's UTC (time_zone +00:00), microseconds kept. */
+  async incrementalBound(schema: ObjectSchema, cursorField: string, lagSeconds: number): Promise<{ upTo: KeyValue | null; nullRows: number }> {
+    const field = schema.fields.find((f) => f.name === cursorField);
+    const kind = boundKindOf(field, cursorField, 'mysql');
+    const c = q(cursorField);
+    const micros = Math.round(lagSeconds * 1e6);
+    const sql =
+      kind === 'max'
+        ? `SELECT CAST(max(${c}) AS CHAR) AS b FROM ${this.table}`
+        : `SELECT DATE_FORMAT(UTC_TIMESTAMP(6) - INTERVAL ${micros} MICROSECOND, '%Y-%m-%dT%H:%i:%s.%f${kind === 'timestamptz' ? 'Z' : ''}') AS b`;
+    // The session's type cast hands computed text back as bytes.
+    const raw = ((await this.query<RowDataPacket[]>('plan the incremental window of', sql))[0]?.b ?? null) as string | Buffer | null;
+    const b = raw === null ? null : Buffer.isBuffer(raw) ? raw.toString('utf8') : String(raw);
+    const nulls = await this.query<RowDataPacket[]>('plan the incremental window of', `SELECT count(*) AS n FROM ${this.table} WHERE ${c} IS NULL`);
+    return { upTo: b === null ? null : field!.type === 'int32' ? Number(b) : b, nullRows: Number(nulls[0]?.n ?? 0) };
+  }
+
+  async *readIncremental(schema: ObjectSchema, window: IncrementalWindow, after: Cursor | null, batchSize: number): AsyncIterable<RowBatch> {
+    const keyFields = keyFieldsOf(schema);
+    const cursorField = schema.fields.find((f) => f.name === window.cursorField)!;
+    const codecs = schema.fields.map((f) => [f.name, codecOf(f)] as const);
+    const cols = schema.fields.map((f) => q(f.name)).join(', ');
+    const terms = {
+      cursor: q(cursorField.name),
+      key: keyFields.map((f) => q(f.name)),
+      cursorValue: (v: KeyValue) => keyLiteral(cursorField, v, this.escape),
+      keyAfter: (values: KeyValue[]) => afterTuple(keyFields, values, this.escape),
+      nullsFirst: '', // MariaDB sorts NULLs first ascending
+    };
+    let position = after;
+    for (;;) {
+      const raw = await this.query<RawRow[]>('read', incrementalPageQuery(this.table, cols, window, position, batchSize, terms));
+      if (raw.length === 0) return;
+      const { rows, rejected, zeroDates } = this.decodeRows(raw, codecs);
+      // The position from the decoded last row, so it compares like the values the next page's literals carry.
+      const lastRaw = raw[raw.length - 1]!;
+      const last: Row = {};
+      for (const [name, codec] of codecs)
+        if (name === cursorField.name || schema.key.includes(name)) {
+          const v = decodeValue(lastRaw[name] ?? null, codec);
+          last[name] = v instanceof ZeroDate ? null : v;
+        }
+      const w = watermarkOfRow(last, cursorField.name, schema.key);
+      position = { cursor: w.cursor, key: keyFields.map((f) => keyValueOf(last[f.name] ?? null, codecOf(f))) };
+      yield { rows, cursor: position, ...(rejected.length ? { rejected } : {}), ...(zeroDates ? { droppedFields: zeroDates } : {}) };
       if (raw.length < batchSize) return;
     }
   }

@@ -14,6 +14,9 @@ import type { PostgresEndpoint } from './spec';
 import { copyField, neutralTypeOf, neutralTypeParsers, pgColumnType, toPgText } from './types';
 import { COPY_TEXT, lastRowField } from './copy-text';
 import { cursorOf, keyList, pageQuery, q, type KeyCursor } from '../sql/keyset';
+import { boundKindOf, incrementalPageQuery, watermarkOfRow } from '../sql/incremental';
+import type { IncrementalWindow } from '../../incremental/window';
+import type { KeyValue } from '../../model/types';
 
 const DEAD_LETTERS = '_datamigrato_dead_letters';
 const UNIQUE_VIOLATION = '23505';
@@ -177,6 +180,51 @@ export class PostgresSession implements ConnectorSession {
       if (res.rows.length === 0) return;
       cursor = cursorOf(res.rows[res.rows.length - 1] as Row, schema.key);
       yield { rows: res.rows as Row[], cursor };
+      if (res.rows.length < batchSize) return;
+    }
+  }
+
+  /** The bound from the server's clock (clock_timestamp, not the transaction's now()), in the session's UTC. */
+  async incrementalBound(schema: ObjectSchema, cursorField: string, lagSeconds: number): Promise<{ upTo: KeyValue | null; nullRows: number }> {
+    const kind = boundKindOf(
+      schema.fields.find((f) => f.name === cursorField),
+      cursorField,
+      'postgres',
+    );
+    const c = q(cursorField);
+    const lagged = `clock_timestamp() - make_interval(secs => $1::float8)`;
+    const bound =
+      kind === 'max'
+        ? { sql: `SELECT max(${c})::text AS b FROM ${this.from}`, params: [] }
+        : kind === 'timestamptz'
+          ? { sql: `SELECT to_char(${lagged}, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS b`, params: [lagSeconds] }
+          : { sql: `SELECT to_char((${lagged})::timestamp, 'YYYY-MM-DD"T"HH24:MI:SS.US') AS b`, params: [lagSeconds] };
+    return this.withClient('plan the incremental window of', async (cl) => {
+      const b = (await cl.query<{ b: string | null }>(bound.sql, bound.params)).rows[0]?.b ?? null;
+      const nulls = await cl.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${this.from} WHERE ${c} IS NULL`);
+      const int32 = schema.fields.find((f) => f.name === cursorField)!.type === 'int32';
+      return { upTo: b === null ? null : int32 ? Number(b) : b, nullRows: nulls.rows[0]?.n ?? 0 };
+    });
+  }
+
+  async *readIncremental(schema: ObjectSchema, window: IncrementalWindow, after: Cursor | null, batchSize: number): AsyncIterable<RowBatch> {
+    const cols = schema.fields.map((f) => q(f.name)).join(', ');
+    let position = after;
+    for (;;) {
+      const params: unknown[] = [];
+      const param = (v: KeyValue) => `$${params.push(v)}`;
+      const sql = incrementalPageQuery(this.from, cols, window, position, batchSize, {
+        cursor: q(window.cursorField),
+        key: schema.key.map(q),
+        cursorValue: param,
+        keyAfter: (values) =>
+          values.length === 1 ? `${q(schema.key[0]!)} > ${param(values[0]!)}` : `(${schema.key.map(q).join(', ')}) > (${values.map(param).join(', ')})`,
+        nullsFirst: ' NULLS FIRST',
+      });
+      const res = await this.withClient('read', (c) => c.query(sql, params));
+      if (res.rows.length === 0) return;
+      position = watermarkOfRow(res.rows[res.rows.length - 1] as Row, window.cursorField, schema.key);
+      yield { rows: res.rows as Row[], cursor: position };
       if (res.rows.length < batchSize) return;
     }
   }
