@@ -10,6 +10,9 @@ import { narrowDiffs as narrowDiffsEngine, sampleDiffs as sampleDiffsEngine, typ
 import { repairDiffs as repairDiffsEngine, type RepairInput } from '../src/engine/repair';
 import type { StreamHooks } from '../src/engine/side-rows';
 import { adapt } from './failures';
+import { openControlDb } from '../src/control/db';
+import { createNotifyActivities } from './notify';
+import { createSavedJobActivities, lazyControlDb } from './saved-jobs';
 
 /**
  * Thin adapters from Temporal to the engine: heartbeats carry the cursor and counts after every batch,
@@ -72,3 +75,7 @@ export async function sampleDiffs(input: SampleInput): Promise<DiffSummary> {
 export async function repairDiffs(input: RepairInput): Promise<RepairSummary> {
   return adapt(() => repairDiffsEngine(input, streamHooks()));
 }
+
+// Activities built from their dependencies (samples-typescript's createActivities style).
+export const { notify } = createNotifyActivities();
+export const { loadSavedJob } = createSavedJobActivities({ controlDb: lazyControlDb(() => openControlDb()) });

@@ -3,6 +3,7 @@ import type { JobSpec } from '../src/job/job-spec';
 import type { Digest, ValidationSummary } from '../src/validation/digest';
 import type { DiffSummary, RepairSummary } from '../src/validation/diff-types';
 import type { ValidationMode } from '../src/job/options';
+import type { NotifyDelivery } from '../src/notify/payload';
 
 /** A validation's outcome: the bucketed comparison, and (modes full and sample) the counts and reference of the diff list. */
 export interface Validation extends ValidationSummary {
@@ -116,6 +117,8 @@ export interface MigrationReport {
   repair?: RepairReport;
   timings: { startedAt: string; prepareMs: number; copyMs: number; validateMs: number; totalMs: number };
   continuedAsNew: number;
+  /** Present when the spec has webhooks for this outcome: what each delivery did (a failed one does not change the outcome). */
+  notifications?: NotifyDelivery[];
 }
 
 export type { JobSpec };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { JOB_NAME_PATTERN, JOB_NAME_RULE } from '../names';
 import { TransformStepSchema } from '../transform/steps';
 import { EndpointSchema } from './endpoints';
+import { NotifySchema } from './notify';
 import { repairOptionsOf, VALIDATION_MODES } from './options';
 export { repairOptionsOf, validationModeOf, VALIDATION_MODES, type RepairOptions, type ValidationMode } from './options';
 
@@ -67,6 +68,8 @@ export const JobSpecSchema = z
       .describe('the key the target is upserted by, in key order (default: the source key after transforms)'),
     onRecordError: z.enum(['fail', 'quarantine']).default('fail').describe('quarantine: store bad records in a dead-letter table on the target and go on'),
     chunk: ChunkSchema.prefault({}),
+    // Optional, not defaulted: a spec without it parses (and hashes) exactly as before it existed.
+    notify: NotifySchema.optional(),
   })
   .strict()
   .superRefine((spec, ctx) => {
