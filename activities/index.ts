@@ -12,7 +12,8 @@ import type { StreamHooks } from '../src/engine/side-rows';
 import { adapt } from './failures';
 import { openControlDb } from '../src/control/db';
 import { createNotifyActivities } from './notify';
-import { createSavedJobActivities, lazyControlDb } from './saved-jobs';
+import { createSavedJobActivities } from './saved-jobs';
+import { lazyControlDb } from '../src/control/lazy';
 
 /**
  * Thin adapters from Temporal to the engine: heartbeats carry the cursor and counts after every batch,

@@ -31,15 +31,3 @@ export function createSavedJobActivities(deps: SavedJobDeps) {
     },
   };
 }
-
-/** One pool per process, opened lazily; a failed open is retried on the next call. */
-export function lazyControlDb(open: () => Promise<ControlDb>): () => Promise<ControlDb> {
-  let db: Promise<ControlDb> | undefined;
-  return () => {
-    db ??= open().catch((err) => {
-      db = undefined;
-      throw err;
-    });
-    return db;
-  };
-}

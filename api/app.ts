@@ -7,6 +7,9 @@ import { errorHandler, problemType, sendProblem } from './problems';
 import { connectorsRouter } from './routes/connectors';
 import { health, metaRouter } from './routes/meta';
 import { migrationsRouter } from './routes/migrations';
+import { controlStoreOf, jobsRouter } from './routes/jobs';
+import { schedulesRouter } from './routes/schedules';
+import type { ControlDb } from '../src/control/db';
 
 export interface AppDeps {
   /** Temporal client (its namespace is the one used). */
@@ -26,6 +29,8 @@ export interface AppDeps {
   /** Connector roles to enforce (tests inject; default: the registry). */
   connectors?: readonly ConnectorRoles[];
   log?: Logger;
+  /** The control store for /jobs and /schedules (tests inject; default: DATAMIGRATO_CONTROL_URL, opened on first use). */
+  controlDb?: () => Promise<ControlDb>;
 }
 
 /** The HTTP API. Order matters: health before auth, auth before body parsing, 404 and problems last. */
@@ -39,7 +44,9 @@ export function createApp(deps: AppDeps): express.Express {
   if (deps.apiToken) app.use(bearerAuth(deps.apiToken));
   app.use(express.json({ limit, strict: false, type: JSON_TYPES }));
   app.use(express.text({ limit, type: YAML_TYPES }));
-  app.use(metaRouter(), connectorsRouter(), migrationsRouter(deps));
+  // One control-store pool for both routers.
+  const control = { ...deps, controlDb: controlStoreOf(deps) };
+  app.use(metaRouter(), connectorsRouter(), migrationsRouter(deps), jobsRouter(control), schedulesRouter(control));
   app.use(notFound);
   app.use(errorHandler(deps.log));
   return app;

@@ -1,7 +1,7 @@
 import * as wf from '@temporalio/workflow';
 import type * as activities from '../activities';
-import type { JobSpec } from '../src/job/job-spec';
-import { MIGRATION_WORKFLOW, SA } from './definitions';
+import { SA } from './definitions';
+import { workflowTypeForSpec } from './job-types';
 import type { MigrationReport } from './types';
 
 /**
@@ -9,14 +9,6 @@ import type { MigrationReport } from './types';
  * workflow cannot read a database) and run it as a child. The schedule holds only the job's name, so
  * editing the job changes the next run without touching the schedule.
  */
-
-export const SCHEDULED_JOB_WORKFLOW = 'scheduledJobWorkflow';
-
-/**
- * The workflow type that runs a spec — the one place to change when specs with many objects get their
- * own parent workflow type.
- */
-export const workflowTypeForSpec = (_spec: JobSpec): string => MIGRATION_WORKFLOW;
 
 export interface ScheduledJobInput {
   job: string;
