@@ -66,17 +66,15 @@ export function jobsRouter(deps: AppDeps): Router {
       const started = await runSavedJob(await db(), deps.client, String(req.params.name), { taskQueue: deps.taskQueue, id, connectors: deps.connectors });
       const links = { self: `/migrations/${encodeURIComponent(started.id)}`, ui: uiLink(deps.uiUrl, deps.client.options.namespace, started.id) };
       if (started.created) res.setHeader('Location', links.self);
-      res
-        .status(started.created ? 201 : 200)
-        .json({
-          id: started.id,
-          runId: started.runId,
-          created: started.created,
-          summary: started.summary,
-          job: started.spec.name,
-          version: started.version,
-          links,
-        });
+      res.status(started.created ? 201 : 200).json({
+        id: started.id,
+        runId: started.runId,
+        created: started.created,
+        summary: started.summary,
+        job: started.spec.name,
+        version: started.version,
+        links,
+      });
     }),
   });
   return router;
