@@ -111,9 +111,9 @@ export async function createSchedule(client: Client, db: ControlDb, input: unkno
     });
   } catch (err) {
     if (err instanceof ScheduleAlreadyRunning) throw new ConflictError(`a schedule with id "${req.id}" already exists`);
-    // The server parses cron: its refusal names the field.
-    if (isGrpcServiceError(err) && err.code === 3)
-      throw new InvalidRequestError([{ path: req.cron ? 'cron' : 'every', message: err.details }], 'invalid schedule');
+    // The server parses cron; the SDK turns its INVALID_ARGUMENT into a TypeError (a raw gRPC error on older SDKs).
+    const invalid = err instanceof TypeError ? err.message : isGrpcServiceError(err) && err.code === 3 ? err.details : undefined;
+    if (invalid !== undefined) throw new InvalidRequestError([{ path: req.cron ? 'cron' : 'every', message: invalid }], 'invalid schedule');
     throw err;
   }
   return describeSchedule(client, req.id);
