@@ -26,6 +26,7 @@ import {
 import { temporalConfig } from '../worker/config';
 import { describeCheck, describeDiff, describeRepair, describeView, listTable } from './format';
 import { watchMigration } from './watch';
+import { registerJobCommands, registerScheduleCommands } from './jobs';
 
 /**
  * `datamigrato`: the CLI. It talks to Temporal directly with the worker's environment (TEMPORAL_ADDRESS,
@@ -255,6 +256,7 @@ export function buildProgram(): Command {
       out(o.json ? JSON.stringify(r, null, 2) : describeCheck(r, o.sample));
     });
 
+  for (const register of [registerJobCommands, registerScheduleCommands]) register(program, { temporal, settings, out });
   return program;
 }
 
