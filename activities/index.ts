@@ -11,6 +11,10 @@ import { repairDiffs as repairDiffsEngine, type RepairInput } from '../src/engin
 import type { StreamHooks } from '../src/engine/side-rows';
 import { adapt } from './failures';
 import { advanceWatermark as advanceWatermarkStore, withControlDb, type Advance } from '../src/incremental/watermark-store';
+import { openControlDb } from '../src/control/db';
+import { createNotifyActivities } from './notify';
+import { createSavedJobActivities } from './saved-jobs';
+import { lazyControlDb } from '../src/control/lazy';
 
 /**
  * Thin adapters from Temporal to the engine: heartbeats carry the cursor and counts after every batch,
@@ -78,3 +82,7 @@ export async function sampleDiffs(input: SampleInput): Promise<DiffSummary> {
 export async function repairDiffs(input: RepairInput): Promise<RepairSummary> {
   return adapt(() => repairDiffsEngine(input, streamHooks()));
 }
+
+// Activities built from their dependencies (samples-typescript's createActivities style).
+export const { notify } = createNotifyActivities();
+export const { loadSavedJob } = createSavedJobActivities({ controlDb: lazyControlDb(() => openControlDb()) });

@@ -9,6 +9,9 @@ import { connectorsRouter } from './routes/connectors';
 import { health, metaRouter } from './routes/meta';
 import { migrationsRouter } from './routes/migrations';
 import { watermarksRouter } from './routes/watermarks';
+import { controlStoreOf, jobsRouter } from './routes/jobs';
+import { schedulesRouter } from './routes/schedules';
+import type { ControlDb } from '../src/control/db';
 
 export interface AppDeps {
   /** Temporal client (its namespace is the one used). */
@@ -30,6 +33,8 @@ export interface AppDeps {
   log?: Logger;
   /** Payload codec endpoint for the Web UI at /codec (DATAMIGRATO_CODEC_KEYS); `authorize` defaults to the API's bearer token. */
   codec?: CodecRouterOptions;
+  /** The control store for /jobs and /schedules (tests inject; default: DATAMIGRATO_CONTROL_URL, opened on first use). */
+  controlDb?: () => Promise<ControlDb>;
 }
 
 /** The HTTP API. Order matters: health before auth, auth before body parsing, 404 and problems last. */
@@ -45,7 +50,9 @@ export function createApp(deps: AppDeps): express.Express {
   if (deps.apiToken) app.use(bearerAuth(deps.apiToken));
   app.use(express.json({ limit, strict: false, type: JSON_TYPES }));
   app.use(express.text({ limit, type: YAML_TYPES }));
-  app.use(metaRouter(), connectorsRouter(), migrationsRouter(deps), watermarksRouter());
+  // One control-store pool for both routers.
+  const control = { ...deps, controlDb: controlStoreOf(deps) };
+  app.use(metaRouter(), connectorsRouter(), migrationsRouter(deps), watermarksRouter(), jobsRouter(control), schedulesRouter(control));
   app.use(notFound);
   app.use(errorHandler(deps.log));
   return app;

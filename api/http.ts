@@ -78,9 +78,13 @@ export const methodNotAllowed =
     );
 
 /** One path's handlers; every other method on it is 405 with an Allow header naming these. */
-export function resource(router: Router, path: string, handlers: { get?: RequestHandler; post?: RequestHandler }): void {
+export function resource(
+  router: Router,
+  path: string,
+  handlers: { get?: RequestHandler; post?: RequestHandler; put?: RequestHandler; delete?: RequestHandler },
+): void {
   const route = router.route(path);
-  const methods = (['get', 'post'] as const).filter((m) => handlers[m]);
+  const methods = (['get', 'post', 'put', 'delete'] as const).filter((m) => handlers[m]);
   for (const m of methods) route[m](handlers[m]!);
   route.all(methodNotAllowed(methods.map((m) => m.toUpperCase())));
 }

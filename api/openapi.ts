@@ -22,6 +22,7 @@ import {
   WatermarkListSchema,
   WatermarkResetSchema,
 } from './schemas';
+import { registerJobPaths, registerSchedulePaths } from './openapi-jobs';
 
 /**
  * The OpenAPI 3.1 document, generated from the zod schemas in api/schemas.ts (which reuse the engine's
@@ -185,6 +186,9 @@ export function buildOpenApiDocument(opts: { version?: string; serverUrl?: strin
       },
     });
   }
+
+  registerJobPaths(r);
+  registerSchedulePaths(r);
 
   r.registerPath({
     method: 'get',

@@ -86,6 +86,8 @@ export function errorHandler(log?: Logger): ErrorRequestHandler {
         unavailable: [503, 'Temporal unavailable'],
       };
       let [status, title] = map[err.code];
+      // Errors of other resources (saved jobs, schedules) carry their own title.
+      if ('title' in err && typeof err.title === 'string') title = err.title;
       const extra: Partial<ProblemBody> = {};
       if (err instanceof CheckFailedError) {
         extra.step = err.step;

@@ -28,6 +28,7 @@ import { serveCodec } from './codec-server';
 import { describeCheck, describeDiff, describeRepair, describeView, describeWatermarks, listTable } from './format';
 import { jobWatermarks, resetJobWatermarks } from '../client/watermarks';
 import { watchMigration } from './watch';
+import { registerJobCommands, registerScheduleCommands } from './jobs';
 
 /**
  * `datamigrato`: the CLI. It talks to Temporal directly with the worker's environment (TEMPORAL_ADDRESS,
@@ -284,6 +285,7 @@ export function buildProgram(): Command {
     .option('--host <host>', 'bind address', '127.0.0.1')
     .action((o: { port: number; host: string }) => serveCodec(o.port, o.host));
 
+  for (const register of [registerJobCommands, registerScheduleCommands]) register(program, { temporal, settings, out });
   return program;
 }
 

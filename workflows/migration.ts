@@ -11,6 +11,7 @@ import { repairAndRevalidate, validateCopy } from './validate-phase';
 import { repairOptionsOf } from '../src/job/options';
 import { NON_RETRYABLE_KINDS as NON_RETRYABLE } from '../src/errors';
 import { advanceWatermarkAfterCopy } from './incremental';
+import { notifyOutcome, outcomeOfReport } from './notify';
 
 const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: NON_RETRYABLE } as const;
 
@@ -108,7 +109,8 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
     setPhase('completed');
     const report = buildReport(spec, st, 'completed', Date.now());
     wf.upsertMemo({ summary: summaryOf(report) });
-    return report;
+    const notifications = await notifyOutcome(spec, outcomeOfReport(report, 'completed'));
+    return notifications.length ? { ...report, notifications } : report;
   } catch (err) {
     if (err instanceof wf.ContinueAsNew) throw err;
     if (wf.isCancellation(err)) {
@@ -117,7 +119,13 @@ export async function migrationWorkflow(input: MigrationInput): Promise<Migratio
     }
     const failedWhile = st.phase;
     setPhase('failed');
-    throw asFailure(err, failedWhile);
+    const failure = asFailure(err, failedWhile);
+    // Webhooks first, then the failure: a delivery that fails is logged and the run fails as it would have.
+    await notifyOutcome(
+      spec,
+      outcomeOfReport(buildReport(spec, st, 'completed', Date.now()), 'failed', { type: failure.type ?? 'MigrationFailed', message: failure.message }),
+    );
+    throw failure;
   }
 }
 
@@ -171,8 +179,10 @@ async function recordCancellation(spec: JobSpec, st: MigrationState, copy: CopyP
   await Promise.allSettled(copy.inFlight.values());
   if (st.copyStartedAt !== null && st.phase === 'copying') st.copyMs = Date.now() - st.copyStartedAt;
   setPhase('canceled');
-  wf.upsertMemo({ summary: summaryOf(buildReport(spec, st, 'canceled', Date.now())) });
+  const report = buildReport(spec, st, 'canceled', Date.now());
+  wf.upsertMemo({ summary: summaryOf(report) });
   wf.log.info('migration canceled', { rows: totalRows(st) });
+  await notifyOutcome(spec, outcomeOfReport(report, 'canceled'));
 }
 
 function asFailure(err: unknown, phase: Phase): ApplicationFailure {

@@ -19,6 +19,7 @@ export interface WatermarkReport {
   /** Target rows deleted because the source marked them (incremental.softDelete). */
   deleted?: number;
 }
+import type { NotifyDelivery } from '../src/notify/payload';
 
 /** A validation's outcome: the bucketed comparison, and (modes full and sample) the counts and reference of the diff list. */
 export interface Validation extends ValidationSummary {
@@ -138,6 +139,8 @@ export interface MigrationReport {
   incremental?: WatermarkReport;
   timings: { startedAt: string; prepareMs: number; copyMs: number; validateMs: number; totalMs: number };
   continuedAsNew: number;
+  /** Present when the spec has webhooks for this outcome: what each delivery did (a failed one does not change the outcome). */
+  notifications?: NotifyDelivery[];
 }
 
 export type { JobSpec };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { JOB_NAME_PATTERN, JOB_NAME_RULE } from '../names';
 import { TransformStepSchema } from '../transform/steps';
 import { EndpointSchema } from './endpoints';
+import { NotifySchema } from './notify';
 import { repairOptionsOf, VALIDATION_MODES } from './options';
 import { IncrementalSchema } from './incremental';
 export { repairOptionsOf, validationModeOf, VALIDATION_MODES, type RepairOptions, type ValidationMode } from './options';
@@ -70,6 +71,8 @@ export const JobSpecSchema = z
     chunk: ChunkSchema.prefault({}),
     mode: z.enum(['full', 'incremental']).default('full').describe('incremental: copy only rows changed since the stored watermark (needs incremental)'),
     incremental: IncrementalSchema.optional().describe('the cursor field, lag and policies of mode incremental'),
+    // Optional, not defaulted: a spec without it parses (and hashes) exactly as before it existed.
+    notify: NotifySchema.optional(),
   })
   .strict()
   .superRefine((spec, ctx) => {
