@@ -72,3 +72,4 @@ export async function sampleDiffs(input: SampleInput): Promise<DiffSummary> {
 export async function repairDiffs(input: RepairInput): Promise<RepairSummary> {
   return adapt(() => repairDiffsEngine(input, streamHooks()));
 }
+export { planJob, applyForeignKeys } from './job';

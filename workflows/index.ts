@@ -1,2 +1,3 @@
 export { migrationWorkflow } from './migration';
 export { repairWorkflow } from './repair';
+export { jobWorkflow } from './job';
