@@ -1,6 +1,7 @@
 import type { DiffPage, DryRunResult, MigrationSummary, MigrationView } from '../client';
 import type { DiffSummary } from '../src/validation/diff-types';
 import type { RepairReport, RepairWorkflowReport, Validation } from '../workflows/types';
+import type { JobProgress, JobReport } from '../workflows/job-types';
 
 export const num = (n: number | null | undefined) => (n === null || n === undefined ? '?' : Math.round(n).toLocaleString('en-US'));
 
@@ -27,10 +28,10 @@ export function describeView(v: MigrationView, ui: string): string {
       `progress:  ${num(p.rows)} / ${num(p.estimatedRows)} rows (${pct(p.rows, p.estimatedRows)})  ${num(p.rowsPerSecond)} rows/s  ETA ${duration(p.etaSeconds)}` +
         `${p.paused && !v.closed ? '  PAUSED' : ''}${p.quarantined ? `  quarantined ${num(p.quarantined)}` : ''}`,
     );
+    const objects = (p as Partial<JobProgress>).objects;
     for (const part of p.partitions) {
-      lines.push(
-        `  p${String(part.id).padEnd(3)} ${part.state.padEnd(8)} ${num(part.rows).padStart(12)} / ${num(part.estimatedRows).padEnd(12)} ${num(part.rowsPerSecond)} rows/s`,
-      );
+      const label = objects ? `${objects[part.id]?.status ?? ''} ${objects[part.id]?.name ?? part.id}` : `p${String(part.id).padEnd(3)}`;
+      lines.push(`  ${label} ${part.state.padEnd(8)} ${num(part.rows).padStart(12)} / ${num(part.estimatedRows).padEnd(12)} ${num(part.rowsPerSecond)} rows/s`);
     }
   } else if (v.progressError && !v.closed) {
     lines.push(`progress:  unavailable (${v.progressError})`);
@@ -45,12 +46,35 @@ export function describeView(v: MigrationView, ui: string): string {
     );
     if (val && 'diff' in val && val.diff) lines.push(`diff:      ${diffLine(val.diff)}   (datamigrato diff ${v.id})`);
     if (v.report.repair) lines.push(`repair:    ${repairLine(v.report.repair)}`);
+  } else if (v.jobReport) {
+    lines.push(...jobLines(v.jobReport, v.id));
   } else if (v.outcome) {
     lines.push(`outcome:   ${v.outcome.status}, ${num(v.outcome.rows)} rows written`);
   }
   if (v.failure) lines.push(`failure:   ${v.failure.type ? `[${v.failure.type}] ` : ''}${v.failure.message}`);
   lines.push(`web ui:    ${ui}`);
   return lines.join('\n');
+}
+
+/** A many-object job's report: a total, one line per object, the foreign keys, and how to retry the failed ones. */
+function jobLines(r: JobReport, id: string): string[] {
+  const lines = [
+    `report:    ${r.status}: ${num(r.rows)} rows in ${r.objects.length} objects, ${num(r.rowsPerSecond)} rows/s, total ${duration(r.timings.totalMs / 1000)}`,
+  ];
+  for (const o of r.objects) {
+    const counts = o.sourceCount !== null ? ` (source ${num(o.sourceCount)} / target ${num(o.targetCount)})` : '';
+    lines.push(
+      `  ${o.status.padEnd(9)} ${o.name} → ${o.target}  ${num(o.rows)} rows, validation ${o.validation ?? '-'}${counts}${o.error ? `  ${o.error}` : ''}`,
+    );
+  }
+  const fks = r.foreignKeys ?? [];
+  if (fks.length) {
+    const by = (s: string) => fks.filter((f) => f.status === s).length;
+    lines.push(`foreign keys: ${by('added')} added, ${by('exists')} existed, ${by('skipped')} skipped, ${by('failed')} failed`);
+    for (const f of fks.filter((x) => x.status === 'failed' || x.status === 'skipped')) lines.push(`  ${f.status} ${f.object} ${f.name}: ${f.reason ?? ''}`);
+  }
+  if (r.failed.length) lines.push(`retry:     datamigrato retry ${id}   (re-runs ${r.failed.join(', ')})`);
+  return lines;
 }
 
 export function table(rows: string[][]): string {

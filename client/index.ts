@@ -19,3 +19,4 @@ export async function connectTemporal(cfg: TemporalSettings = temporalConfig(), 
 }
 export * from './diff';
 export * from './populate';
+export * from './jobs';
