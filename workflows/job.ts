@@ -93,9 +93,7 @@ function markOutsideRetry(st: JobState, input: JobInput, plan: JobObjectPlan[]):
   st.objects.forEach((o, i) => {
     if (!only.has(plan[i]!.name)) Object.assign(o, { status: 'skipped', error: `completed by ${input.retryOf ?? 'the original run'}` });
   });
-  for (const name of only)
-    if (!plan.some((p) => p.name === name))
-      wf.log.warn('a retried object is no longer in the source listing', { object: name });
+  for (const name of only) if (!plan.some((p) => p.name === name)) wf.log.warn('a retried object is no longer in the source listing', { object: name });
 }
 
 /**
@@ -153,7 +151,8 @@ async function runChildren(
     if (!failedFast || !wf.isCancellation(err)) throw err;
   }
   await Promise.all(finished);
-  if (failedFast) for (const o of st.objects) if (o.status === 'pending') Object.assign(o, { status: 'canceled', error: 'not started: failFast after a failed object' });
+  if (failedFast)
+    for (const o of st.objects) if (o.status === 'pending') Object.assign(o, { status: 'canceled', error: 'not started: failFast after a failed object' });
 }
 
 /** The innermost message of a child's failure (the child already says which phase and which record). */

@@ -18,14 +18,20 @@ const OptionsSchema = z.object(optionShape);
 /** `{ type, connection, …common fields }`: validated in full only once merged with an object's naming. */
 const ScopeEndpointSchema = z.object({ type: z.string().min(1), connection: z.unknown() }).catchall(z.unknown());
 
-const NamingSchema = z.record(z.string(), z.unknown()).describe('endpoint fields naming the object (`table`, `collection`…), merged over the job-level endpoint');
+const NamingSchema = z
+  .record(z.string(), z.unknown())
+  .describe('endpoint fields naming the object (`table`, `collection`…), merged over the job-level endpoint');
 
 export const ObjectEntrySchema = z
   .object({ source: NamingSchema, target: NamingSchema.describe('the target naming (required for named objects)') })
   .catchall(z.unknown())
   .describe('one object: its source and target naming, and any job option to override for it (batchSize, transform, onRecordError…)');
 
-const pattern = z.string().min(1).max(300).describe('a glob over object names as the source lists them (`public.*`, `shop.tmp_?`); `*` any run, `?` one character');
+const pattern = z
+  .string()
+  .min(1)
+  .max(300)
+  .describe('a glob over object names as the source lists them (`public.*`, `shop.tmp_?`); `*` any run, `?` one character');
 
 export const MultiJobSpecSchema = OptionsSchema.extend({
   name: z.string().regex(JOB_NAME_PATTERN, JOB_NAME_RULE),
@@ -41,7 +47,8 @@ export const MultiJobSpecSchema = OptionsSchema.extend({
   .strict()
   .superRefine((spec, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
-    if ((spec.objects ? 1 : 0) + (spec.include ? 1 : 0) !== 1) issue(['objects'], 'give exactly one of objects (named) or include (patterns listed from the source)');
+    if ((spec.objects ? 1 : 0) + (spec.include ? 1 : 0) !== 1)
+      issue(['objects'], 'give exactly one of objects (named) or include (patterns listed from the source)');
     for (const side of ['source', 'target'] as const) scopeIssues(spec[side], side).forEach((i) => issue(i.path, i.message));
     if (spec.include) {
       const src = safeConnector(spec.source.type);

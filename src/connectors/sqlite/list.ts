@@ -14,7 +14,9 @@ export async function listSqlite(connection: ResolvedConnection): Promise<Listed
   let db: Database.Database | undefined;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
-    const rows = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name <> ? ORDER BY name`).all(DEAD_LETTERS) as {
+    const rows = db
+      .prepare(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name <> ? ORDER BY name`)
+      .all(DEAD_LETTERS) as {
       name: string;
     }[];
     return rows.map(({ name }) => ({ name, leaf: name, naming: { table: name } }));
