@@ -28,10 +28,9 @@ export interface JobPlan {
 }
 
 export async function planJob(job: MultiJobSpec): Promise<JobPlan> {
-  const entries = job.objects ?? (await listedEntries(job));
-  const objects = entries.map((entry, i) => {
+  const entries = job.objects ? job.objects.map((entry, i) => ({ label: `objects[${i}]`, entry })) : await listedEntries(job);
+  const objects = entries.map(({ label, entry }, i) => {
     const res = childSpec(job, entry, i);
-    const label = (entry as { label?: string }).label ?? `objects[${i}]`;
     if (!res.ok) throw configError(`object ${label}: ${res.issues.map((x) => `${x.path.join('.') || '(root)'}: ${x.message}`).join('; ')}`);
     return { name: nameOf(res.spec.source), target: nameOf(res.spec.target), spec: res.spec };
   });
@@ -44,7 +43,7 @@ export async function planJob(job: MultiJobSpec): Promise<JobPlan> {
 const nameOf = (endpoint: { type: string }) => getConnector(endpoint.type).objectName(endpoint as never);
 
 /** Listed objects selected by include/exclude, each as an entry naming its target after its leaf (with the prefix). */
-async function listedEntries(job: MultiJobSpec): Promise<(ObjectEntry & { label: string })[]> {
+async function listedEntries(job: MultiJobSpec): Promise<{ label: string; entry: ObjectEntry }[]> {
   const target = getConnector(job.target.type);
   if (!target.targetNaming) throw configError(`connector "${target.type}" cannot name a target after a listed object; name each one in objects`);
   const listed = await listObjects(job.source);
@@ -58,7 +57,7 @@ async function listedEntries(job: MultiJobSpec): Promise<(ObjectEntry & { label:
       job.source.type,
     );
   }
-  return chosen.map((o) => ({ label: o.name, source: o.naming, target: target.targetNaming!(`${job.targetPrefix}${o.leaf}`) }));
+  return chosen.map((o) => ({ label: o.name, entry: { source: o.naming, target: target.targetNaming!(`${job.targetPrefix}${o.leaf}`) } }));
 }
 
 /** The source's objects through its connector's `list`; errors leave with every resolved secret scrubbed. */
