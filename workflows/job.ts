@@ -129,7 +129,7 @@ async function runChildren(
         (r) => absorbChildReport(o, r),
         (err: unknown) => {
           const canceled = wf.isCancellation(err) || failedFast;
-          Object.assign(o, { status: canceled ? 'canceled' : 'failed', error: failureText(err) });
+          Object.assign(o, { status: canceled ? 'canceled' : 'failed', error: failureText(err) || (canceled ? 'canceled' : 'failed') });
           if (!canceled && spec.failFast) {
             failedFast = true;
             scope.cancel();
@@ -151,6 +151,8 @@ async function runChildren(
     if (!failedFast || !wf.isCancellation(err)) throw err;
   }
   await Promise.all(finished);
+  // The job itself was canceled: its children have stopped (each reported canceled), now the job ends Canceled.
+  if (wf.CancellationScope.current().consideredCancelled && !failedFast) throw new wf.CancelledFailure('job canceled');
   if (failedFast)
     for (const o of st.objects) if (o.status === 'pending') Object.assign(o, { status: 'canceled', error: 'not started: failFast after a failed object' });
 }
