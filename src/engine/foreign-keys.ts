@@ -38,7 +38,12 @@ export async function applyForeignKeys(input: ApplyForeignKeysInput): Promise<Fo
       const ref = bySource.get(fk.references.object);
       if (touch && !touch.has(owner.name) && !touch.has(fk.references.object)) continue;
       if (!ref) {
-        out.push({ object: owner.name, name: fk.name, status: 'skipped', reason: `references ${fk.references.object}, which this job did not migrate` });
+        out.push({
+          object: owner.name,
+          name: fk.name,
+          status: 'skipped',
+          reason: `references ${fk.references.object}, which was not migrated (not in this job, or it failed)`,
+        });
         continue;
       }
       out.push(await addOne(owner, fk, ref));
