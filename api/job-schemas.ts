@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MultiJobSpecSchema } from '../src/job/multi-spec';
 import type { JobReport } from '../workflows/job-types';
 
 /** zod schemas of a many-object job's report and retry answer (api/schemas.ts holds the rest; same compile-time check). */
@@ -56,3 +57,8 @@ export const RetryStartSchema = z
     objects: z.array(z.string()).describe('the objects the new run re-runs'),
   })
   .meta({ id: 'RetryStart', description: 'A new job run restricted to the failed objects of the original' });
+
+export const ManyObjectJobSpec = MultiJobSpecSchema.meta({
+  id: 'ManyObjectJobSpec',
+  description: 'A job of many objects (objects, or include/exclude listed from the source): one child migration per object (docs/jobs.md)',
+});
