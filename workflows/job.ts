@@ -93,7 +93,14 @@ function markOutsideRetry(st: JobState, input: JobInput, plan: JobObjectPlan[]):
   st.objects.forEach((o, i) => {
     if (!only.has(plan[i]!.name)) Object.assign(o, { status: 'skipped', error: `completed by ${input.retryOf ?? 'the original run'}` });
   });
-  for (const name of only) if (!plan.some((p) => p.name === name)) wf.log.warn('a retried object is no longer in the source listing', { object: name });
+  // Reported, not dropped: appended after the plan's objects, so plan indices still line up with st.objects.
+  for (const name of only)
+    if (!plan.some((p) => p.name === name))
+      st.objects.push({
+        ...newObject({ name, target: '?' } as JobObjectPlan, ''),
+        status: 'failed',
+        error: 'no longer listed by the source (or named in the spec)',
+      });
 }
 
 /**
