@@ -203,3 +203,20 @@ test('pause and resume reach the running children; cancel cancels them and the j
   expect(desc.status.name).toBe('CANCELLED');
   expect((desc.memo as { summary?: { status: string } }).summary?.status).toBe('canceled');
 }, 90_000);
+
+test('a retried object the source no longer lists is reported failed, not dropped', async () => {
+  const id = `jw-gone-${uniqueSuffix()}`;
+  const spec = jobSpec(id, { targetPrefix: 'gone_', exclude: ['*.tmp_*', '*.pc_*'] }); // pc_*: the pause test's objects
+  const report: JobReport = await env.client.workflow.execute(JOB_WORKFLOW, {
+    taskQueue,
+    workflowId: id,
+    args: [{ spec, only: [`${src}.a`, `${src}.vanished`], retryOf: 'an-earlier-run' }],
+    workflowExecutionTimeout: '1m',
+  });
+  expect(report.objects.map((o) => [o.name, o.status])).toEqual([
+    ...['a', 'b', 'c', 'd', 'e'].map((o) => [`${src}.${o}`, o === 'a' ? 'completed' : 'skipped']),
+    [`${src}.vanished`, 'failed'],
+  ]);
+  expect(report.failed).toEqual([`${src}.vanished`]);
+  expect(report.objects.at(-1)!.error).toMatch(/no longer listed/);
+}, 60_000);
