@@ -86,3 +86,4 @@ export async function repairDiffs(input: RepairInput): Promise<RepairSummary> {
 // Activities built from their dependencies (samples-typescript's createActivities style).
 export const { notify } = createNotifyActivities();
 export const { loadSavedJob } = createSavedJobActivities({ controlDb: lazyControlDb(() => openControlDb()) });
+export { planJob, applyForeignKeys } from './job';

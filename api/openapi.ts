@@ -23,6 +23,7 @@ import {
   WatermarkResetSchema,
 } from './schemas';
 import { registerJobPaths, registerSchedulePaths } from './openapi-jobs';
+import { JobReportSchema, ManyObjectJobSpec, RetryStartSchema } from './job-schemas';
 
 /**
  * The OpenAPI 3.1 document, generated from the zod schemas in api/schemas.ts (which reuse the engine's
@@ -61,8 +62,8 @@ export function buildOpenApiDocument(opts: { version?: string; serverUrl?: strin
       body: {
         required: true,
         content: {
-          'application/json': { schema: z.union([JobSpec, StartRequest]) },
-          'application/yaml': { schema: z.union([JobSpec, StartRequest]) },
+          'application/json': { schema: z.union([JobSpec, ManyObjectJobSpec, StartRequest]) },
+          'application/yaml': { schema: z.union([JobSpec, ManyObjectJobSpec, StartRequest]) },
         },
       },
     },
@@ -129,7 +130,7 @@ export function buildOpenApiDocument(opts: { version?: string; serverUrl?: strin
     summary: 'The final report of a completed migration',
     request: { params: idParams },
     responses: {
-      200: json(MigrationReportSchema, 'The report'),
+      200: json(z.union([MigrationReportSchema, JobReportSchema]), 'The report (a many-object job: its JobReport)'),
       404: problem('No migration with this id'),
       409: problem('Not completed (still running, failed or canceled)'),
       ...common,
@@ -148,6 +149,22 @@ export function buildOpenApiDocument(opts: { version?: string; serverUrl?: strin
       200: json(DiffPageSchema, 'A page of the list'),
       404: problem('No migration with this id'),
       409: problem('Still running, failed, validated without a diff list, or matched'),
+      ...common,
+    },
+  });
+
+  r.registerPath({
+    method: 'post',
+    path: '/migrations/{id}/retry',
+    summary: "Re-run a many-object job's failed objects",
+    description:
+      'Starts a new job run (`<id>-retry-<n>`, linked by `retryOf`) restricted to the objects the closed job did not complete: failed, ' +
+      'canceled, never started, or validated as a mismatch. The others are reported as skipped.',
+    request: { params: idParams },
+    responses: {
+      201: json(RetryStartSchema, 'The retry started'),
+      404: problem('No job with this id'),
+      409: problem('Still running, a single-object migration, or nothing failed'),
       ...common,
     },
   });

@@ -5,6 +5,7 @@ import { MIGRATION_ID_PATTERN } from '../src/names';
 import { JobSpecSchema, VALIDATION_MODES } from '../src/job/job-spec';
 import { FIELD_TYPES } from '../src/transform/steps';
 import type { MigrationProgress, MigrationReport } from '../workflows/types';
+import { JobReportSchema } from './job-schemas';
 
 /**
  * zod schemas of everything the API accepts and returns. /openapi.json is generated from these (api/openapi.ts),
@@ -298,6 +299,7 @@ export const MigrationViewSchema = z
     progress: orNull(MigrationProgressSchema),
     progressError: z.string().nullable().describe('why progress is null (no worker answered the query in time)'),
     report: orNull(MigrationReportSchema).describe('set once the migration completed'),
+    jobReport: orNull(JobReportSchema).describe('a many-object job: set once it ended (report is then null)'),
     failure: z.object({ type: z.string().nullable(), message: z.string() }).nullable(),
     links: Links,
   })

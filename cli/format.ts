@@ -3,6 +3,7 @@ import type { DiffSummary } from '../src/validation/diff-types';
 import type { RepairReport, RepairWorkflowReport, Validation, WatermarkReport } from '../workflows/types';
 import type { Watermark } from '../src/incremental/window';
 import type { StoredWatermark } from '../src/incremental/watermark-store';
+import type { JobProgress, JobReport } from '../workflows/job-types';
 
 export const num = (n: number | null | undefined) => (n === null || n === undefined ? '?' : Math.round(n).toLocaleString('en-US'));
 
@@ -29,10 +30,10 @@ export function describeView(v: MigrationView, ui: string): string {
       `progress:  ${num(p.rows)} / ${num(p.estimatedRows)} rows (${pct(p.rows, p.estimatedRows)})  ${num(p.rowsPerSecond)} rows/s  ETA ${duration(p.etaSeconds)}` +
         `${p.paused && !v.closed ? '  PAUSED' : ''}${p.quarantined ? `  quarantined ${num(p.quarantined)}` : ''}`,
     );
+    const objects = (p as Partial<JobProgress>).objects;
     for (const part of p.partitions) {
-      lines.push(
-        `  p${String(part.id).padEnd(3)} ${part.state.padEnd(8)} ${num(part.rows).padStart(12)} / ${num(part.estimatedRows).padEnd(12)} ${num(part.rowsPerSecond)} rows/s`,
-      );
+      const label = objects ? `${objects[part.id]?.status ?? ''} ${objects[part.id]?.name ?? part.id}` : `p${String(part.id).padEnd(3)}`;
+      lines.push(`  ${label} ${part.state.padEnd(8)} ${num(part.rows).padStart(12)} / ${num(part.estimatedRows).padEnd(12)} ${num(part.rowsPerSecond)} rows/s`);
     }
   } else if (v.progressError && !v.closed) {
     lines.push(`progress:  unavailable (${v.progressError})`);
@@ -48,6 +49,8 @@ export function describeView(v: MigrationView, ui: string): string {
     if (val && 'diff' in val && val.diff) lines.push(`diff:      ${diffLine(val.diff)}   (datamigrato diff ${v.id})`);
     if (v.report.repair) lines.push(`repair:    ${repairLine(v.report.repair)}`);
     if (v.report.incremental) lines.push(`watermark: ${watermarkLine(v.report.incremental)}`);
+  } else if (v.jobReport) {
+    lines.push(...jobLines(v.jobReport, v.id));
   } else if (v.outcome) {
     lines.push(`outcome:   ${v.outcome.status}, ${num(v.outcome.rows)} rows written`);
   }
@@ -68,6 +71,27 @@ export function describeWatermarks(job: string, items: StoredWatermark[]): strin
     ['SOURCE', 'TARGET', 'WATERMARK', 'BOUND', 'ROWS', 'RUN', 'UPDATED'],
     ...items.map((w) => [w.source, w.target, tuple(w.watermark), String(w.upTo ?? '-'), num(w.rows), w.runId, w.updatedAt]),
   ]);
+}
+
+/** A many-object job's report: a total, one line per object, the foreign keys, and how to retry the failed ones. */
+function jobLines(r: JobReport, id: string): string[] {
+  const lines = [
+    `report:    ${r.status}: ${num(r.rows)} rows in ${r.objects.length} objects, ${num(r.rowsPerSecond)} rows/s, total ${duration(r.timings.totalMs / 1000)}`,
+  ];
+  for (const o of r.objects) {
+    const counts = o.sourceCount !== null ? ` (source ${num(o.sourceCount)} / target ${num(o.targetCount)})` : '';
+    lines.push(
+      `  ${o.status.padEnd(9)} ${o.name} → ${o.target}  ${num(o.rows)} rows, validation ${o.validation ?? '-'}${counts}${o.error ? `  ${o.error}` : ''}`,
+    );
+  }
+  const fks = r.foreignKeys ?? [];
+  if (fks.length) {
+    const by = (s: string) => fks.filter((f) => f.status === s).length;
+    lines.push(`foreign keys: ${by('added')} added, ${by('exists')} existed, ${by('skipped')} skipped, ${by('failed')} failed`);
+    for (const f of fks.filter((x) => x.status === 'failed' || x.status === 'skipped')) lines.push(`  ${f.status} ${f.object} ${f.name}: ${f.reason ?? ''}`);
+  }
+  if (r.failed.length) lines.push(`retry:     datamigrato retry ${id}   (re-runs ${r.failed.join(', ')})`);
+  return lines;
 }
 
 export function table(rows: string[][]): string {

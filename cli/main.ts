@@ -15,7 +15,10 @@ import {
   pauseMigration,
   populateSpec,
   resumeMigration,
+  retryJob,
+  startAny,
   startMigration,
+  validateAnySpec,
   uiLink,
   unavailableOr,
   validateSpec,
@@ -123,10 +126,10 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .action(async (file: string, o: { watch?: boolean; id?: string; json?: boolean }) => {
       const input = await loadSpecFile(file);
-      const checked = validateSpec(input);
+      const checked = validateAnySpec(input); // objects/include: a many-object job
       if (!checked.ok) throw new InvalidSpecError(checked.issues);
       const c = await temporal();
-      const r = await startMigration(c, checked.spec, { taskQueue: settings().taskQueue, id: o.id });
+      const r = await startAny(c, checked, { taskQueue: settings().taskQueue, id: o.id });
       if (o.json && !o.watch) out(JSON.stringify({ id: r.id, runId: r.runId, created: r.created, summary: r.summary, ui: link(r.id) }, null, 2));
       else if (!o.json) {
         out(r.created ? `started ${r.id}  (${r.summary})` : `already started with this id and spec: ${r.id} — nothing new started`);
@@ -214,6 +217,20 @@ export function buildProgram(): Command {
         out(`${name} sent to ${id} (status was ${r.status})`);
       });
   }
+
+  program
+    .command('retry')
+    .description('re-run only the objects a many-object job did not complete (a new run, linked to the original)')
+    .argument('<id>', 'job id')
+    .option('-w, --watch', 'watch the new run until it finishes; exit code follows the outcome')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, o: { watch?: boolean; json?: boolean }) => {
+      const c = await temporal();
+      const r = await retryJob(c, id, { taskQueue: settings().taskQueue });
+      if (o.json && !o.watch) out(JSON.stringify({ id: r.id, runId: r.runId, of: r.of, objects: r.objects, ui: link(r.id) }, null, 2));
+      else if (!o.json) out(`started ${r.id}: retry of ${r.of} for ${r.objects.join(', ')}\n  web ui:  ${link(r.id)}`);
+      if (o.watch) await finish(await watchMigration(c, r.id), Boolean(o.json));
+    });
 
   program
     .command('diff')

@@ -43,3 +43,4 @@ async function connectExplained(options: TemporalConnectionOptions): Promise<Con
 }
 export * from './diff';
 export * from './populate';
+export * from './jobs';

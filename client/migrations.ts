@@ -15,7 +15,9 @@ import { loadConfig } from '../src/config';
 import { lastTlsProblem } from '../temporal/tls-diagnosis';
 import { JOB_NAME_PATTERN, JOB_NAME_RULE, MIGRATION_ID_PATTERN, MIGRATION_ID_RULE } from '../src/names';
 import type { JobSpec } from '../src/job/job-spec';
-import { MIGRATION_WORKFLOW, SA, pauseSignal, progressQuery, resumeSignal } from '../workflows/definitions';
+import { JOB_WORKFLOW, MIGRATION_WORKFLOW, SA, pauseSignal, progressQuery, resumeSignal } from '../workflows/definitions';
+import type { JobReport } from '../workflows/job-types';
+import { isJobProgress, isJobReport, withLiveChildren } from './job-view';
 import type { MigrationProgress, MigrationReport } from '../workflows/types';
 import { ClientError, ConflictError, InvalidRequestError, NotFoundError, UnavailableError } from './errors';
 import { parseSpecOrThrow, specHash, specSummary, type ConnectorRoles } from './spec';
@@ -169,7 +171,8 @@ async function describeOrNotFound(client: Client, id: string): Promise<WorkflowE
 async function describeMigration(client: Client, id: string): Promise<WorkflowExecutionDescription> {
   checkIdOrNotFound(id);
   const desc = await describeOrNotFound(client, id);
-  if (desc.type !== MIGRATION_WORKFLOW) throw new NotFoundError(id);
+  // A many-object job's parent answers the same signals, query and cancel (workflows/job.ts).
+  if (desc.type !== MIGRATION_WORKFLOW && desc.type !== JOB_WORKFLOW) throw new NotFoundError(id);
   return desc;
 }
 
@@ -181,7 +184,8 @@ function checkIdOrNotFound(id: string) {
 export function statusOf(info: Pick<WorkflowExecutionInfo, 'status' | 'typedSearchAttributes'>): MigrationStatus {
   switch (info.status.name) {
     case 'COMPLETED':
-      return 'Completed';
+      // A job whose objects did not all complete ends its run normally (its report names them) with status Failed.
+      return info.typedSearchAttributes.get(SA.status) === 'Failed' ? 'Failed' : 'Completed';
     case 'FAILED':
       return 'Failed';
     case 'CANCELLED':
@@ -220,6 +224,8 @@ export interface MigrationView extends MigrationSummary {
   progressError: string | null;
   /** The full report once completed. */
   report: MigrationReport | null;
+  /** A many-object job's report once it ended (then `report` is null): one entry per object, the failed ones named. */
+  jobReport: JobReport | null;
   failure: { type: string | null; message: string } | null;
 }
 
@@ -259,15 +265,19 @@ export async function getMigration(client: Client, id: string, opts: GetOptions 
   let progressError: string | null = null;
   try {
     progress = await client.withDeadline(Date.now() + timeout, () => handle.query(progressQuery));
+    if (isJobProgress(progress) && !closed) progress = await withLiveChildren(client, progress, timeout);
   } catch (err) {
     progressError = errorText(unavailableOr(err));
   }
 
   let report: MigrationReport | null = null;
+  let jobReport: JobReport | null = null;
   let failure: MigrationView['failure'] = null;
   if (closed) {
     try {
-      report = await client.withDeadline(Date.now() + timeout, () => handle.result() as Promise<MigrationReport>);
+      const result = await client.withDeadline(Date.now() + timeout, () => handle.result() as Promise<MigrationReport | JobReport>);
+      if (isJobReport(result)) jobReport = result;
+      else report = result;
     } catch (err) {
       if (err instanceof WorkflowFailedError) {
         const cause = err.cause as (Error & { type?: string }) | undefined;
@@ -278,7 +288,7 @@ export async function getMigration(client: Client, id: string, opts: GetOptions 
     }
   }
   const label = (await desc.staticSummary().catch(() => undefined)) ?? ((desc.memo ?? {}) as MigrationMemo).label ?? null;
-  return { ...base, summary: label, closed, progress, progressError, report, failure };
+  return { ...base, summary: label, closed, progress, progressError, report, jobReport, failure };
 }
 
 const errorText = (err: unknown) => (err instanceof Error ? err.message : String(err));

@@ -10,6 +10,8 @@ export const progressQuery = defineQuery<MigrationProgress>('progress');
 
 export const MIGRATION_WORKFLOW = 'migrationWorkflow';
 export const REPAIR_WORKFLOW = 'repairWorkflow';
+/** The parent of a many-object job (workflows/job.ts); src/job/kind.ts tells which of the two a spec starts. */
+export const JOB_WORKFLOW = 'jobWorkflow';
 export { DEFAULT_TASK_QUEUE } from '../src/names';
 
 /** Typed keys for the names in src/names.ts (docs/stack.md for registering them on your own cluster). */

@@ -10,8 +10,10 @@ import {
   MIGRATION_ID_RULE,
   pauseMigration,
   resumeMigration,
-  startMigration,
+  retryJob,
+  startAny,
   uiLink,
+  validateAnySpec,
   validateSpec,
 } from '../../client';
 import { InvalidRequestError, InvalidSpecError } from '../../client/errors';
@@ -62,9 +64,10 @@ function collectionRoutes(router: Router, deps: AppDeps, links: (id: string) => 
     }),
     post: asyncRoute(async (req, res) => {
       const { specInput, id, envelope } = startRequest(req);
-      const checked = validateSpec(specInput, { prefix: envelope ? 'spec' : '', connectors });
+      // A spec with objects or include starts a many-object job (jobWorkflow); any other a single migration.
+      const checked = validateAnySpec(specInput, { prefix: envelope ? 'spec' : '', connectors });
       if (!checked.ok) throw new InvalidSpecError(checked.issues);
-      const started = await startMigration(client, checked.spec, { taskQueue: deps.taskQueue, id, connectors });
+      const started = await startAny(client, checked, { taskQueue: deps.taskQueue, id, connectors });
       if (started.created) res.setHeader('Location', links(started.id).self);
       res
         .status(started.created ? 201 : 200)
@@ -97,6 +100,10 @@ function itemRoutes(router: Router, deps: AppDeps, links: (id: string) => Links)
     get: asyncRoute(async (req, res) => {
       const id = String(req.params.id);
       const v = await view(id);
+      if (v.jobReport) {
+        res.json(v.jobReport);
+        return;
+      }
       if (!v.report) {
         throw new HttpProblem(
           409,
@@ -122,6 +129,21 @@ function itemRoutes(router: Router, deps: AppDeps, links: (id: string) => Links)
       if (!r.success) throw new InvalidRequestError(r.error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message })));
       const started = await repairMigration(deps.client, String(req.params.id), { taskQueue: deps.taskQueue, deleteExtra: r.data.deleteExtra });
       res.status(202).json({ ...started, links: { diff: `/migrations/${encodeURIComponent(started.id)}/diff` } });
+    }),
+  });
+  resource(router, '/migrations/:id/retry', {
+    post: asyncRoute(async (req, res) => {
+      const started = await retryJob(deps.client, String(req.params.id), { taskQueue: deps.taskQueue });
+      res.status(201).setHeader('Location', links(started.id).self);
+      res.json({
+        id: started.id,
+        runId: started.runId,
+        created: started.created,
+        summary: started.summary,
+        of: started.of,
+        objects: started.objects,
+        links: links(started.id),
+      });
     }),
   });
   const actions = { pause: pauseMigration, resume: resumeMigration, cancel: cancelMigration };

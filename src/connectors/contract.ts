@@ -24,6 +24,41 @@ export interface ConnectorDescriptor<E extends EndpointBase = EndpointBase> {
   objectName(endpoint: E): string;
   /** Opens a session. `connection` has every secret reference already resolved to its value. */
   open(endpoint: E, connection: ResolvedConnection, log: Logger): Promise<ConnectorSession>;
+  /**
+   * Optional: the objects (tables, collections) a source holds, for jobs that name objects by pattern. `scope` is
+   * the job-level endpoint (`type`, `connection`, and whatever narrows the listing, e.g. `schema` or `database`);
+   * it has no object naming, so it is not an `E`. Connectors without it cannot be listed (the spec says so).
+   */
+  list?(scope: EndpointBase, connection: ResolvedConnection, log: Logger): Promise<ListedObject[]>;
+  /**
+   * Optional: the endpoint fields that name an object of this store called `name` (a listed source object's
+   * leaf name, maybe prefixed), e.g. `{ table: name }`; merged over the job-level target endpoint.
+   */
+  targetNaming?(name: string): Record<string, unknown>;
+}
+
+/** One object a source lists: its name as reports give it, the leaf a target names its copy after, its endpoint fields. */
+export interface ListedObject {
+  /** As `objectName` names it: `public.orders`, `shop.users`; include/exclude patterns match this. */
+  name: string;
+  /** The bare object name (`orders`): a listed object's target is named after it. */
+  leaf: string;
+  /** The endpoint fields naming it (`{ schema: 'public', table: 'orders' }`), merged over the job-level source. */
+  naming: Record<string, unknown>;
+}
+
+/** A foreign key as a source's catalog declares it; object names as `objectName` gives them. */
+export interface ForeignKey {
+  name: string;
+  fields: string[];
+  references: { object: string; fields: string[] };
+  onDelete?: string;
+  onUpdate?: string;
+}
+
+/** A foreign key to create on a target: the referenced object is given as a target endpoint of the same store. */
+export interface TargetForeignKey extends Omit<ForeignKey, 'references'> {
+  references: { endpoint: EndpointBase; fields: string[] };
 }
 
 /** The endpoint schema's shape as the job spec's discriminated union needs it. */
@@ -42,6 +77,8 @@ export interface ConnectorCapabilities {
   documentStore?: boolean;
   /** Implements readRaw/writeRaw for `passthrough: true` between two endpoints of this type. */
   passthrough?: boolean;
+  /** Reads the foreign keys a source declares and adds them to a target (sessions implement foreignKeys/addForeignKey). */
+  foreignKeys?: boolean;
   /** What a user should know: partitioning strategy, type mapping caveats, what was verified where. */
   notes: string[];
 }
@@ -101,4 +138,8 @@ export interface ConnectorSession {
    * in (cursor, key) order, NULL cursors first; each batch's cursor is the Watermark of its last row.
    */
   readIncremental?(schema: ObjectSchema, window: IncrementalWindow, after: Cursor | null, batchSize: number): AsyncIterable<RowBatch>;
+  /** Optional: the foreign keys the source object declares (a many-object job re-creates them on the target after the data). */
+  foreignKeys?(): Promise<ForeignKey[]>;
+  /** Optional: adds a foreign key to the target object unless one of that name exists ('exists'). */
+  addForeignKey?(fk: TargetForeignKey): Promise<'added' | 'exists'>;
 }

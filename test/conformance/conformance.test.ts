@@ -6,6 +6,8 @@ import type { KeyRange, ObjectSchema, Row, Value } from '../../src/model/types';
 import { canonicalRow, canonicalValue } from '../../src/validation/canonical';
 import { uniqueSuffix } from '../helpers/env';
 import { BEHAVIOURS, type Behaviour, type ConformanceFixture } from './fixture';
+import type { Endpoint } from '../../src/job/endpoints';
+import { selectObjects } from '../../src/job/patterns';
 import { fixture as memory } from './fixtures/memory';
 import { fixture as postgres } from './fixtures/postgres';
 import { fixture as mongodb } from './fixtures/mongodb';
@@ -262,6 +264,32 @@ function conformance(fx: ConformanceFixture) {
         });
       } finally {
         await fx.drop(`${object}_c`).catch(() => undefined);
+      }
+    });
+
+    behaviour(fx, 'list objects', async (object) => {
+      const d = getConnector(fx.type);
+      if (!d.list || !d.targetNaming) return 'connector cannot list its objects (a job names each one in objects)';
+      const full = fx.endpoint(object) as Record<string, unknown>;
+      // The job-level endpoint: the fixture's endpoint without the fields that name one object.
+      const namingKeys = Object.keys(d.targetNaming('x'));
+      const scope = Object.fromEntries(Object.entries(full).filter(([k]) => !namingKeys.includes(k))) as Endpoint;
+      await fx.seed(object, seedSchema(object), seedRows(3));
+      await fx.seed(`${object}_b`, seedSchema(`${object}_b`), seedRows(2));
+      try {
+        const listed = await d.list(scope, fx.connection(), logger);
+        const ours = selectObjects(listed, [`*${object}*`]);
+        expect(ours.map((o) => o.leaf)).toEqual([object, `${object}_b`]);
+        for (const o of ours) {
+          const endpoint = d.endpointSchema.parse({ ...scope, ...o.naming });
+          expect(d.objectName(endpoint)).toBe(o.name);
+          expect({ ...scope, ...d.targetNaming(o.leaf) }).toEqual({ ...scope, ...o.naming });
+        }
+        expect(listed.some((o) => o.leaf === '_datamigrato_dead_letters')).toBe(false);
+        const described = await withSession(fx, `${object}_b`, (s) => s.describe());
+        expect(described?.key).toEqual([fx.nativeKey ?? 'id']);
+      } finally {
+        await fx.drop(`${object}_b`).catch(() => undefined);
       }
     });
 

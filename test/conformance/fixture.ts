@@ -14,6 +14,7 @@ export const BEHAVIOURS = [
   'composite keys',
   'type torture round trip',
   'delete by key',
+  'list objects',
 ] as const;
 export type Behaviour = (typeof BEHAVIOURS)[number];
 

@@ -70,6 +70,7 @@ describe('OpenAPI document: structure', () => {
         'GET /migrations/{id}/report',
         'GET /migrations/{id}/diff',
         'POST /migrations/{id}/repair',
+        'POST /migrations/{id}/retry',
         'POST /migrations/{id}/pause',
         'POST /migrations/{id}/resume',
         'POST /migrations/{id}/cancel',

@@ -26,4 +26,5 @@ export const cassandra = descriptor({
   endpointSchema: CassandraEndpointSchema,
   objectName: (e) => `${e.keyspace}.${e.table}`,
   open: async (e, connection, log) => session().openCassandra(e, connection, log),
+  targetNaming: (name) => ({ table: name }),
 });

@@ -26,4 +26,5 @@ export const dynamodb = descriptor({
   endpointSchema: DynamoEndpointSchema,
   objectName: (e) => e.table,
   open: async (e, connection, log) => session().openDynamo(e, connection, log),
+  targetNaming: (name) => ({ table: name }),
 });

@@ -25,4 +25,5 @@ export const firestore = descriptor({
   endpointSchema: FirestoreEndpointSchema,
   objectName: (e) => e.collection ?? `**/${e.collectionGroup}`,
   open: async (e, connection, log) => session().openFirestore(e, connection, log),
+  targetNaming: (name) => ({ collection: name }),
 });

@@ -30,4 +30,6 @@ export const memory = descriptor({
   endpointSchema: MemoryEndpointSchema,
   objectName: (e) => `${e.connection.store}.${e.object}`,
   open: async (e, connection, log) => session().openMemory(e, connection, log),
+  list: async (scope, connection) => session().listMemory(scope, connection),
+  targetNaming: (name) => ({ object: name }),
 });

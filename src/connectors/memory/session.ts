@@ -5,7 +5,7 @@ import { keyLabel } from '../../model/keys';
 import { rowToJsonSafe } from '../../model/json-safe';
 import { deadLetterId } from '../dead-letter-id';
 import type { Cursor, KeyRange, KeyValue, ObjectSchema, QuarantinedRecord, RejectedRecord, Row, RowBatch, WriteOutcome } from '../../model/types';
-import type { ConnectorSession, ResolvedConnection } from '../contract';
+import type { ConnectorSession, EndpointBase, ListedObject, ResolvedConnection } from '../contract';
 import type { MemoryEndpoint } from './spec';
 import {
   DEAD_LETTERS,
@@ -245,6 +245,17 @@ export class MemorySession implements ConnectorSession {
   async close(): Promise<void> {
     // Nothing to release: the data outlives the session, as a database outlives a connection.
   }
+}
+
+/** Every object of the store but the dead letters, in name order. */
+export async function listMemory(scope: EndpointBase, connection: ResolvedConnection): Promise<ListedObject[]> {
+  const store = connection.store ?? (scope.connection as { store?: unknown } | undefined)?.store;
+  if (typeof store !== 'string' || store === '') throw configError('connection.store must name a store', C);
+  if (store === DENIED_STORE) throw authError(`access to store "${store}" denied (simulated bad credentials)`, C);
+  return [...objectsOf(store).keys()]
+    .filter((o) => o !== DEAD_LETTERS)
+    .sort()
+    .map((o) => ({ name: `${store}.${o}`, leaf: o, naming: { object: o } }));
 }
 
 export async function openMemory(endpoint: MemoryEndpoint, connection: ResolvedConnection, log: Logger): Promise<ConnectorSession> {

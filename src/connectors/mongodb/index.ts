@@ -1,6 +1,7 @@
 import { descriptor } from '../contract';
 import { MongoEndpointSchema } from './spec';
 import type * as Session from './session';
+import type * as List from './list';
 
 /** The driver-bearing module, loaded on first open only (see ConnectorDescriptor in ../contract). */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -26,4 +27,7 @@ export const mongodb = descriptor({
   endpointSchema: MongoEndpointSchema,
   objectName: (e) => `${e.database}.${e.collection}`,
   open: async (e, connection, log) => session().openMongo(e, connection, log),
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  list: async (scope, connection) => (require('./list') as typeof List).listMongo(scope, connection),
+  targetNaming: (name) => ({ collection: name }),
 });

@@ -1,6 +1,7 @@
 import { descriptor } from '../contract';
 import { MysqlEndpointSchema } from './spec';
 import type * as Session from './session';
+import type * as List from './list';
 
 /** The driver-bearing module, loaded on first open only (see ConnectorDescriptor in ../contract). */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -25,4 +26,7 @@ export const mysql = descriptor({
   endpointSchema: MysqlEndpointSchema,
   objectName: (e) => (e.database ? `${e.database}.${e.table}` : e.table),
   open: async (e, connection, log) => session().openMysql(e, connection, log),
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  list: async (scope, connection) => (require('./list') as typeof List).listMysql(scope, connection),
+  targetNaming: (name) => ({ table: name }),
 });

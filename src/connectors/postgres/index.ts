@@ -1,6 +1,7 @@
 import { descriptor } from '../contract';
 import { PostgresEndpointSchema } from './spec';
 import type * as Session from './session';
+import type * as Catalog from './catalog';
 
 /** The driver-bearing module, loaded on first open only (see ConnectorDescriptor in ../contract). */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -13,6 +14,7 @@ export const postgres = descriptor({
     source: true,
     target: true,
     passthrough: true,
+    foreignKeys: true,
     notes: [
       'Key: the primary key (one or several columns) or `key`; keyset pagination on the whole tuple.',
       'Partitions on the leading key column: integers split min..max evenly; other types by percentile_disc boundaries.',
@@ -26,4 +28,7 @@ export const postgres = descriptor({
   endpointSchema: PostgresEndpointSchema,
   objectName: (e) => (e.table ? `${e.schema}.${e.table}` : `(${e.query!.replace(/\s+/g, ' ').trim().slice(0, 60)})`),
   open: async (e, connection, log) => session().openPostgres(e, connection, log),
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  list: async (scope, connection) => (require('./catalog') as typeof Catalog).listPostgres(scope, connection),
+  targetNaming: (name) => ({ table: name }),
 });

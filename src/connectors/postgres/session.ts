@@ -17,6 +17,8 @@ import { cursorOf, keyList, pageQuery, q, type KeyCursor } from '../sql/keyset';
 import { boundKindOf, incrementalPageQuery, watermarkOfRow } from '../sql/incremental';
 import type { IncrementalWindow } from '../../incremental/window';
 import type { KeyValue } from '../../model/types';
+import { addForeignKeyTo, foreignKeysOf } from './catalog';
+import type { ForeignKey, TargetForeignKey } from '../contract';
 
 const DEAD_LETTERS = '_datamigrato_dead_letters';
 const UNIQUE_VIOLATION = '23505';
@@ -68,6 +70,16 @@ export class PostgresSession implements ConnectorSession {
 
   async check(): Promise<void> {
     await this.withClient('check', (c) => c.query('SELECT 1'));
+  }
+
+  async foreignKeys(): Promise<ForeignKey[]> {
+    if (this.endpoint.query) return [];
+    return this.withClient('read foreign keys of', (c) => foreignKeysOf(c, this.table));
+  }
+
+  async addForeignKey(fk: TargetForeignKey): Promise<'added' | 'exists'> {
+    if (this.endpoint.query) throw configError('target.query: a query source cannot be a target', 'postgres');
+    return this.withClient(`add foreign key ${fk.name} to`, (c) => addForeignKeyTo(c, this.table, fk));
   }
 
   async describe(): Promise<ObjectSchema | null> {

@@ -1,6 +1,7 @@
 import { descriptor } from '../contract';
 import { SqliteEndpointSchema } from './spec';
 import type * as Session from './session';
+import type * as List from './list';
 
 /** The driver-bearing module, loaded on first open only (see ConnectorDescriptor in ../contract). */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -26,4 +27,7 @@ export const sqlite = descriptor({
   endpointSchema: SqliteEndpointSchema,
   objectName: (e) => e.table ?? `(${e.query!.replace(/\s+/g, ' ').trim().slice(0, 60)})`,
   open: async (e, connection, log) => session().openSqlite(e, connection, log),
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  list: async (_scope, connection) => (require('./list') as typeof List).listSqlite(connection),
+  targetNaming: (name) => ({ table: name }),
 });
