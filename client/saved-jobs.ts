@@ -2,12 +2,13 @@ import type { Client } from '@temporalio/client';
 import type { ControlDb } from '../src/control/db';
 import { deleteJob, listJobs, listVersions, loadJob, saveJob, type SavedJob, type SavedJobSummary, type SavedJobVersion } from '../src/control/saved-jobs';
 import { openControlDb } from '../src/control/db';
-import type { JobSpec } from '../src/job/job-spec';
+import type { AnyJobSpec as JobSpec } from '../src/job/multi-spec';
+import { startAny, validateAnySpec } from './jobs';
 import { JOB_NAME_PATTERN, JOB_NAME_RULE } from '../src/names';
 import { ControlStoreUnavailableError, SavedJobNotFoundError } from './control-errors';
 import { InvalidRequestError, InvalidSpecError } from './errors';
-import { startMigration, type StartResult } from './migrations';
-import { specHash, validateSpec, type ConnectorRoles } from './spec';
+import type { StartResult } from './migrations';
+import { specHash, type ConnectorRoles } from './spec';
 
 /**
  * Saved job definitions over the control store — what `PUT /jobs/:name` and `datamigrato job save` do.
@@ -39,7 +40,7 @@ export function specForJob(name: string, input: unknown, connectors?: readonly C
     if (given === undefined) body = { ...body, name };
     else if (given !== name) throw new InvalidSpecError([{ path: 'name', message: `must be "${name}" (the job's name in the URL) or left out` }]);
   }
-  const checked = validateSpec(body, { connectors });
+  const checked = validateAnySpec(body, { connectors });
   if (!checked.ok) throw new InvalidSpecError(checked.issues);
   return checked.spec;
 }
@@ -88,6 +89,8 @@ export async function runSavedJob(
   opts: { taskQueue: string; id?: string; connectors?: readonly ConnectorRoles[] },
 ): Promise<StartResult & { version: number }> {
   const job = await getJobDefinition(db, name);
-  const started = await startMigration(client, job.spec, opts);
+  const checked = validateAnySpec(job.spec, { connectors: opts.connectors });
+  if (!checked.ok) throw new InvalidSpecError(checked.issues);
+  const started = await startAny(client, checked, opts);
   return { ...started, version: job.version };
 }

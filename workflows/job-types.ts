@@ -8,6 +8,7 @@ export const workflowTypeForSpec = (spec: unknown): string => workflowTypeOf(spe
 import type { ForeignKeyOutcome } from '../src/engine/foreign-keys';
 import type { MultiJobSpec } from '../src/job/multi-spec';
 import type { MigrationProgress } from './types';
+import type { NotifyDelivery } from '../src/notify/payload';
 
 /** A many-object job's parent workflow: its input, state, progress and report. Names and counts only, never rows. */
 
@@ -83,4 +84,6 @@ export interface JobReport {
   foreignKeys: ForeignKeyOutcome[] | null;
   retryOf?: string;
   timings: { startedAt: string; totalMs: number };
+  /** Webhook deliveries of the job's outcome (spec `notify`), when it has any. */
+  notifications?: NotifyDelivery[];
 }

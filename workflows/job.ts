@@ -7,6 +7,7 @@ import { SA, pauseSignal, progressQuery, resumeSignal } from './definitions';
 import { absorbChildReport, buildJobReport, jobProgressOf, jobRows, jobStatusOf, jobSummaryOf } from './job-report';
 import type { JobInput, JobReport, JobState, ObjectState } from './job-types';
 import { migrationWorkflow } from './migration';
+import { notifyOutcome, outcomeOfJobReport } from './notify';
 
 /**
  * A many-object job: plan (list the source once, fix each object's spec) → one child `migrationWorkflow` per
@@ -59,14 +60,22 @@ export async function jobWorkflow(input: JobInput): Promise<JobReport> {
     await runChildren(spec, st, plan.objects, running, finished, publish);
     if (plan.foreignKeys) st.foreignKeys = await addForeignKeys(st, plan.objects, input);
     st.phase = 'completed';
-    return finish(spec, st, input, publish);
+    const report = finish(spec, st, input, publish);
+    const notifications = await notifyOutcome(spec, outcomeOfJobReport(report, report.status === 'completed' ? 'completed' : 'failed'));
+    return notifications.length ? { ...report, notifications } : report;
   } catch (err) {
-    if (!wf.isCancellation(err)) throw asJobFailure(err, st.phase);
+    if (!wf.isCancellation(err)) {
+      const failure = asJobFailure(err, st.phase);
+      const partial = buildJobReport(spec, st, input.retryOf, Date.now());
+      await notifyOutcome(spec, outcomeOfJobReport(partial, 'failed', { type: failure.type ?? 'JobFailed', message: failure.message }));
+      throw failure;
+    }
     await wf.CancellationScope.nonCancellable(async () => {
       await Promise.allSettled(finished);
       for (const o of st.objects) if (o.status === 'pending') Object.assign(o, { status: 'canceled', error: 'the job was canceled before it started' });
       st.phase = 'canceled';
-      finish(spec, st, input, publish);
+      const report = finish(spec, st, input, publish);
+      await notifyOutcome(spec, outcomeOfJobReport(report, 'canceled'));
     });
     throw err;
   }

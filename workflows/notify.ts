@@ -5,6 +5,7 @@ import type { JobSpec } from '../src/job/job-spec';
 import type { NotifyEventName } from '../src/job/notify';
 import type { NotifyDelivery, NotifyPayload } from '../src/notify/payload';
 import type { MigrationReport } from './types';
+import type { JobReport } from './job-types';
 
 /**
  * Webhooks on a run's outcome, callable from any workflow that carries a spec (the one-object migration
@@ -32,6 +33,24 @@ export function outcomeOfReport(report: MigrationReport, event: NotifyEventName,
     durationMs: report.timings.totalMs,
     // Failure messages are scrubbed of secrets by the activities; bounded so a payload stays small.
     ...(error ? { error: { type: error.type, message: error.message.slice(0, 2_000) } } : {}),
+  };
+}
+
+/** A many-object job's outcome: one event for the job (children do not notify), its objects' counts summed. */
+export function outcomeOfJobReport(report: JobReport, event: NotifyEventName, error?: { type: string; message: string }): OutcomeSummary {
+  const failed = report.failed.length ? ` (failed: ${report.failed.join(', ')})` : '';
+  return {
+    event,
+    source: `${report.source.type} ${report.objects.length} objects`,
+    target: report.target.type,
+    counts: { rows: report.rows, quarantined: report.quarantined, filtered: 0, droppedFields: 0 },
+    validation: report.objects.every((o) => o.validation === 'match') ? 'match' : 'mismatch',
+    durationMs: report.timings.totalMs,
+    ...(error
+      ? { error: { type: error.type, message: error.message.slice(0, 2_000) } }
+      : report.failed.length
+        ? { error: { type: 'ObjectsFailed', message: `${report.failed.length} object(s) failed${failed}`.slice(0, 2_000) } }
+        : {}),
   };
 }
 

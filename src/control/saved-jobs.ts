@@ -1,4 +1,4 @@
-import type { JobSpec } from '../job/job-spec';
+import type { AnyJobSpec as JobSpec } from '../job/multi-spec';
 import { ensureTables, type ControlDb } from './db';
 
 /**

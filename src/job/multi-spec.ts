@@ -64,6 +64,8 @@ export const MultiJobSpecSchema = OptionsSchema.extend({
 
 export type MultiJobSpecInput = z.input<typeof MultiJobSpecSchema>;
 export type MultiJobSpec = z.output<typeof MultiJobSpecSchema>;
+/** Either kind of spec a saved job or a schedule may hold. */
+export type AnyJobSpec = JobSpec | MultiJobSpec;
 export type ObjectEntry = z.output<typeof ObjectEntrySchema>;
 
 const safeConnector = (type: string) => {
@@ -98,7 +100,8 @@ export function childSpec(job: MultiJobSpec, entry: ObjectEntry, index: number):
   const { source, target, ...overrides } = entry;
   const unknown = Object.keys(overrides).filter((k) => !JOB_OPTION_KEYS.includes(k));
   if (unknown.length) return { ok: false, issues: unknown.map((k) => ({ path: [k], message: `unknown field "${k}" (an object overrides job options only)` })) };
-  const options = Object.fromEntries(JOB_OPTION_KEYS.map((k) => [k, (job as Record<string, unknown>)[k]]));
+  // Webhooks belong to the job: the parent notifies once, its children do not.
+  const options = Object.fromEntries(JOB_OPTION_KEYS.filter((k) => k !== 'notify').map((k) => [k, (job as Record<string, unknown>)[k]]));
   const sourceEndpoint = { ...job.source, ...source };
   const objectLabel = safeObjectName(sourceEndpoint) ?? String(index);
   const input: JobSpecInput = {

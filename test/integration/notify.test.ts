@@ -7,6 +7,13 @@ import type { NotifyPayload } from '../../src/notify/payload';
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from '../../src/notify/sign';
 import type { MigrationReport } from '../../workflows/types';
 import { parsed } from '../helpers/specs';
+import { parseMultiJobSpec } from '../../src/job/multi-spec';
+
+function parseMultiJobSpecOrThrow(input: unknown) {
+  const r = parseMultiJobSpec(input);
+  if (!r.ok) throw new Error(JSON.stringify(r.issues));
+  return r.spec;
+}
 import { uniqueSuffix } from '../helpers/env';
 import { historyJson, startHarness, type TemporalHarness } from '../helpers/temporal';
 
@@ -147,5 +154,34 @@ describe('notifications', () => {
     expect(report.notifications).toEqual([{ index: 0, event: 'completed', delivered: false, error: expect.stringContaining('HTTP 410') }]);
     expect(report.notifications![0]!.error).not.toContain(TOKEN);
     expect(r.got).toHaveLength(1);
+  });
+  test('a many-object job notifies once for the job (its children do not), with the objects summed', async () => {
+    const r = receiver();
+    const port = await r.listening;
+    const endpoint = { type: 'memory', connection: { store } };
+    const spec = {
+      name: 'sched-job',
+      source: endpoint,
+      target: endpoint,
+      objects: [
+        { source: { object: 'src' }, target: { object: 'job_a' } },
+        { source: { object: 'src' }, target: { object: 'job_b' } },
+      ],
+      ...hook(port),
+    };
+    const handle = await h.client.workflow.start('jobWorkflow', {
+      taskQueue: h.taskQueue,
+      workflowId: `sched-job-${uniqueSuffix()}`,
+      args: [{ spec: parseMultiJobSpecOrThrow(spec) }],
+    });
+    const report = (await handle.result()) as { status: string; rows: number; notifications?: unknown[] };
+    await r.close();
+    expect(report.status).toBe('completed');
+    expect(report.rows).toBe(80);
+    expect(report.notifications).toEqual([{ index: 0, event: 'completed', delivered: true, status: 200, attempts: 1 }]);
+    expect(r.got).toHaveLength(1);
+    expect(r.got[0]!.verified).toBe(true);
+    const body = JSON.parse(r.got[0]!.body) as NotifyPayload;
+    expect(body).toMatchObject({ event: 'completed', job: 'sched-job', counts: { rows: 80 }, validation: 'match' });
   });
 });
