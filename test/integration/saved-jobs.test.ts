@@ -133,6 +133,23 @@ run('saved jobs', () => {
     expect((await request(api).get(`/migrations/${res.body.id}`)).body.status).toBe('Completed');
   });
 
+  test('a many-object spec is saved and its run starts the parent job workflow', async () => {
+    const multi = `${name}-multi`;
+    const endpoint = { type: 'memory', connection: { store } };
+    const body = { source: endpoint, target: endpoint, include: ['*.src'], targetPrefix: 'multi_' };
+    const put = await request(api).put(`/jobs/${multi}`).send(body);
+    expect(put.status).toBe(201);
+    const res = await request(api).post(`/jobs/${multi}/runs`);
+    expect(res.status).toBe(201);
+    const desc = await h.client.workflow.getHandle(res.body.id).describe();
+    expect(desc.type).toBe('jobWorkflow');
+    const report = (await h.client.workflow.getHandle(res.body.id).result()) as { status: string; rows: number; objects: { target: string }[] };
+    expect(report).toMatchObject({ status: 'completed', rows: 120 });
+    expect(report.objects.map((o) => o.target)).toEqual([`${store}.multi_src`]);
+    expect(memoryRows(store, 'multi_src')).toHaveLength(120);
+    expect((await request(api).delete(`/jobs/${multi}`)).status).toBe(204);
+  });
+
   test('DELETE removes the job and its versions', async () => {
     expect((await request(api).delete(`/jobs/${name}`)).status).toBe(204);
     expect((await request(api2).get(`/jobs/${name}`)).status).toBe(404);
