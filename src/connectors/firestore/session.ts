@@ -13,6 +13,7 @@ import {
 import { authError, configError, schemaError } from '../../errors';
 import type { Logger } from '../../logging';
 import { rowToJsonSafe } from '../../model/json-safe';
+import { applyUnknownFields } from '../../model/unknown-fields';
 import type { Cursor, FieldSchema, JsonValue, KeyRange, ObjectSchema, QuarantinedRecord, RejectedRecord, Row, RowBatch, WriteOutcome } from '../../model/types';
 import { isPlainObject } from '../../model/values';
 import type { ConnectorSession, ResolvedConnection } from '../contract';
@@ -474,20 +475,10 @@ export class DocumentReader {
       if (subs) row[SUBCOLLECTIONS] = sub ?? null;
       const unknown = this.policy ? Object.keys(data).filter((k) => !this.known.has(k)) : [];
       if (this.group && this.policy && data[this.endpoint.keyField] !== undefined) unknown.push(this.endpoint.keyField);
-      switch (this.policy?.policy) {
-        case 'json':
-          row[this.policy.field] = unknown.length ? Object.fromEntries(unknown.map((k) => [k, firestoreToJson(data[k])])) : null;
-          break;
-        case 'drop':
-          dropped += unknown.length;
-          break;
-        case 'reject':
-          if (unknown.length) {
-            rejected.push({ row: whole(), error: `${doc.ref.path}: unknown field(s) ${unknown.join(', ')} (onUnknownField: reject)` });
-            return;
-          }
-      }
-      rows.push(row);
+      const u = applyUnknownFields(this.policy, row, unknown, (k) => firestoreToJson(data[k]));
+      dropped += u.dropped;
+      if (u.rejected) rejected.push({ row: whole(), error: `${doc.ref.path}: ${u.rejected}` });
+      else rows.push(row);
     });
     return { rows, ...(rejected.length ? { rejected } : {}), ...(dropped ? { droppedFields: dropped } : {}) };
   }
