@@ -96,7 +96,14 @@ const TARGETS: Target[] = [
     endpoint: (table) => ({ type: 'cassandra', connection: cassandraConnection(), keyspace: KS, table }),
     inspect: (table) =>
       withCassandra(async (c) => {
-        const stored = Number((await c.execute(`SELECT count(*) AS n FROM ${KS}.${table}`)).rows[0]!.n);
+        // Counted by paging through the keys: a count(*) over 200k rows fails server-side on a loaded node (read timeout).
+        let stored = 0;
+        let pageState: string | undefined;
+        do {
+          const page = await c.execute(`SELECT id FROM ${KS}.${table}`, [], { prepare: true, fetchSize: 5_000, pageState });
+          stored += page.rows.length;
+          pageState = page.pageState ?? undefined;
+        } while (pageState);
         let noted = 0;
         for (let i = NOTE_EVERY * 2; i <= RECORDS; i += NOTE_EVERY) {
           const r = (await c.execute(`SELECT "_extra" FROM ${KS}.${table} WHERE id = ?`, [BigInt(i)], { prepare: true })).rows[0];

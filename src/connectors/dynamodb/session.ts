@@ -12,6 +12,7 @@ import {
 import { configError, schemaError, transientError } from '../../errors';
 import type { Logger } from '../../logging';
 import { rowToJsonSafe } from '../../model/json-safe';
+import { applyUnknownFields } from '../../model/unknown-fields';
 import type { Cursor, FieldSchema, KeyRange, ObjectSchema, QuarantinedRecord, RejectedRecord, Row, RowBatch, WriteOutcome } from '../../model/types';
 import type { ConnectorSession, ResolvedConnection } from '../contract';
 import { attrToJson, cursorToKey, fromAttr, itemBytes, itemOf, keyOfItem, keyToCursor, keyTypeOf, type Item } from './attributes';
@@ -464,20 +465,10 @@ export class ItemReader {
         continue;
       }
       const unknown = this.policy ? Object.keys(item).filter((k) => !this.known.has(k)) : [];
-      switch (this.policy?.policy) {
-        case 'json':
-          row[this.policy.field] = unknown.length ? Object.fromEntries(unknown.map((k) => [k, attrToJson(item[k]!)])) : null;
-          break;
-        case 'drop':
-          dropped += unknown.length;
-          break;
-        case 'reject':
-          if (unknown.length) {
-            rejected.push({ row: wholeAsJson(item), error: `unknown field(s) ${unknown.join(', ')} (onUnknownField: reject)` });
-            continue;
-          }
-      }
-      rows.push(row);
+      const u = applyUnknownFields(this.policy, row, unknown, (k) => attrToJson(item[k]!));
+      dropped += u.dropped;
+      if (u.rejected) rejected.push({ row: wholeAsJson(item), error: u.rejected });
+      else rows.push(row);
     }
     return { rows, ...(rejected.length ? { rejected } : {}), ...(dropped ? { droppedFields: dropped } : {}) };
   }

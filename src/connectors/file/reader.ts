@@ -1,4 +1,5 @@
 import { coerce } from '../../model/coerce';
+import { applyUnknownFields } from '../../model/unknown-fields';
 import type { FieldSchema, ObjectSchema, RejectedRecord, Row, RowBatch, Value } from '../../model/types';
 import type { RawRecord } from './records';
 import { LINE_FIELD } from './spec';
@@ -49,20 +50,10 @@ export class RecordReader {
         continue;
       }
       const unknown = this.policy ? Object.keys(r.value).filter((k) => !this.known.has(k)) : [];
-      switch (this.policy?.policy) {
-        case 'json':
-          row[this.policy.field] = unknown.length ? (Object.fromEntries(unknown.map((k) => [k, r.value![k]])) as Value) : null;
-          break;
-        case 'drop':
-          dropped += unknown.length;
-          break;
-        case 'reject':
-          if (unknown.length) {
-            rejected.push({ row: asIs, error: `line ${r.line}: unknown field(s) ${unknown.join(', ')} (onUnknownField: reject)` });
-            continue;
-          }
-      }
-      rows.push(row);
+      const u = applyUnknownFields(this.policy, row, unknown, (k) => r.value![k] as Value);
+      dropped += u.dropped;
+      if (u.rejected) rejected.push({ row: asIs, error: `line ${r.line}: ${u.rejected}` });
+      else rows.push(row);
     }
     return { rows, ...(rejected.length ? { rejected } : {}), ...(dropped ? { droppedFields: dropped } : {}) };
   }

@@ -10,6 +10,13 @@ import { FILE_FORMATS, LINE_FIELD, formatOfName, isHttp, keyOf, type FileEndpoin
 import { FileTarget } from './target';
 
 const C = 'file';
+/** Cuts in a row without a new record before a read gives up (and the engine's retry takes over). */
+const MAX_IDLE_REOPENS = 3;
+const REOPEN_PAUSE_MS = 1_000;
+/** Marks a TransientError raised because the bytes stopped mid-read (as opposed to failing to open). */
+const CUT = Symbol('file.cut');
+const isCut = (err: unknown) => typeof err === 'object' && err !== null && (err as { [CUT]?: boolean })[CUT] === true;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Where a read stopped: the last record's line, and the byte offset after it when the bytes can be seeked. */
 interface FileCursor {
@@ -65,8 +72,44 @@ export class FileSession implements ConnectorSession {
     );
   }
 
-  /** Records from `cursor` on: seeks when it can, else re-reads from the start and skips to the cursor (logged). */
-  private async *records(cursor: FileCursor): AsyncIterable<RawRecord> {
+  /**
+   * Records from `cursor` on, surviving cuts: when the bytes stop coming mid-file (a server closing the
+   * connection, a reset), the file is opened again after the last record handed out — by Range/seek when its
+   * offset is known, else re-read and skipped — so one long scan (validation reads the whole file in one pass)
+   * does not fail the run. Why cuts happen on a healthy server: node:http (like nginx's keepalive_timeout)
+   * starts its keep-alive idle timer once the response is handed to the kernel, then closes the connection;
+   * a reader still working through the buffered tail (gunzip and parsing slower than the socket) sees
+   * "other side closed" / "terminated" from fetch. Each reopen must make progress: MAX_IDLE_REOPENS cuts in a
+   * row at the same line end the read with the TransientError (the engine retries it from its own cursor).
+   */
+  private async *records(from: FileCursor): AsyncIterable<RawRecord> {
+    let cursor = from;
+    let idleReopens = 0;
+    for (;;) {
+      let last: RawRecord | null = null;
+      try {
+        for await (const r of this.recordsOnce(cursor)) {
+          last = r;
+          yield r;
+        }
+        return;
+      } catch (err) {
+        if (!isCut(err)) throw err;
+        const progressed = last !== null;
+        if (last) cursor = { line: last.line, ...(last.end !== undefined ? { offset: last.end } : {}) };
+        idleReopens = progressed ? 0 : idleReopens + 1;
+        if (idleReopens >= MAX_IDLE_REOPENS) throw err;
+        this.log.warn(
+          { object: this.name, line: cursor.line, error: (err as Error).message },
+          `file: the bytes of ${this.name} stopped after line ${cursor.line}; opening it again from there`,
+        );
+        if (!progressed) await sleep(REOPEN_PAUSE_MS * idleReopens);
+      }
+    }
+  }
+
+  /** Records from `cursor` on in one pass over the bytes: seeks when it can, else re-reads from the start and skips to the cursor (logged). */
+  private async *recordsOnce(cursor: FileCursor): AsyncIterable<RawRecord> {
     const seek = cursor.offset !== undefined ? cursor.offset : 0;
     const opened = await openBytes(this.endpoint.url, this.headers, seek);
     const format = await this.formatOf(opened.contentType);
@@ -92,7 +135,7 @@ export class FileSession implements ConnectorSession {
       }
     } catch (err) {
       const e = err as { kind?: string; message: string };
-      if (e.kind === 'TransientError') throw transientError(`${this.name}: reading after line ${line}: ${e.message}`, C, err);
+      if (e.kind === 'TransientError') throw Object.assign(transientError(`${this.name}: reading after line ${line}: ${e.message}`, C, err), { [CUT]: true });
       if (e.kind) throw err;
       // A parser error: the data is broken there (a truncated JSON array, an unbalanced CSV quote, bad gzip).
       throw configError(`${this.name}: cannot read as ${format} after line ${line}: ${e.message}`, C);

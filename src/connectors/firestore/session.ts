@@ -13,6 +13,7 @@ import {
 import { authError, configError, schemaError } from '../../errors';
 import type { Logger } from '../../logging';
 import { rowToJsonSafe } from '../../model/json-safe';
+import { applyUnknownFields } from '../../model/unknown-fields';
 import type { Cursor, FieldSchema, JsonValue, KeyRange, ObjectSchema, QuarantinedRecord, RejectedRecord, Row, RowBatch, WriteOutcome } from '../../model/types';
 import { isPlainObject } from '../../model/values';
 import type { ConnectorSession, ResolvedConnection } from '../contract';
@@ -21,6 +22,7 @@ import { FieldInference } from './infer';
 import { detectCompositeKey, documentIdOf, idParts, keyFromText, keyPartText } from './keys';
 import { MAX_REQUEST_BYTES, checkShape, documentSize } from './limits';
 import type { FirestoreEndpoint } from './spec';
+import { descendantsQuery, readTrees } from './descendants';
 import { SUBCOLLECTIONS, readSubcollections, subcollectionWrites } from './subcollections';
 import { NATIVE_OF, firestoreToJson, readField, toFirestore, type WriteContext } from './type-map';
 
@@ -205,6 +207,26 @@ export class FirestoreSession implements ConnectorSession {
     const reader = new DocumentReader(schema, this.endpoint, this.group);
     const withSubs = this.endpoint.includeSubcollections && schema.fields.some((f) => f.name === SUBCOLLECTIONS);
     let cursor = after === null ? null : String(after);
+    const tree = withSubs && !this.group ? this.descendants() : null;
+    if (tree) {
+      const pages = readTrees(
+        this.db,
+        tree,
+        this.endpoint.collection!,
+        range,
+        cursor,
+        batchSize,
+        this.endpoint.subcollectionLimit,
+        (fn) => this.run('read', fn),
+        (n) =>
+          this.log.warn(
+            { object: this.name, documents: n },
+            `firestore: ${n} subcollection document(s) under documents that do not exist in ${this.name}: no record carries them`,
+          ),
+      );
+      for await (const p of pages) yield { ...reader.batch(p.docs, p.subs), cursor: p.docs[p.docs.length - 1]!.ref.path };
+      return;
+    }
     for (;;) {
       const snap = await this.run('read', () => this.page(range, cursor, batchSize, reader.projection()).get());
       if (snap.empty) return;
@@ -215,6 +237,21 @@ export class FirestoreSession implements ConnectorSession {
       if (snap.size < batchSize) return;
     }
   }
+
+  /**
+   * The all-descendants query that reads a collection's documents with their subcollections in one pass
+   * (descendants.ts), or null — a collection group, or a client library without it — where each document's
+   * subcollections are listed one document at a time (logged once, it is much slower).
+   */
+  private descendants(): Query | null {
+    const q = descendantsQuery(this.db, this.endpoint.collection!);
+    if (!q && !this.warnedNoDescendants) {
+      this.warnedNoDescendants = true;
+      this.log.warn({ object: this.name }, 'firestore: this client library has no all-descendants query: listing subcollections per document (slow)');
+    }
+    return q;
+  }
+  private warnedNoDescendants = false;
 
   /** Each document's subcollections (or the error that makes it a rejected record), a few documents at a time. */
   private async subcollectionsOf(docs: QueryDocumentSnapshot[]): Promise<(JsonValue | Error)[]> {
@@ -438,20 +475,10 @@ export class DocumentReader {
       if (subs) row[SUBCOLLECTIONS] = sub ?? null;
       const unknown = this.policy ? Object.keys(data).filter((k) => !this.known.has(k)) : [];
       if (this.group && this.policy && data[this.endpoint.keyField] !== undefined) unknown.push(this.endpoint.keyField);
-      switch (this.policy?.policy) {
-        case 'json':
-          row[this.policy.field] = unknown.length ? Object.fromEntries(unknown.map((k) => [k, firestoreToJson(data[k])])) : null;
-          break;
-        case 'drop':
-          dropped += unknown.length;
-          break;
-        case 'reject':
-          if (unknown.length) {
-            rejected.push({ row: whole(), error: `${doc.ref.path}: unknown field(s) ${unknown.join(', ')} (onUnknownField: reject)` });
-            return;
-          }
-      }
-      rows.push(row);
+      const u = applyUnknownFields(this.policy, row, unknown, (k) => firestoreToJson(data[k]));
+      dropped += u.dropped;
+      if (u.rejected) rejected.push({ row: whole(), error: `${doc.ref.path}: ${u.rejected}` });
+      else rows.push(row);
     });
     return { rows, ...(rejected.length ? { rejected } : {}), ...(dropped ? { droppedFields: dropped } : {}) };
   }

@@ -1,4 +1,5 @@
 import { Binary, Decimal128, Double, Int32, Long, ObjectId } from 'mongodb';
+import { ShapeInference, type ValueKinds } from '../../model/infer';
 import type { FieldType } from '../../model/types';
 import type { NestedFieldSchema } from '../../model/nested';
 import { isPlainObject } from '../../model/values';
@@ -16,20 +17,10 @@ import { isPlainObject } from '../../model/values';
 type Kind = 'objectid' | 'string' | 'boolean' | 'int32' | 'int64' | 'float64' | 'decimal' | 'date' | 'bytes' | 'uuid' | 'object' | 'array' | 'other';
 
 /** Sub-documents with more distinct keys than this are maps (keyed by ids, dates…), not records: kept as json. */
-export const MAX_NESTED_KEYS = 100;
-export const MAX_NESTED_DEPTH = 8;
+export { MAX_NESTED_KEYS } from '../../model/infer';
 
-interface Shape {
-  present: number;
-  nulls: number;
-  kinds: Set<Kind>;
-  objects: number;
-  children: Map<string, Shape> | null;
-}
-
-const newShape = (): Shape => ({ present: 0, nulls: 0, kinds: new Set(), objects: 0, children: new Map() });
-
-function kindOf(v: unknown): Kind {
+function kindOf(v: unknown): Kind | null {
+  if (v === null) return null;
   switch (typeof v) {
     case 'string':
       return 'string';
@@ -50,35 +41,6 @@ function kindOf(v: unknown): Kind {
   if (Array.isArray(v)) return 'array';
   if (isPlainObject(v)) return 'object';
   return 'other';
-}
-
-function observe(shape: Shape, v: unknown, depth: number): void {
-  if (v === undefined) return;
-  shape.present++;
-  if (v === null) {
-    shape.nulls++;
-    return;
-  }
-  const kind = kindOf(v);
-  shape.kinds.add(kind);
-  if (kind !== 'object') return;
-  shape.objects++;
-  if (!shape.children) return;
-  if (depth >= MAX_NESTED_DEPTH) {
-    shape.children = null;
-    return;
-  }
-  for (const k in v as Record<string, unknown>) {
-    let child = shape.children.get(k);
-    if (!child) {
-      if (shape.children.size >= MAX_NESTED_KEYS) {
-        shape.children = null; // a map, not a record
-        return;
-      }
-      shape.children.set(k, (child = newShape()));
-    }
-    observe(child, (v as Record<string, unknown>)[k], depth + 1);
-  }
 }
 
 const NUMERIC: Kind[] = ['int32', 'int64', 'float64', 'decimal'];
@@ -112,7 +74,7 @@ const NATIVE: Record<Kind, string> = {
   other: 'other',
 };
 
-function typeOf(kinds: Set<Kind>): FieldType {
+function typeOf(kinds: ReadonlySet<Kind>): FieldType {
   if (kinds.size === 0) return 'json'; // only nulls seen: json accepts whatever unsampled documents hold
   if (kinds.size === 1) return SINGLE[[...kinds][0]!] ?? 'json';
   if ([...kinds].every((k) => NUMERIC.includes(k))) {
@@ -122,40 +84,34 @@ function typeOf(kinds: Set<Kind>): FieldType {
   return 'json';
 }
 
-function toField(name: string, shape: Shape, parentCount: number): NestedFieldSchema {
-  const type = typeOf(shape.kinds);
-  const field: NestedFieldSchema = {
-    name,
-    type: shape.kinds.size === 1 && shape.kinds.has('object') ? 'json' : type,
-    nullable: shape.nulls > 0 || shape.present < parentCount,
-    nativeType: [...shape.kinds].map((k) => NATIVE[k]).join('|') || 'null',
-    nativeOf: 'mongodb',
-  };
-  if (shape.kinds.size === 1 && shape.kinds.has('object') && shape.children && shape.children.size > 0)
-    field.fields = [...shape.children].map(([k, s]) => toField(k, s, shape.objects));
-  return field;
-}
+const MONGO_KINDS: ValueKinds<Kind> = {
+  kindOf,
+  record: 'object',
+  entries: (v) => Object.entries(v as Record<string, unknown>),
+  native: (_v, kind) => NATIVE[kind],
+  typeOf,
+  noNative: 'null',
+  nativeOf: 'mongodb',
+};
 
 /**
  * Fields of raw documents seen one at a time, so a full scan (`sampleSize: "all"`) infers in constant
  * memory per field rather than holding the collection.
  */
 export class FieldInference {
-  private readonly root = newShape();
-  private count = 0;
+  private readonly inference = new ShapeInference(MONGO_KINDS);
 
   add(doc: Record<string, unknown>): void {
-    this.count++;
-    observe(this.root, doc, 0);
+    this.inference.add(doc);
   }
 
   get documents(): number {
-    return this.count;
+    return this.inference.records;
   }
 
   /** In order of first appearance with `_id` first. */
   fields(): NestedFieldSchema[] {
-    const fields = [...(this.root.children ?? new Map<string, Shape>())].map(([k, s]) => toField(k, s, this.count));
+    const fields = this.inference.fields();
     const id = fields.findIndex((f) => f.name === '_id');
     if (id > 0) fields.unshift(...fields.splice(id, 1));
     return fields;

@@ -14,6 +14,7 @@ import {
 import { configError, schemaError } from '../../errors';
 import type { Logger } from '../../logging';
 import { childrenOf } from '../../model/nested';
+import { applyUnknownFields } from '../../model/unknown-fields';
 import type { ConnectorSession, ResolvedConnection } from '../contract';
 import { rowToJsonSafe } from '../../model/json-safe';
 import { deadLetterId } from '../dead-letter-id';
@@ -663,20 +664,11 @@ export class DocumentReader {
       return;
     }
     const unknown = this.unknownOf(doc);
-    switch (policy.policy) {
-      case 'json':
-        row[policy.field] = unknown.length ? asJson(doc, unknown) : null;
-        batch.rows.push(row);
-        return;
-      case 'drop':
-        batch.droppedFields += unknown.length;
-        batch.rows.push(row);
-        return;
-      case 'reject':
-        if (unknown.length === 0) batch.rows.push(row);
-        // The dead letter keeps the whole document, the unforeseen fields included.
-        else batch.rejected.push({ row: { ...row, ...asJson(doc, unknown) }, error: `unknown field(s) ${unknown.join(', ')} (onUnknownField: reject)` });
-    }
+    const u = applyUnknownFields(policy, row, unknown, (n) => readField(doc[n], UNKNOWN_AS_JSON));
+    batch.droppedFields += u.dropped;
+    // The dead letter keeps the whole document, the unforeseen fields included.
+    if (u.rejected) batch.rejected.push({ row: { ...row, ...asJson(doc, unknown) }, error: u.rejected });
+    else batch.rows.push(row);
   }
 }
 

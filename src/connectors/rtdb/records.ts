@@ -1,5 +1,6 @@
 import { schemaError } from '../../errors';
 import type { FieldSchema, JsonValue, ObjectSchema, RejectedRecord, Row, RowBatch, Value } from '../../model/types';
+import { applyUnknownFields } from '../../model/unknown-fields';
 import { toJsonSafe } from '../../model/json-safe';
 import { isPlainObject, toBoolean } from '../../model/values';
 import { CONNECTOR } from './errors';
@@ -124,20 +125,10 @@ export class RecordReader {
         continue;
       }
       const unknown = this.policy ? Object.keys(value).filter((k) => !this.known.has(k)) : [];
-      switch (this.policy?.policy) {
-        case 'json':
-          row[this.policy.field] = unknown.length ? Object.fromEntries(unknown.map((k) => [k, jsonFromRtdb(value[k])])) : null;
-          break;
-        case 'drop':
-          dropped += unknown.length;
-          break;
-        case 'reject':
-          if (unknown.length) {
-            rejected.push({ row: whole(), error: `unknown field(s) ${unknown.join(', ')} (onUnknownField: reject)` });
-            continue;
-          }
-      }
-      rows.push(row);
+      const u = applyUnknownFields(this.policy, row, unknown, (k) => jsonFromRtdb(value[k]));
+      dropped += u.dropped;
+      if (u.rejected) rejected.push({ row: whole(), error: u.rejected });
+      else rows.push(row);
     }
     return { rows, ...(rejected.length ? { rejected } : {}), ...(dropped ? { droppedFields: dropped } : {}) };
   }
