@@ -737,7 +737,7 @@ start_firestore() {
   mkdir -p "$STACK/firestore"
   require_free_ports firestore "$FIRESTORE_PORT"
   printf 'port=%s\n' "$FIRESTORE_PORT" >"$STACK/firestore/ports"
-  spawn firestore "$java" -Duser.language=en -Xmx1g -cp "$FIRESTORE_JAR" com.google.cloud.datastore.emulator.firestore.CloudFirestore \
+  spawn firestore "$java" -Duser.language=en -Xmx3g -cp "$FIRESTORE_JAR" com.google.cloud.datastore.emulator.firestore.CloudFirestore \
     --host="$HOST" --port="$FIRESTORE_PORT" --project_id="$FIRESTORE_PROJECT"
   wait_ready firestore 60 probe_firestore
 }
