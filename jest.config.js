@@ -4,6 +4,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // Lets the suite's specs reference the variables it sets (the secrets fence, src/secrets/confine.ts).
+  setupFiles: ['<rootDir>/test/helpers/secret-allow.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', {}],
     // cel-js ships ES modules only; Node ≥ 20.19 require()s them natively, jest on Node 20 cannot, so jest compiles it.
