@@ -65,6 +65,7 @@ function collectionRoutes(router: Router, deps: AppDeps, links: (id: string) => 
       const checked = validateSpec(specInput, { prefix: envelope ? 'spec' : '', connectors });
       if (!checked.ok) throw new InvalidSpecError(checked.issues);
       const started = await startMigration(client, checked.spec, { taskQueue: deps.taskQueue, id, connectors });
+      res.locals.auditId = started.id;
       if (started.created) res.setHeader('Location', links(started.id).self);
       res
         .status(started.created ? 201 : 200)
