@@ -1,5 +1,6 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { MIGRATION_ID_PATTERN } from '../src/names';
 import { requiredRole } from './auth';
 import {
   ConnectorList,
@@ -76,7 +77,7 @@ export function buildOpenApiDocument(opts: { version?: string; serverUrl?: strin
       'or the Idempotency-Key header — the start is idempotent: the same id again returns the existing migration (200) instead of ' +
       'starting another; the same id with a different spec is a 409.',
     request: {
-      headers: z.object({ 'idempotency-key': z.string().optional().describe('used as the migration id') }),
+      headers: z.object({ 'idempotency-key': z.string().regex(MIGRATION_ID_PATTERN).optional().describe('used as the migration id') }),
       body: {
         required: true,
         content: {
@@ -150,6 +151,7 @@ export function buildOpenApiDocument(opts: { version?: string; serverUrl?: strin
     responses: {
       200: json(DiffPageSchema, 'A page of the list'),
       404: problem('No migration with this id'),
+      400: problem('Bad query parameter (unknown, or out of range); `errors` names it'),
       409: problem('Still running, failed, validated without a diff list, or matched'),
       ...common,
     },
@@ -165,6 +167,7 @@ export function buildOpenApiDocument(opts: { version?: string; serverUrl?: strin
     request: { params: idParams, body: { required: false, content: { 'application/json': { schema: RepairRequest } } } },
     responses: {
       202: json(RepairStartSchema, 'Started'),
+      400: problem('Bad body (not JSON, unknown field); `errors` names it'),
       404: problem('No migration with this id'),
       409: problem('No diff list to repair, or nothing differs'),
       ...common,

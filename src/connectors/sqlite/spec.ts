@@ -18,7 +18,8 @@ export const SqliteConnectionSchema = z
   .strict()
   .refine((c) => (c.path ? 1 : 0) + (c.name ? 1 : 0) === 1, {
     message: 'give exactly one of path (a secret reference) or name (a named connection)',
-  });
+  })
+  .meta({ oneOf: [{ required: ['path'] }, { required: ['name'] }] });
 
 export const SqliteEndpointSchema = z
   .object({
