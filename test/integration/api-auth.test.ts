@@ -43,7 +43,12 @@ describe('API auth (real API process, real Temporal)', () => {
       });
 
     beforeAll(async () => {
-      writeFileSync(tokensFile, Object.entries(TOKENS).map(([role, t]) => `- { name: ${role}-bot, role: ${role}, token: ${t} }`).join('\n'));
+      writeFileSync(
+        tokensFile,
+        Object.entries(TOKENS)
+          .map(([role, t]) => `- { name: ${role}-bot, role: ${role}, token: ${t} }`)
+          .join('\n'),
+      );
       api = await spawnApi({ ...NO_AUTH, HOST: '0.0.0.0', API_TOKENS_FILE: tokensFile, API_AUDIT_FILE: auditFile, DATAMIGRATO_TASK_QUEUE: queue });
       client = new Client({ connection: await Connection.connect({ address: env.temporalAddress }), namespace: env.namespace });
     }, 60_000);
