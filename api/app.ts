@@ -2,7 +2,10 @@ import type { Client } from '@temporalio/client';
 import express from 'express';
 import type { ConnectorRoles } from '../client';
 import type { Logger } from '../src/logging';
-import { JSON_TYPES, YAML_TYPES, bearerAuth, notFound, requestLog } from './http';
+import { auditLog } from './audit';
+import { authMiddleware } from './auth';
+import { authEnabled, sha256, type AuthSettings } from './auth-config';
+import { JSON_TYPES, YAML_TYPES, notFound, requestLog } from './http';
 import { errorHandler, problemType, sendProblem } from './problems';
 import { codecRouter, type CodecRouterOptions } from './routes/codec';
 import { connectorsRouter } from './routes/connectors';
@@ -22,8 +25,12 @@ export interface AppDeps {
   uiUrl: string;
   /** Shown by /healthz. */
   temporalAddress?: string;
-  /** When set, every route but /healthz requires `Authorization: Bearer <apiToken>`. */
+  /** Compatibility: one admin token (as API_TOKEN). Added to `auth`. */
   apiToken?: string;
+  /** Tokens and JWT settings (api/auth-config.ts); none at all = no auth (the API then binds loopback only). */
+  auth?: AuthSettings;
+  /** Also append audit lines to this file. */
+  auditFile?: string;
   /** Request body limit (bytes or a size string); default 1mb. */
   bodyLimit?: string | number;
   /** Progress query / result deadline for GET /migrations/:id. */
@@ -37,17 +44,23 @@ export interface AppDeps {
   controlDb?: () => Promise<ControlDb>;
 }
 
-/** The HTTP API. Order matters: health before auth, auth before body parsing, 404 and problems last. */
+/**
+ * The HTTP API. Order matters: the audit hook before auth (denied calls are audited too), health before auth,
+ * auth before body parsing, 404 and problems last.
+ */
 export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('json spaces', 0);
   const limit = deps.bodyLimit ?? '1mb';
   if (deps.log) app.use(requestLog(deps.log));
+  app.use(auditLog(deps.log, deps.auditFile));
   app.get('/healthz', health(deps));
-  // Before the API's auth: the codec answers CORS preflights (which carry no credentials) and then runs its own hook.
-  if (deps.codec) app.use('/codec', codecRouter({ authorize: deps.apiToken ? bearerAuth(deps.apiToken) : undefined, ...deps.codec }));
-  if (deps.apiToken) app.use(bearerAuth(deps.apiToken));
+  const auth = authOf(deps);
+  // Before the API's auth: the codec answers CORS preflights (which carry no credentials) and then runs the API's own
+  // auth (decode hands out plaintext, so it is at least a viewer's right: ROUTE_RULES).
+  if (deps.codec) app.use('/codec', codecRouter({ authorize: authEnabled(auth) ? authMiddleware(auth) : undefined, ...deps.codec }));
+  app.use(authMiddleware(auth));
   app.use(express.json({ limit, strict: false, type: JSON_TYPES }));
   app.use(express.text({ limit, type: YAML_TYPES }));
   // One control-store pool for both routers.
@@ -56,6 +69,12 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(notFound);
   app.use(errorHandler(deps.log));
   return app;
+}
+
+function authOf(deps: AppDeps): AuthSettings | undefined {
+  if (!deps.apiToken) return deps.auth;
+  const admin = { name: 'api-token', role: 'admin' as const, sha256: sha256(deps.apiToken) };
+  return { tokens: [admin, ...(deps.auth?.tokens ?? [])], jwt: deps.auth?.jwt };
 }
 
 export { tokenMatches } from './http';

@@ -16,21 +16,6 @@ export function tokenMatches(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-export function bearerAuth(token: string): RequestHandler {
-  return (req, _res, next) => {
-    const header = req.get('authorization') ?? '';
-    const m = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
-    if (!m || !tokenMatches(m[1]!, token)) {
-      return next(
-        new HttpProblem(401, 'unauthorized', 'Unauthorized', m ? 'invalid bearer token' : 'this API requires `Authorization: Bearer <token>`', undefined, {
-          'WWW-Authenticate': 'Bearer realm="datamigrato"',
-        }),
-      );
-    }
-    next();
-  };
-}
-
 export function requestLog(log: Logger): RequestHandler {
   return (req, res, next) => {
     const t0 = Date.now();

@@ -69,7 +69,7 @@ const ScheduleActionRequest = z.object({
 
 const specBody = { required: true, content: { 'application/json': { schema: JobSpec }, 'application/yaml': { schema: JobSpec } } };
 
-export function registerJobPaths(r: OpenAPIRegistry): void {
+export function registerJobPaths(r: Pick<OpenAPIRegistry, 'registerPath'>): void {
   r.registerPath({
     method: 'get',
     path: '/jobs',
@@ -126,7 +126,7 @@ export function registerJobPaths(r: OpenAPIRegistry): void {
   });
 }
 
-export function registerSchedulePaths(r: OpenAPIRegistry): void {
+export function registerSchedulePaths(r: Pick<OpenAPIRegistry, 'registerPath'>): void {
   r.registerPath({
     method: 'post',
     path: '/schedules',

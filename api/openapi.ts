@@ -1,5 +1,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
 import { z } from 'zod';
+import { MIGRATION_ID_PATTERN } from '../src/names';
+import { requiredRole } from './auth';
 import {
   ConnectorList,
   ControlResponse,
@@ -34,18 +36,41 @@ const problem = (description: string) => ({ description, content: { 'application
 const json = <T extends z.ZodType>(schema: T, description: string) => ({ description, content: { 'application/json': { schema } } });
 
 const common = {
-  401: problem('API_TOKEN is set and the request has no valid `Authorization: Bearer` token'),
   503: problem('Temporal is not reachable'),
 };
 
 const controlDown = problem('The control store (DATAMIGRATO_CONTROL_URL) is not set or not reachable');
+type PathDef = Parameters<OpenAPIRegistry['registerPath']>[0];
+
+/**
+ * Each route's security from the same table the API enforces (api/auth.ts ROUTE_RULES): the role goes in the
+ * security requirement (OpenAPI 3.1 lets non-OAuth schemes list roles there), with the 401 and 403 answers.
+ */
+function secured(def: PathDef): PathDef {
+  const role = requiredRole(def.method, def.path.replace(/\{[^}]+\}/g, 'x'));
+  if (role === null) return { ...def, security: [] };
+  return {
+    ...def,
+    description: `${def.description ? `${def.description}\n\n` : ''}Requires the role \`${role}\` (or higher: viewer < operator < admin) when auth is configured.`,
+    security: [{ bearerAuth: [role] }],
+    responses: {
+      ...def.responses,
+      401: problem('Auth is configured and the request has no valid `Authorization: Bearer` token (static token or JWT)'),
+      403: problem(`The token is valid but its role is below \`${role}\``),
+    },
+  };
+}
 
 export function buildOpenApiDocument(opts: { version?: string; serverUrl?: string } = {}) {
-  const r = new OpenAPIRegistry();
-  const bearer = r.registerComponent('securitySchemes', 'bearerAuth', {
+  const registry = new OpenAPIRegistry();
+  const r = { registerPath: (def: PathDef) => registry.registerPath(secured(def)) };
+  const bearer = registry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
     scheme: 'bearer',
-    description: 'Required on every route but /healthz when the API runs with API_TOKEN set',
+    description:
+      'A static token (API_TOKEN, API_TOKENS, API_TOKENS_FILE) or, when configured, a JWT from the OIDC issuer (API_JWT_*). ' +
+      'Roles: viewer (read), operator (start, check, pause, resume, cancel, repair, retry), admin (saved jobs and schedules writes). ' +
+      'Required on every route but /healthz whenever any auth is configured; without auth the API listens on loopback only.',
   });
   const idParams = IdParams;
 
@@ -58,7 +83,7 @@ export function buildOpenApiDocument(opts: { version?: string; serverUrl?: strin
       'or the Idempotency-Key header — the start is idempotent: the same id again returns the existing migration (200) instead of ' +
       'starting another; the same id with a different spec is a 409.',
     request: {
-      headers: z.object({ 'idempotency-key': z.string().optional().describe('used as the migration id') }),
+      headers: z.object({ 'idempotency-key': z.string().regex(MIGRATION_ID_PATTERN).optional().describe('used as the migration id') }),
       body: {
         required: true,
         content: {
@@ -148,6 +173,7 @@ export function buildOpenApiDocument(opts: { version?: string; serverUrl?: strin
     responses: {
       200: json(DiffPageSchema, 'A page of the list'),
       404: problem('No migration with this id'),
+      400: problem('Bad query parameter (unknown, or out of range); `errors` names it'),
       409: problem('Still running, failed, validated without a diff list, or matched'),
       ...common,
     },
@@ -179,6 +205,7 @@ export function buildOpenApiDocument(opts: { version?: string; serverUrl?: strin
     request: { params: idParams, body: { required: false, content: { 'application/json': { schema: RepairRequest } } } },
     responses: {
       202: json(RepairStartSchema, 'Started'),
+      400: problem('Bad body (not JSON, unknown field); `errors` names it'),
       404: problem('No migration with this id'),
       409: problem('No diff list to repair, or nothing differs'),
       ...common,
@@ -211,7 +238,7 @@ export function buildOpenApiDocument(opts: { version?: string; serverUrl?: strin
     method: 'get',
     path: '/connectors',
     summary: 'Connector types and what each supports',
-    responses: { 200: json(ConnectorList, 'Registered connectors'), 401: common[401] },
+    responses: { 200: json(ConnectorList, 'Registered connectors') },
   });
 
   r.registerPath({
@@ -226,10 +253,10 @@ export function buildOpenApiDocument(opts: { version?: string; serverUrl?: strin
     method: 'get',
     path: '/openapi.json',
     summary: 'This document',
-    responses: { 200: json(z.record(z.string(), z.any()), 'OpenAPI 3.1 document'), 401: common[401] },
+    responses: { 200: json(z.record(z.string(), z.any()), 'OpenAPI 3.1 document') },
   });
 
-  return new OpenApiGeneratorV31(r.definitions).generateDocument({
+  return new OpenApiGeneratorV31(registry.definitions).generateDocument({
     openapi: '3.1.0',
     info: {
       title: 'datamigrato API',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { DryRunResult, MigrationList, MigrationOutcome, MigrationSummary, MigrationView, StartResult, ControlResult } from '../client';
 import { MIGRATION_STATUSES } from '../client/migrations';
-import { MIGRATION_ID_PATTERN } from '../src/names';
+import { JOB_NAME_PATTERN, JOB_NAME_RULE, MIGRATION_ID_PATTERN } from '../src/names';
 import { JobSpecSchema, VALIDATION_MODES } from '../src/job/job-spec';
 import { FIELD_TYPES } from '../src/transform/steps';
 import type { MigrationProgress, MigrationReport } from '../workflows/types';
@@ -153,7 +153,7 @@ export const DiffPageSchema = z
 
 export const DiffQuery = z
   .object({
-    offset: z.coerce.number().int().min(0).optional(),
+    offset: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
     limit: z.coerce.number().int().min(1).max(10_000).optional(),
   })
   .strict();
@@ -381,9 +381,16 @@ export const ListQuery = z
   .object({
     status: z
       .string()
+      .regex(new RegExp(`^(running|${MIGRATION_STATUSES.join('|')})$`, 'i'), {
+        error: (i) => `unknown status "${String(i.input)}"; one of: running, ${MIGRATION_STATUSES.map((x) => x.toLowerCase()).join(', ')}`,
+      })
       .optional()
       .describe(`running, or one of: ${MIGRATION_STATUSES.map((s) => s.toLowerCase()).join(', ')} (case-insensitive)`),
-    name: z.string().optional().describe('job name (spec.name), exact'),
+    name: z
+      .string()
+      .regex(JOB_NAME_PATTERN, { error: `a job name: ${JOB_NAME_RULE}` })
+      .optional()
+      .describe('job name (spec.name), exact'),
     pageSize: z.coerce.number().int().min(1).max(1000).optional().describe('default 20'),
     pageToken: z.string().optional().describe('nextPageToken of the previous page'),
   })

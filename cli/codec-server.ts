@@ -1,5 +1,6 @@
 import express from 'express';
-import { bearerAuth } from '../api/http';
+import { authMiddleware } from '../api/auth';
+import { authEnabled, authSettings } from '../api/auth-config';
 import { errorHandler } from '../api/problems';
 import { codecOptionsFromConfig, codecRouter } from '../api/routes/codec';
 import { loadConfig } from '../src/config';
@@ -14,14 +15,14 @@ import { logger } from '../src/logging';
 export async function serveCodec(port: number, host: string): Promise<void> {
   const options = codecOptionsFromConfig();
   if (!options) throw configError('DATAMIGRATO_CODEC_KEYS is not set: there is no codec to serve');
-  const { API_TOKEN } = loadConfig();
+  const auth = authSettings(loadConfig());
   const app = express();
   app.disable('x-powered-by');
-  app.use(codecRouter({ authorize: API_TOKEN ? bearerAuth(API_TOKEN) : undefined, ...options }));
+  app.use(codecRouter({ authorize: authEnabled(auth) ? authMiddleware(auth) : undefined, ...options }));
   app.use(errorHandler());
   const server = app.listen(port, host);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
-  logger.info({ port, host, origins: options.origins, auth: Boolean(API_TOKEN) }, 'codec server listening');
+  logger.info({ port, host, origins: options.origins, auth: authEnabled(auth) }, 'codec server listening');
   await new Promise<void>((resolve) => {
     const stop = () => server.close(() => resolve());
     process.once('SIGINT', stop).once('SIGTERM', stop);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { confinementIssues, secretPolicy } from '../src/secrets/confine';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { listConnectors } from '../src/connectors/registry';
@@ -37,7 +38,11 @@ export function validateAnySpec(input: unknown, opts: { prefix?: string; connect
     if (c && !c.capabilities[side])
       issues.push({ path: `${opts.prefix ? `${opts.prefix}.` : ''}${side}.type`, message: `connector "${c.type}" cannot be a ${side}` });
   }
-  return issues.length ? { ok: false, issues } : { ok: true, kind: 'job', spec: res.data };
+  if (issues.length) return { ok: false, issues };
+  // The same fence as a single spec (src/secrets/confine.ts): the API refuses what the worker would.
+  const fenced = confinementIssues(res.data, secretPolicy());
+  if (fenced.length) return { ok: false, issues: fenced.map((i) => ({ ...i, path: `${opts.prefix ? `${opts.prefix}.` : ''}${i.path}` })) };
+  return { ok: true, kind: 'job', spec: res.data };
 }
 
 const jobSummary = (spec: MultiJobSpec) => {

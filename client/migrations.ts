@@ -377,9 +377,10 @@ export async function listMigrations(client: Client, opts: ListOptions = {}): Pr
   const res = await rpc(client, () =>
     client.workflowService.listWorkflowExecutions({ namespace: client.options.namespace, query, pageSize, nextPageToken: token }),
   );
-  const items = await Promise.all(
-    res.executions.map(async (raw) => summarize(await executionInfoFromRaw(raw, client.options.loadedDataConverter, raw, client.options.namespace))),
-  );
+  const decode = (raw: (typeof res.executions)[number]) => executionInfoFromRaw(raw, client.options.loadedDataConverter, raw, client.options.namespace);
+  // A memo this process cannot decode (another deployment's payload codec) must not fail the whole page:
+  // the item is listed without it.
+  const items = await Promise.all(res.executions.map(async (raw) => summarize(await decode(raw).catch(() => decode({ ...raw, memo: null })))));
   const next = res.nextPageToken && res.nextPageToken.length ? encodePageToken(Buffer.from(res.nextPageToken), query) : null;
   return { items, nextPageToken: next, query };
 }

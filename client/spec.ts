@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import type { ConnectorCapabilities } from '../src/connectors/contract';
 import { listConnectors, objectNameOf } from '../src/connectors/registry';
 import { JobSpecSchema, formatPath, type JobSpec, type SpecIssue } from '../src/job/job-spec';
+import { confinementIssues, secretPolicy, type SecretPolicy } from '../src/secrets/confine';
 import { InvalidSpecError } from './errors';
 
 export interface ConnectorRoles {
@@ -51,12 +52,17 @@ export function roleIssues(spec: JobSpec, connectors: readonly ConnectorRoles[] 
 
 export type SpecCheck = { ok: true; spec: JobSpec } | { ok: false; issues: SpecIssue[] };
 
-/** Schema + roles. Nothing is contacted: this is what every entry point runs before anything starts. */
-export function validateSpec(input: unknown, opts: { prefix?: string; connectors?: readonly ConnectorRoles[] } = {}): SpecCheck {
+/**
+ * Schema + roles + the secrets fence (which references this process's configuration lets a spec use; the
+ * worker checks again). Nothing is contacted: this is what every entry point runs before anything starts.
+ */
+export function validateSpec(input: unknown, opts: { prefix?: string; connectors?: readonly ConnectorRoles[]; secrets?: SecretPolicy } = {}): SpecCheck {
   const res = JobSpecSchema.safeParse(input);
   if (!res.success) return { ok: false, issues: specIssues(res.error, opts.prefix) };
   const roles = roleIssues(res.data, opts.connectors, opts.prefix);
   if (roles.length) return { ok: false, issues: roles };
+  const fenced = confinementIssues(res.data, opts.secrets ?? secretPolicy());
+  if (fenced.length) return { ok: false, issues: fenced.map((i) => ({ ...i, path: join(opts.prefix ?? '', i.path) })) };
   return { ok: true, spec: res.data };
 }
 

@@ -23,6 +23,12 @@ bash scripts/stack.sh up "${components[@]}"
 eval "$(bash scripts/stack.sh env)"
 # Standalone docker-compose (Go module proxy) so the test can run `docker-compose config -q`; best effort.
 bash scripts/stack.sh tools || echo "[test] docker-compose unavailable: docker-compose.yml is only checked structurally" >&2
+# The API fuzzer (schemathesis, PyPI) in a cached venv; best effort: test/integration/api-fuzz.test.ts skips loudly without it.
+fuzz_venv="${DATAMIGRATO_CACHE:-$HOME/.cache/datamigrato}/schemathesis"
+if [[ ! -x $fuzz_venv/bin/schemathesis ]]; then
+  { python3 -m venv "$fuzz_venv" && "$fuzz_venv/bin/pip" install -q 'schemathesis>=4,<5'; } ||
+    echo "[test] schemathesis could not be installed from PyPI: the API fuzz test will be skipped" >&2
+fi
 
 set +e
 npx jest "$@"

@@ -25,6 +25,9 @@ const duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|milliseconds?|s|seconds?|m
 /** What express.json({ limit }) accepts ("1mb", "512kb", a byte count). */
 const byteSize = z.string().regex(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, { error: 'expected a size such as "1mb" or "512kb"' });
 
+/** "true"/"false"/"1"/"0" → boolean; anything else names the variable. */
+const bool = z.enum(['true', 'false', '1', '0'], { error: 'expected true or false' }).transform((v) => v === 'true' || v === '1');
+
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values, { error: `expected one of ${values.join(', ')}` });
 
 export const ConfigSchema = z.object({
@@ -49,8 +52,21 @@ export const ConfigSchema = z.object({
   DATAMIGRATO_CONTROL_SCHEMA: z.string().default('datamigrato_control').describe('schema of the control store'),
   DATAMIGRATO_MEMLOG: integer(1).optional().describe('log worker memory every N ms (benchmarks)'),
   PORT: integer(0, 65_535).default(3000).describe('API port'),
-  HOST: z.string().default('0.0.0.0').describe('API bind address'),
-  API_TOKEN: z.string().optional().describe('bearer token the API requires; unset = no auth'),
+  HOST: z.string().default('127.0.0.1').describe('API bind address; a non-loopback one needs API auth configured (api/auth-config.ts)'),
+  API_TOKEN: z.string().optional().describe('one bearer token with the admin role (compatibility); API_TOKENS / API_TOKENS_FILE for several'),
+  API_TOKENS: z.string().optional().describe('API tokens inline: comma-separated name:role:token'),
+  API_TOKENS_FILE: z.string().optional().describe('YAML/JSON list of API tokens: [{ name, role, token | sha256 }]'),
+  API_JWT_ISSUER: z.string().optional().describe('OIDC/JWT: expected issuer (iss); enables JWT bearer tokens with API_JWT_JWKS'),
+  API_JWT_AUDIENCE: z.string().optional().describe('OIDC/JWT: expected audience (aud)'),
+  API_JWT_JWKS: z.string().optional().describe('OIDC/JWT: JWKS as a file path or an https URL'),
+  API_JWT_ROLES_CLAIM: z.string().default('roles').describe('OIDC/JWT: claim holding the role(s) (viewer, operator, admin)'),
+  API_AUDIT_FILE: z.string().optional().describe('also append the audit lines (one JSON object each) to this file'),
+  DATAMIGRATO_SECRET_ENV_ALLOW: z
+    .string()
+    .optional()
+    .describe('env vars a spec may reference, besides DATAMIGRATO_SECRET_*: comma-separated names or PREFIX_* (src/secrets/confine.ts)'),
+  DATAMIGRATO_SECRETS_DIR: z.string().optional().describe('the only directory { file } references may point into; unset = no file references'),
+  DATAMIGRATO_CONNECTIONS_ONLY: bool.default(false).describe('true: specs may use named connections only (no caller-chosen hosts)'),
   API_BODY_LIMIT: byteSize.default('1mb').describe('largest API request body'),
   DATAMIGRATO_RPC_TIMEOUT_MS: integer(1).default(10_000).describe('deadline of one Temporal call from the API/CLI, ms'),
   ...temporalSecurityShape,

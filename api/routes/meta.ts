@@ -2,7 +2,9 @@ import { Router, type RequestHandler } from 'express';
 import { temporalHealth } from '../../client';
 import type { AppDeps } from '../app';
 import { methodNotAllowed, resource } from '../http';
+import { secretPolicy } from '../../src/secrets/confine';
 import { buildOpenApiDocument } from '../openapi';
+import { stateFence } from '../openapi-fence';
 
 /** GET /healthz; the app mounts it before auth so load balancers and probes need no secret. */
 export function health(deps: AppDeps): RequestHandler {
@@ -22,7 +24,7 @@ export function metaRouter(): Router {
   let openapi: unknown;
   resource(router, '/openapi.json', {
     get: (_req, res) => {
-      openapi ??= buildOpenApiDocument();
+      openapi ??= stateFence(buildOpenApiDocument(), secretPolicy());
       res.json(openapi);
     },
   });

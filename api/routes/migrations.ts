@@ -68,6 +68,7 @@ function collectionRoutes(router: Router, deps: AppDeps, links: (id: string) => 
       const checked = validateAnySpec(specInput, { prefix: envelope ? 'spec' : '', connectors });
       if (!checked.ok) throw new InvalidSpecError(checked.issues);
       const started = await startAny(client, checked, { taskQueue: deps.taskQueue, id, connectors });
+      res.locals.auditId = started.id;
       if (started.created) res.setHeader('Location', links(started.id).self);
       res
         .status(started.created ? 201 : 200)
@@ -124,7 +125,9 @@ function itemRoutes(router: Router, deps: AppDeps, links: (id: string) => Links)
   });
   resource(router, '/migrations/:id/repair', {
     post: asyncRoute(async (req, res) => {
-      const body = bodyOf(req);
+      // The body is optional: none at all means the defaults.
+      const empty = !req.get('content-type') && !Number(req.get('content-length') ?? 0) && req.get('transfer-encoding') === undefined;
+      const body = empty ? {} : bodyOf(req);
       const r = RepairRequest.safeParse(body === undefined || body === null || body === '' ? {} : body);
       if (!r.success) throw new InvalidRequestError(r.error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message })));
       const started = await repairMigration(deps.client, String(req.params.id), { taskQueue: deps.taskQueue, deleteExtra: r.data.deleteExtra });

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { Logger } from '../logging';
 import type { IncrementalWindow } from '../incremental/window';
 import type { Cursor, KeyValue, KeyRange, ObjectSchema, QuarantinedRecord, RawBatch, RowBatch, Row, WriteOutcome } from '../model/types';
+import type { ConnectionUrlRule } from './connection-url';
 
 /**
  * The one contract every database implements, in the spirit of Airbyte's spec/check/discover/read/write.
@@ -22,6 +23,8 @@ export interface ConnectorDescriptor<E extends EndpointBase = EndpointBase> {
   readonly endpointSchema: EndpointSchemaOf<E>;
   /** The endpoint's object as reports and the UI name it, e.g. `public.orders` or `shop.users`. */
   objectName(endpoint: E): string;
+  /** Connection fields that must be URLs: checked after resolution, before open (a ConfigError naming the field). */
+  readonly connectionUrls?: readonly ConnectionUrlRule[];
   /** Opens a session. `connection` has every secret reference already resolved to its value. */
   open(endpoint: E, connection: ResolvedConnection, log: Logger): Promise<ConnectorSession>;
   /**

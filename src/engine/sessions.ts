@@ -1,6 +1,7 @@
 import { DatamigratoError, StoppedError, scrubSecrets, transientError } from '../errors';
 import { logger } from '../logging';
 import type { ConnectorSession } from '../connectors/contract';
+import { checkConnectionUrls } from '../connectors/connection-url';
 import { getConnector } from '../connectors/registry';
 import type { Endpoint } from '../job/endpoints';
 import { resolveConnection } from '../secrets/resolve';
@@ -30,6 +31,7 @@ export async function withEndpoints<T>(
       const connector = getConnector(endpoint.type);
       const resolution = await resolveConnection(endpoint.connection, `${side}.connection`);
       secrets.push(...resolution.secrets);
+      checkConnectionUrls(connector.connectionUrls, resolution.connection as Record<string, unknown>, `${side}.connection`);
       const log = logger.child({ side, connector: connector.type });
       opened[side] = await connector.open(endpoint, resolution.connection, log);
     }

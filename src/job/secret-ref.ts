@@ -35,4 +35,17 @@ export const urlConnectionSchema = (urlDescription: string) =>
     .strict()
     .refine((c) => (c.url ? 1 : 0) + (c.name ? 1 : 0) === 1, {
       message: 'give exactly one of url (a secret reference) or name (a named connection)',
-    });
+    })
+    // The same rule in the JSON Schema / OpenAPI document (a refine is invisible there).
+    .meta({ oneOf: [{ required: ['url'] }, { required: ['name'] }] });
+
+/**
+ * JSON Schema of "a named connection takes no other fields; without a name, `required` are": the rule the
+ * connection schemas' refinements enforce, stated in the OpenAPI document (refinements are invisible there).
+ */
+export const namedOrFields = (others: readonly string[], required: readonly string[] = []) => ({
+  oneOf: [
+    { required: ['name'], not: { anyOf: others.map((k) => ({ required: [k] })) } },
+    { not: { required: ['name'] }, ...(required.length ? { required: [...required] } : {}) },
+  ],
+});

@@ -63,6 +63,7 @@ export const CastStepSchema = z
     fields: z
       .record(fieldName, z.enum(FIELD_TYPES))
       .refine((m) => Object.keys(m).length > 0, 'name at least one field')
+      .meta({ minProperties: 1 })
       .describe('field → neutral type, e.g. { "_id": "string" } or { "_id": "uuid" } for an ObjectId'),
   })
   .strict();
@@ -101,6 +102,7 @@ export const ComputeStepSchema = z
         ]),
       )
       .refine((m) => Object.keys(m).length > 0, 'name at least one field')
+      .meta({ minProperties: 1 })
       .describe('field (new or replaced) → CEL expression over the fields before this step, e.g. { "full_name": "first + \' \' + last" }'),
   })
   .strict();
@@ -180,6 +182,7 @@ export const MapStepSchema = z
     fields: z
       .record(fieldName, z.array(MapOpSchema).min(1))
       .refine((m) => Object.keys(m).length > 0, 'name at least one field')
+      .meta({ minProperties: 1 })
       .describe('field → value operations applied in order, e.g. { "email": ["trim", "lowercase"] }'),
   })
   .strict();
@@ -215,7 +218,8 @@ export const MaskStepSchema = z
     key: SecretRefSchema.optional().describe('HMAC-SHA256 key, resolved on the worker; the same key gives the same output across tables and runs'),
     fields: z
       .record(fieldName, z.union([z.enum(['hex', 'digits', 'email', 'null']).describe('the method with its defaults'), MaskMethodSchema]))
-      .refine((m) => Object.keys(m).length > 0, 'name at least one field'),
+      .refine((m) => Object.keys(m).length > 0, 'name at least one field')
+      .meta({ minProperties: 1 }),
     allowKey: z.boolean().default(false).describe('masking a key field changes record identity: it needs this opt-in'),
   })
   .strict()

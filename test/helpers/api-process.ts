@@ -1,52 +1,52 @@
-import { spawn } from 'node:child_process';
-import net from 'node:net';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
 import path from 'node:path';
 
-/** The real API (api/main.ts through tsx) as its own process group, on a free port, with extra environment. */
+/** The API as `npm run api` runs it (tsx api/main.ts), in its own process group, with the environment given. */
 export interface ApiProcess {
   url: string;
+  child: ChildProcess;
   output(): string;
   stop(): Promise<void>;
 }
 
 const ROOT = path.resolve(__dirname, '../..');
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
   return port;
 }
 
-export async function spawnApi(extraEnv: Record<string, string>): Promise<ApiProcess> {
-  const port = await freePort();
+/** Starts the API and waits for "api listening"; `exitCode` instead when it exits first (a refused start). */
+export async function spawnApi(extraEnv: Record<string, string>): Promise<ApiProcess & { exitCode: number | null }> {
+  const port = extraEnv.PORT ?? String(await freePort());
   let out = '';
   const child = spawn(path.join(ROOT, 'node_modules/.bin/tsx'), ['api/main.ts'], {
     cwd: ROOT,
     detached: true,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ...extraEnv },
+    env: { ...process.env, PORT: port, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // 'close': the process exited and its output is all read.
+  let closed: number | null | undefined;
+  const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve((closed = code))));
   const deadline = Date.now() + 60_000;
-  while (!out.includes('api listening')) {
-    if (child.exitCode !== null) throw new Error(`api exited early:\n${out}`);
-    if (Date.now() > deadline) throw new Error(`api did not start in 60 s:\n${out}`);
+  while (!out.includes('api listening') && closed === undefined) {
+    if (Date.now() > deadline) throw new Error(`API did not start in 60 s:\n${out}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  return {
-    url: `http://127.0.0.1:${port}`,
-    output: () => out,
-    stop: async () => {
-      try {
-        process.kill(-child.pid!, 'SIGTERM');
-      } catch {
-        return;
-      }
-      await exited;
-    },
+  const stop = async () => {
+    try {
+      process.kill(-child.pid!, 'SIGTERM');
+    } catch {
+      return;
+    }
+    await exited;
   };
+  return { url: `http://127.0.0.1:${port}`, child, output: () => out, stop, exitCode: closed ?? null };
 }

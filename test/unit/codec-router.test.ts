@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import express from 'express';
 import request from 'supertest';
-import { bearerAuth } from '../../api/http';
+import { authMiddleware } from '../../api/auth';
+import { sha256 } from '../../api/auth-config';
 import { errorHandler } from '../../api/problems';
 import { codecRouter } from '../../api/routes/codec';
 import { AesGcmCodec } from '../../temporal/codec';
@@ -14,7 +15,7 @@ const app = express().use(
     codec: new AesGcmCodec(parseCodecKeys(`tls_a:${randomBytes(32).toString('base64')}`, 'test')),
     origins: ['http://ui.test'],
     namespaces: ['default'],
-    authorize: bearerAuth('tls-token'),
+    authorize: authMiddleware({ tokens: [{ name: 'ui', role: 'viewer', sha256: sha256('tls-token') }] }),
   }),
   errorHandler(),
 );

@@ -21,10 +21,12 @@ describe('config', () => {
       DATAMIGRATO_MAX_ACTIVITIES: 8,
       DATAMIGRATO_HEARTBEAT_THROTTLE: '100ms',
       PORT: 3000,
-      HOST: '0.0.0.0',
+      HOST: '127.0.0.1',
       API_BODY_LIMIT: '1mb',
-      DATAMIGRATO_RPC_TIMEOUT_MS: 10_000,
+      API_JWT_ROLES_CLAIM: 'roles',
+      DATAMIGRATO_CONNECTIONS_ONLY: false,
       DATAMIGRATO_CONTROL_SCHEMA: 'datamigrato_control',
+      DATAMIGRATO_RPC_TIMEOUT_MS: 10_000,
     });
   });
 

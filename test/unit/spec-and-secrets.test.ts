@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { scrubSecrets } from '../../src/errors';
@@ -75,11 +75,15 @@ describe('job spec', () => {
 
 describe('secret resolution', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'dm-secrets-'));
+  // The configuration is read once, on first use: set before any resolution.
+  const connectionsFile = path.join(dir, 'connections.yaml');
+  process.env.DATAMIGRATO_CONNECTIONS_FILE = connectionsFile;
+  const policy = { envAllow: ['DM_TEST_*'], secretsDir: realpathSync(dir), connectionsOnly: false };
 
   test('env and file references resolve on the worker, and are reported for scrubbing', async () => {
     process.env.DM_TEST_URL = 'postgres://u:envpass@h/db';
     writeFileSync(path.join(dir, 'token'), 'filetoken\n');
-    const r = await resolveConnection({ url: { env: 'DM_TEST_URL' }, token: { file: path.join(dir, 'token') }, port: 5 }, 'source.connection');
+    const r = await resolveConnection({ url: { env: 'DM_TEST_URL' }, token: { file: path.join(dir, 'token') }, port: 5 }, 'source.connection', policy);
     expect(r.connection).toEqual({ url: 'postgres://u:envpass@h/db', token: 'filetoken', port: 5 });
     expect(r.secrets).toEqual(['postgres://u:envpass@h/db', 'filetoken']);
   });
@@ -100,9 +104,7 @@ describe('secret resolution', () => {
   });
 
   test('named connections come from the worker connections file', async () => {
-    const file = path.join(dir, 'connections.yaml');
-    writeFileSync(file, 'warehouse:\n  url: postgres://w:named-pass@db/wh\n');
-    process.env.DATAMIGRATO_CONNECTIONS_FILE = file;
+    writeFileSync(connectionsFile, 'warehouse:\n  url: postgres://w:named-pass@db/wh\n');
     const r = await resolveConnection({ name: 'warehouse' }, 'target.connection');
     expect(r.connection).toEqual({ url: 'postgres://w:named-pass@db/wh' });
     expect(r.secrets).toContain('postgres://w:named-pass@db/wh');

@@ -8,6 +8,7 @@ const session = (): typeof Session => require('./session');
 
 export const dynamodb = descriptor({
   type: 'dynamodb',
+  connectionUrls: [{ field: 'endpoint', schemes: ['http:', 'https:'], optional: true }],
   description: 'Amazon DynamoDB (AWS SDK v3): parallel Scan segments, BatchWriteItem puts with backoff on unprocessed items and throttling',
   capabilities: {
     source: true,

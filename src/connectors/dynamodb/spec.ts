@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SecretRefSchema } from '../../job/secret-ref';
+import { SecretRefSchema, namedOrFields } from '../../job/secret-ref';
 
 /**
  * A region and, optionally, an endpoint URL (local servers) and static credentials. Credentials are
@@ -34,7 +34,8 @@ export const DynamoConnectionSchema = z
     if (!c.region) issue('region', 'required (or name a connection)');
     if (!c.accessKeyId !== !c.secretAccessKey) issue(c.accessKeyId ? 'secretAccessKey' : 'accessKeyId', 'accessKeyId and secretAccessKey go together');
     if (c.sessionToken && !c.accessKeyId) issue('sessionToken', 'a session token goes with accessKeyId and secretAccessKey');
-  });
+  })
+  .meta(namedOrFields(['region', 'endpoint', 'accessKeyId', 'secretAccessKey', 'sessionToken'], ['region']));
 
 const attributeName = z.string().min(1).max(255);
 

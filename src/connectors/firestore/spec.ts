@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SecretRefSchema } from '../../job/secret-ref';
+import { SecretRefSchema, namedOrFields } from '../../job/secret-ref';
 
 /** Firestore types a target field can be declared as, where the records carry them in neutral form. */
 export const FIRESTORE_FIELD_TYPES = ['geopoint', 'reference', 'timestamp', 'bytes', 'integer'] as const;
@@ -33,7 +33,8 @@ export const FirestoreConnectionSchema = z
     }
     if (!c.projectId) ctx.addIssue({ code: 'custom', path: ['projectId'], message: 'required (or name a connection)' });
     if (c.credentials && c.emulatorHost) ctx.addIssue({ code: 'custom', path: ['credentials'], message: 'the emulator takes no credentials' });
-  });
+  })
+  .meta(namedOrFields(['projectId', 'credentials', 'emulatorHost'], ['projectId']));
 
 /** A collection path: odd number of segments (`users`, `users/u1/orders`), no empty segment. */
 const collectionPath = z
@@ -95,6 +96,7 @@ export const FirestoreEndpointSchema = z
   .superRefine((e, ctx) => {
     if (!e.collection === !e.collectionGroup)
       ctx.addIssue({ code: 'custom', path: ['collection'], message: 'give exactly one of collection (a path) or collectionGroup (an id)' });
-  });
+  })
+  .meta({ oneOf: [{ required: ['collection'] }, { required: ['collectionGroup'] }] });
 
 export type FirestoreEndpoint = z.infer<typeof FirestoreEndpointSchema>;

@@ -9,6 +9,7 @@ const session = (): typeof Session => require('./session');
 
 export const mongodb = descriptor({
   type: 'mongodb',
+  connectionUrls: [{ field: 'url', schemes: ['mongodb:', 'mongodb+srv:'] }],
   description: 'MongoDB (mongodb driver 7): key-range reads on one server cursor per range, unordered bulk upserts by _id',
   capabilities: {
     source: true,

@@ -9,6 +9,7 @@ const session = (): typeof Session => require('./session');
 
 export const mysql = descriptor({
   type: 'mysql',
+  connectionUrls: [{ field: 'url', schemes: ['mysql:', 'mariadb:'] }],
   description: 'MySQL / MariaDB (mysql2 driver): keyset reads on the key tuple, multi-row upserts or LOAD DATA-staged upserts',
   capabilities: {
     source: true,

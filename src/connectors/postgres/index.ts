@@ -9,6 +9,7 @@ const session = (): typeof Session => require('./session');
 
 export const postgres = descriptor({
   type: 'postgres',
+  connectionUrls: [{ field: 'url', schemes: ['postgres:', 'postgresql:'], hostParam: 'host' }],
   description: 'PostgreSQL (pg driver): keyset reads on the key tuple, COPY-staged upserts',
   capabilities: {
     source: true,

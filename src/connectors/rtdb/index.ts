@@ -8,6 +8,7 @@ const session = (): typeof Session => require('./session');
 
 export const rtdb = descriptor({
   type: 'rtdb',
+  connectionUrls: [{ field: 'databaseURL', schemes: ['http:', 'https:'] }],
   description: 'Firebase Realtime Database (firebase-admin 13): children of a path as records, orderByKey pages, multi-path update() batches',
   capabilities: {
     source: true,

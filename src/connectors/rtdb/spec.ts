@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SecretRefSchema } from '../../job/secret-ref';
+import { SecretRefSchema, namedOrFields } from '../../job/secret-ref';
 
 /**
  * The database URL (not a secret: it names a database, as a host name does) and, for a production
@@ -22,7 +22,8 @@ export const RtdbConnectionSchema = z
     if (c.name && (c.databaseURL || c.credentials))
       ctx.addIssue({ code: 'custom', path: ['name'], message: 'a named connection takes no other connection fields' });
     if (!c.name && !c.databaseURL) ctx.addIssue({ code: 'custom', path: ['databaseURL'], message: 'required (or name a connection)' });
-  });
+  })
+  .meta(namedOrFields(['databaseURL', 'credentials'], ['databaseURL']));
 
 /** A key segment name as RTDB allows it in a path: no . $ # [ ] / or control characters. */
 // eslint-disable-next-line no-control-regex -- RTDB forbids control characters in keys

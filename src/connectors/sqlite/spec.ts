@@ -18,7 +18,8 @@ export const SqliteConnectionSchema = z
   .strict()
   .refine((c) => (c.path ? 1 : 0) + (c.name ? 1 : 0) === 1, {
     message: 'give exactly one of path (a secret reference) or name (a named connection)',
-  });
+  })
+  .meta({ oneOf: [{ required: ['path'] }, { required: ['name'] }] });
 
 export const SqliteEndpointSchema = z
   .object({
@@ -48,6 +49,7 @@ export const SqliteEndpointSchema = z
       ctx.addIssue({ code: 'custom', path: [e.query ? 'query' : 'table'], message: 'give exactly one of table or query' });
     if (e.query && e.key === undefined)
       ctx.addIssue({ code: 'custom', path: ['key'], message: 'a query source needs key: the column(s) unique per result row, to read it by keyset' });
-  });
+  })
+  .meta({ oneOf: [{ required: ['table'] }, { required: ['query', 'key'] }] });
 
 export type SqliteEndpoint = z.infer<typeof SqliteEndpointSchema>;
