@@ -72,7 +72,9 @@ export class CopyPhase {
     } catch (err) {
       // A cancelled chunk reports how far it got, so the partial report counts every row written.
       const stopped = err instanceof ActivityFailure && err.cause instanceof CancelledFailure ? (err.cause.details[0] as ChunkProgress | undefined) : undefined;
-      if (stopped) absorb(p, stopped);
+      // Only progress our own activity reported: a cancellation raised before the chunk began carries other details,
+      // and absorbing them made the row count NaN, which the search attribute refuses (the task then failed forever).
+      if (stopped && typeof stopped.rows === 'number') absorb(p, stopped);
       p.state = 'pending';
       this.failure ??= err;
     } finally {
