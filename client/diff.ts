@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
 import type { JobSpec } from '../src/job/job-spec';
 import { readDiffs } from '../src/validation/diff-store';
 import type { DiffEntry, DiffSummary } from '../src/validation/diff-types';
-import { MIGRATION_ID_PATTERN } from '../src/names';
 import { MIGRATION_WORKFLOW, REPAIR_WORKFLOW } from '../workflows/definitions';
 import type { MigrationReport, RepairWorkflowInput, RepairWorkflowReport, Validation } from '../workflows/types';
 import { ConflictError, NotFoundError } from './errors';
-import { unavailableOr } from './migrations';
+import { describeWorkflow, unavailableOr } from './migrations';
 
 /**
  * Diff lists and repair. The workflow result holds the list's counts and reference; the list itself is a
@@ -37,15 +36,8 @@ interface Closed {
 }
 
 async function closedResult(client: Client, id: string): Promise<Closed> {
-  if (!MIGRATION_ID_PATTERN.test(id)) throw new NotFoundError(id);
+  const desc = await describeWorkflow(client, id);
   const handle = client.workflow.getHandle(id);
-  let desc;
-  try {
-    desc = await handle.describe();
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new NotFoundError(id);
-    throw unavailableOr(err);
-  }
   if (desc.type !== MIGRATION_WORKFLOW && desc.type !== REPAIR_WORKFLOW) throw new NotFoundError(id);
   if (desc.status.name === 'RUNNING') throw new ConflictError(`migration "${id}" is still running: its diff list exists once validation is done`);
   try {

@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { confinementIssues, secretPolicy } from '../src/secrets/confine';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { listConnectors } from '../src/connectors/registry';
 import type { JobSpec, SpecIssue } from '../src/job/job-spec';
 import { workflowTypeOf } from '../src/job/kind';
 import { MultiJobSpecSchema, type MultiJobSpec } from '../src/job/multi-spec';
-import { MIGRATION_ID_PATTERN } from '../src/names';
 import { JOB_WORKFLOW, SA } from '../workflows/definitions';
 import type { JobInput, JobReport } from '../workflows/job-types';
-import { ConflictError, NotFoundError } from './errors';
-import { startMigration, unavailableOr, type StartOptions, type StartResult } from './migrations';
+import { ConflictError } from './errors';
+import { describeWorkflow, startMigration, unavailableOr, type StartOptions, type StartResult } from './migrations';
 import { specHash, specIssues, validateSpec, type ConnectorRoles } from './spec';
 
 /**
@@ -105,15 +104,8 @@ async function startedJobInput(client: Client, id: string): Promise<JobInput> {
  * mismatch): a new `jobWorkflow` restricted to those names, linked to the original (`retryOf`, `<id>-retry-<n>`).
  */
 export async function retryJob(client: Client, id: string, opts: { taskQueue: string; id?: string }): Promise<RetryStart> {
-  if (!MIGRATION_ID_PATTERN.test(id)) throw new NotFoundError(id);
+  const desc = await describeWorkflow(client, id);
   const handle = client.workflow.getHandle(id);
-  let desc;
-  try {
-    desc = await handle.describe();
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) throw new NotFoundError(id);
-    throw unavailableOr(err);
-  }
   if (desc.type !== JOB_WORKFLOW)
     throw new ConflictError(`"${id}" is a single-object migration: retry re-runs the failed objects of a many-object job; start the spec again`);
   if (desc.status.name === 'RUNNING') throw new ConflictError(`job "${id}" is still running: retry it once it has ended`);

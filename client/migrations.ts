@@ -168,9 +168,14 @@ async function describeOrNotFound(client: Client, id: string): Promise<WorkflowE
   }
 }
 
-async function describeMigration(client: Client, id: string): Promise<WorkflowExecutionDescription> {
+/** The workflow `id` names, of any type: an id no migration can have, or an unknown one, is NotFoundError. */
+export async function describeWorkflow(client: Client, id: string): Promise<WorkflowExecutionDescription> {
   checkIdOrNotFound(id);
-  const desc = await describeOrNotFound(client, id);
+  return describeOrNotFound(client, id);
+}
+
+async function describeMigration(client: Client, id: string): Promise<WorkflowExecutionDescription> {
+  const desc = await describeWorkflow(client, id);
   // A many-object job's parent answers the same signals, query and cancel (workflows/job.ts).
   if (desc.type !== MIGRATION_WORKFLOW && desc.type !== JOB_WORKFLOW) throw new NotFoundError(id);
   return desc;

@@ -32,7 +32,7 @@ export async function openControlDb(env: NodeJS.ProcessEnv = process.env): Promi
   if (!url) throw configError('DATAMIGRATO_CONTROL_URL is not set: saved jobs, schedules and incremental watermarks need the control store');
   // pg is loaded on first use so the API and CLI validate specs without a database client.
   const { Pool: PgPool } = (await import('pg')).default ?? (await import('pg'));
-  const pool: Pool = new PgPool({ connectionString: url, max: 4 });
+  const pool: Pool = new PgPool({ connectionString: url, max: 4, allowExitOnIdle: true }); // idle clients never hold a CLI open
   pool.on('error', () => undefined); // an idle client's error surfaces on the next query instead of crashing the process
   const schema = quoteIdent(config.DATAMIGRATO_CONTROL_SCHEMA);
   const sub = (text: string) => text.replace(/\$schema/g, schema);

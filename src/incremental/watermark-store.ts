@@ -5,6 +5,7 @@
  */
 import { DatamigratoError } from '../errors';
 import { ensureTables, openControlDb, type ControlDb } from '../control/db';
+import { lazyControlDb } from '../control/lazy';
 import type { KeyValue } from '../model/types';
 import type { Watermark, WatermarkId } from './window';
 
@@ -112,12 +113,9 @@ export async function resetWatermarks(db: ControlDb, job: string): Promise<numbe
   return (await db.query(`DELETE FROM $schema.watermark_incremental WHERE job = $1 RETURNING 1`, [job])).length;
 }
 
-/** Opens the control store for one operation and closes it after. */
+const sharedControlDb = lazyControlDb(() => openControlDb());
+
+/** Runs one operation on the process's control-store pool (opened, and its schema ensured, on first use). */
 export async function withControlDb<T>(fn: (db: ControlDb) => Promise<T>): Promise<T> {
-  const db = await openControlDb();
-  try {
-    return await fn(db);
-  } finally {
-    await db.close();
-  }
+  return fn(await sharedControlDb());
 }

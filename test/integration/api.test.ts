@@ -2,13 +2,12 @@ import { execFile } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import Ajv2020 from 'ajv/dist/2020';
 import request from 'supertest';
 import { createApp } from '../../api/app';
-import { buildOpenApiDocument } from '../../api/openapi';
 import { env, uniqueSuffix } from '../helpers/env';
 import { countRows, createMixedSource, createSimpleSource, pgQuery, rowDiff } from '../helpers/pg';
 import { startHarness, waitFor, type TemporalHarness } from '../helpers/temporal';
+import { expectConforms } from '../helpers/openapi-conformance';
 
 /**
  * The API against the real stack: supertest drives the Express app, an in-process worker on a unique task
@@ -50,16 +49,6 @@ describe('API on the real stack', () => {
   const simple = `api_simple_${uniqueSuffix()}`;
   const small = `api_small_${uniqueSuffix()}`;
 
-  // Responses are checked against the generated OpenAPI document too.
-  const doc = buildOpenApiDocument();
-  const ajv = new Ajv2020({ strict: false, allErrors: true });
-  ajv.addSchema({ $id: 'openapi.json', components: doc.components } as object);
-  const conforms = (component: string, body: unknown) => {
-    const v = ajv.getSchema(`openapi.json#/components/schemas/${component}`)!;
-    const ok = v(body);
-    expect({ component, errors: ok ? null : v.errors }).toEqual({ component, errors: null });
-  };
-
   beforeAll(async () => {
     h = await startHarness('api');
     app = createApp({ client: h.client, taskQueue: h.taskQueue, uiUrl: UI, temporalAddress: env.temporalAddress });
@@ -71,7 +60,7 @@ describe('API on the real stack', () => {
     const res = await request(app).get('/healthz');
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ status: 'ok', temporal: { ok: true, namespace: env.namespace } });
-    conforms('Health', res.body);
+    expectConforms('Health', res.body);
   });
 
   test('PG→PG 20k rows: start (201), poll progress to completion, report validates', async () => {
@@ -80,7 +69,7 @@ describe('API on the real stack', () => {
       .post('/migrations')
       .send({ name: `api-e2e-${tgt}`, source: pgEndpoint(mixed), target: pgEndpoint(tgt), batchSize: 500, parallelism: 2, chunk: { maxSeconds: 1 } });
     expect(started.status).toBe(201);
-    conforms('StartResponse', started.body);
+    expectConforms('StartResponse', started.body);
     const { id, runId } = started.body;
     expect(id).toMatch(new RegExp(`^migration-api-e2e-${tgt}-[0-9a-f-]{36}$`));
     expect(runId).toEqual(expect.any(String));
@@ -93,14 +82,14 @@ describe('API on the real stack', () => {
         const r = await request(app).get(`/migrations/${id}`);
         expect(r.status).toBe(200);
         seen.push({ status: r.body.status, rows: r.body.progress?.rows ?? null });
-        if (seen.length === 3) conforms('Migration', r.body);
+        if (seen.length === 3) expectConforms('Migration', r.body);
         return r.body;
       },
       (b) => b.closed,
       180_000,
       150,
     );
-    conforms('Migration', final);
+    expectConforms('Migration', final);
     expect(final).toMatchObject({
       id,
       status: 'Completed',
@@ -123,7 +112,7 @@ describe('API on the real stack', () => {
 
     const report = await request(app).get(`/migrations/${id}/report`);
     expect(report.status).toBe(200);
-    conforms('MigrationReport', report.body);
+    expectConforms('MigrationReport', report.body);
     expect(report.body.validation.status).toBe('match');
     expect(await rowDiff(`${SCHEMA}.${mixed}`, `${SCHEMA}.${tgt}`)).toEqual({ onlyA: 0, onlyB: 0 });
 
@@ -158,7 +147,7 @@ describe('API on the real stack', () => {
 
     const paused = await request(app).post(`/migrations/${id}/pause`);
     expect(paused.status).toBe(202);
-    conforms('ControlResponse', paused.body);
+    expectConforms('ControlResponse', paused.body);
     expect(paused.body).toMatchObject({ id, action: 'pause', status: 'Copying' });
     const tPaused = await waitFor(
       () => temporalDescribe(id),
@@ -228,7 +217,7 @@ describe('API on the real stack', () => {
       const r = await request(app)[method](p);
       expect(r.status).toBe(404);
       expect(r.headers['content-type']).toMatch(/application\/problem\+json/);
-      conforms('Problem', r.body);
+      expectConforms('Problem', r.body);
       expect(r.body.detail).toBe(`no migration with id "${id}"`);
     }
   });
@@ -309,7 +298,7 @@ describe('API on the real stack', () => {
       30_000,
       300,
     );
-    conforms('MigrationList', all);
+    expectConforms('MigrationList', all);
     expect(all.items.map((m: { id: string }) => m.id).sort()).toEqual([...ids].sort());
     expect(all.query).toBe(`WorkflowType = 'migrationWorkflow' AND DatamigratoJob = '${name}'`);
     expect(all.items[0].links.ui).toMatch(new RegExp(`/namespaces/${env.namespace}/workflows/`));
@@ -351,7 +340,7 @@ describe('API on the real stack', () => {
     };
     const res = await request(app).post('/migrations/check').send(spec);
     expect(res.status).toBe(200);
-    conforms('DryRunResult', res.body);
+    expectConforms('DryRunResult', res.body);
     expect(res.body).toMatchObject({ ok: true, source: { object: `${SCHEMA}.${mixed}`, schema: { key: ['id'] } }, target: { exists: false, schema: null } });
     expect(res.body.sample).toHaveLength(5);
     expect(res.body.sample[0]).toHaveProperty('title');
@@ -392,7 +381,7 @@ describe('API on the real stack', () => {
   test('connectors: types and capabilities from the registry', async () => {
     const res = await request(app).get('/connectors');
     expect(res.status).toBe(200);
-    conforms('ConnectorList', res.body);
+    expectConforms('ConnectorList', res.body);
     expect(res.body.items.map((c: { type: string }) => c.type)).toContain('postgres');
   });
 });

@@ -1,13 +1,12 @@
 import { controlAvailable, memorySpec, openTestControl, seedSource } from '../helpers/control';
-import Ajv2020 from 'ajv/dist/2020';
 import request from 'supertest';
-import { buildOpenApiDocument } from '../../api/openapi';
 import { createApp } from '../../api/app';
 import { memoryRows } from '../../src/connectors/memory/store';
 import type { ControlDb } from '../../src/control/db';
 import { uniqueSuffix } from '../helpers/env';
 import { startHarness, type TemporalHarness } from '../helpers/temporal';
 import type { MigrationReport } from '../../workflows/types';
+import { expectConforms } from '../helpers/openapi-conformance';
 
 /**
  * Saved job definitions through the API on the real stack: versions in the control store (PostgreSQL),
@@ -15,16 +14,6 @@ import type { MigrationReport } from '../../workflows/types';
  * on a real Temporal worker.
  */
 const run = controlAvailable('saved-jobs.test.ts') ? describe : describe.skip;
-
-/** Responses are checked against the generated OpenAPI document, so the documented shapes are the real ones. */
-const doc = buildOpenApiDocument();
-const ajv = new Ajv2020({ strict: false, allErrors: true });
-ajv.addSchema({ $id: 'openapi.json', components: doc.components } as object);
-const conforms = (component: string, body: unknown) => {
-  const v = ajv.getSchema(`openapi.json#/components/schemas/${component}`)!;
-  const ok = v(body);
-  expect({ component, errors: ok ? null : v.errors }).toEqual({ component, errors: null });
-};
 
 run('saved jobs', () => {
   let h: TemporalHarness;
@@ -76,7 +65,7 @@ run('saved jobs', () => {
     const v1 = await request(api).put(`/jobs/${name}`).send(memorySpec(name, store));
     expect(v1.status).toBe(201);
     expect(v1.body).toMatchObject({ name, version: 1, created: true });
-    conforms('SavedJobSaved', v1.body);
+    expectConforms('SavedJobSaved', v1.body);
     // Same spec, keys in another order and the name left out: still version 1.
     const { name: _n, ...rest } = memorySpec(name, store);
     const again = await request(api2)
@@ -95,16 +84,16 @@ run('saved jobs', () => {
 
     const latest = await request(api).get(`/jobs/${name}`);
     expect(latest.body).toMatchObject({ name, version: 2, spec: { name, batchSize: 7 } });
-    conforms('SavedJob', latest.body);
+    expectConforms('SavedJob', latest.body);
     expect((await request(api).get(`/jobs/${name}?version=1`)).body.spec.batchSize).toBe(50);
     expect((await request(api).get(`/jobs/${name}?version=9`)).status).toBe(404);
     expect((await request(api).get(`/jobs/${name}?version=x`)).body.errors[0].path).toBe('version');
     const versions = await request(api).get(`/jobs/${name}/versions`);
     expect(versions.body.items.map((v: { version: number }) => v.version)).toEqual([2, 1]);
-    conforms('SavedJobVersions', versions.body);
+    expectConforms('SavedJobVersions', versions.body);
     const list = await request(api2).get('/jobs');
     expect(list.body.items).toContainEqual(expect.objectContaining({ name, latestVersion: 2 }));
-    conforms('SavedJobList', list.body);
+    expectConforms('SavedJobList', list.body);
   });
 
   test('concurrent saves of different specs get distinct versions', async () => {
@@ -124,7 +113,7 @@ run('saved jobs', () => {
     const res = await request(api).post(`/jobs/${name}/runs`);
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ job: name, version: 2, created: true, links: { self: `/migrations/${res.body.id}` } });
-    conforms('SavedJobRun', res.body);
+    expectConforms('SavedJobRun', res.body);
     const report: MigrationReport = await h.client.workflow.getHandle(res.body.id).result();
     expect(report.rows).toBe(120);
     expect(report.validation).toMatchObject({ status: 'match' });

@@ -3,15 +3,14 @@ import { execFile } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import Ajv2020 from 'ajv/dist/2020';
 import request from 'supertest';
-import { buildOpenApiDocument } from '../../api/openapi';
 import { createApp } from '../../api/app';
 import type { ControlDb } from '../../src/control/db';
 import { saveJobDefinition } from '../../client/saved-jobs';
 import { env, uniqueSuffix } from '../helpers/env';
 import { startHarness, waitFor, type TemporalHarness } from '../helpers/temporal';
 import type { ScheduledJobResult } from '../../workflows/scheduled-job';
+import { expectConforms } from '../helpers/openapi-conformance';
 
 /**
  * Schedules on the real Temporal dev server, checked with the stock `temporal schedule describe`. The
@@ -44,16 +43,6 @@ async function cliDescribe(id: string): Promise<CliSchedule> {
   return JSON.parse(stdout) as CliSchedule;
 }
 const actions = async (id: string) => Number((await cliDescribe(id)).info.actionCount ?? 0);
-
-const doc = buildOpenApiDocument();
-const ajv = new Ajv2020({ strict: false, allErrors: true });
-ajv.addSchema({ $id: 'openapi.json', components: doc.components } as object);
-/** A response matches its OpenAPI component. */
-const conforms = (component: string, body: unknown) => {
-  const v = ajv.getSchema(`openapi.json#/components/schemas/${component}`)!;
-  const ok = v(body);
-  expect({ component, errors: ok ? null : v.errors }).toEqual({ component, errors: null });
-};
 
 run('schedules', () => {
   let h: TemporalHarness;
@@ -98,7 +87,7 @@ run('schedules', () => {
     const res = await request(api).post('/schedules').send({ id: every, job, every: '3s' });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ id: every, job, every: '3s', overlap: 'skip', paused: false, timezone: 'UTC' });
-    conforms('Schedule', res.body);
+    expectConforms('Schedule', res.body);
     const t0 = Date.now();
     const n = await waitFor(
       () => actions(every),
@@ -118,7 +107,7 @@ run('schedules', () => {
     expect((await request(api).get(`/migrations/${result.migrationId}`)).body.status).toBe('Completed');
     const listed = await request(api).get(`/schedules?job=${job}`);
     expect(listed.body.items.map((s: { id: string }) => s.id)).toContain(every);
-    conforms('ScheduleList', listed.body);
+    expectConforms('ScheduleList', listed.body);
   });
 
   test('pause holds, trigger runs at once, unpause resumes, backfill runs a past range', async () => {
@@ -143,7 +132,7 @@ run('schedules', () => {
     expect(triggered).toBe(held + 1);
     const view = (await request(api).get(`/schedules/${every}`)).body;
     expect(view).toMatchObject({ paused: true, note: 'test hold', numActionsTaken: held + 1 });
-    conforms('Schedule', view);
+    expectConforms('Schedule', view);
 
     expect((await request(api).post(`/schedules/${every}/unpause`)).status).toBe(202);
     expect(

@@ -9,6 +9,7 @@ import {
   type Collection,
   type Db,
   type Document,
+  type FindCursor,
   type WriteError,
 } from 'mongodb';
 import { configError, schemaError } from '../../errors';
@@ -323,31 +324,7 @@ export class MongoSession implements ConnectorSession {
       ...(schema.unknownFields ? {} : { projection: reader.projection() }),
       batchSize,
     });
-    try {
-      let batch = emptyBatch();
-      let records = 0;
-      for (;;) {
-        let doc: Document | null;
-        try {
-          doc = await cursor.next();
-        } catch (err) {
-          throw classifyMongoError(err, `read ${this.name}`);
-        }
-        if (doc) {
-          reader.add(doc, batch);
-          batch.cursor = this.cursorOf(doc, layout);
-          records++;
-        }
-        if (records > 0 && (records >= batchSize || !doc)) {
-          yield finished(batch);
-          batch = emptyBatch();
-          records = 0;
-        }
-        if (!doc) return;
-      }
-    } finally {
-      await cursor.close().catch(() => undefined);
-    }
+    yield* this.batchesOf(cursor, reader, (doc) => this.cursorOf(doc, layout), batchSize);
   }
 
   /** The bound from the server's clock (`hello.localTime`; the worker's when a server does not send it). */
@@ -398,6 +375,16 @@ export class MongoSession implements ConnectorSession {
       const key = layout.fields.map((f, i) => keyValueOf(readField(doc[layout.paths[i]!], f)));
       return { cursor: c === null || c === undefined ? null : keyValueOf(readField(c, cursorField)), key };
     };
+    yield* this.batchesOf(cursor, reader, watermarkOf, batchSize);
+  }
+
+  /** `batchSize` documents at a time from one server cursor (closed at the end); each batch's cursor from its last document. */
+  private async *batchesOf(
+    cursor: FindCursor<Document>,
+    reader: DocumentReader,
+    cursorOf: (doc: Document) => Cursor,
+    batchSize: number,
+  ): AsyncIterable<RowBatch> {
     try {
       let batch = emptyBatch();
       let records = 0;
@@ -410,7 +397,7 @@ export class MongoSession implements ConnectorSession {
         }
         if (doc) {
           reader.add(doc, batch);
-          batch.cursor = watermarkOf(doc);
+          batch.cursor = cursorOf(doc);
           records++;
         }
         if (records > 0 && (records >= batchSize || !doc)) {
