@@ -337,7 +337,8 @@ export function statusClause(status: string): string {
 }
 
 export function visibilityQuery(opts: Pick<ListOptions, 'status' | 'name'>): string {
-  const parts = [`WorkflowType = '${MIGRATION_WORKFLOW}'`];
+  // Single-object runs and many-object jobs (whose objects are listed too: each is a migration of its own).
+  const parts = [`WorkflowType IN ('${MIGRATION_WORKFLOW}', '${JOB_WORKFLOW}')`];
   if (opts.name !== undefined && opts.name !== '') {
     // The name is validated against the job-name rule, so it can be quoted without escaping.
     if (!JOB_NAME_PATTERN.test(opts.name)) throw new InvalidRequestError([{ path: 'name', message: `a job name: ${JOB_NAME_RULE}` }], 'invalid filter');

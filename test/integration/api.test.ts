@@ -300,7 +300,7 @@ describe('API on the real stack', () => {
     );
     expectConforms('MigrationList', all);
     expect(all.items.map((m: { id: string }) => m.id).sort()).toEqual([...ids].sort());
-    expect(all.query).toBe(`WorkflowType = 'migrationWorkflow' AND DatamigratoJob = '${name}'`);
+    expect(all.query).toBe(`WorkflowType IN ('migrationWorkflow', 'jobWorkflow') AND DatamigratoJob = '${name}'`);
     expect(all.items[0].links.ui).toMatch(new RegExp(`/namespaces/${env.namespace}/workflows/`));
 
     const p1 = (await request(app).get(`/migrations?name=${name}&pageSize=2`)).body;

@@ -167,6 +167,14 @@ describe('many objects per job on the real stack', () => {
     expect([n07.status, n07.rows, n07.validation]).toEqual(['completed', ROWS, 'match']);
     expect(second.jobReport.objects.filter((o) => o.status === 'skipped')).toHaveLength(TABLES - 1);
     expect(await fkCount(DST)).toBe(sourceFks);
+    // GET /migrations lists the jobs themselves (visibility is eventually consistent), each with its outcome.
+    const listed = await waitFor(
+      async () => ((await request(app).get('/migrations').query({ name: spec.name, pageSize: 100 })).body.items ?? []) as { id: string; status: string }[],
+      (items) => [started.body.id, retry.body.id].every((id) => items.some((i) => i.id === id)),
+      30_000,
+      500,
+    );
+    expect([started.body.id, retry.body.id].map((id) => listed.find((i) => i.id === id)!.status)).toEqual(['Failed', 'Completed']);
     // The constraints hold on the data: PostgreSQL validated each one as it was added; one more check by hand.
     const orphans = await pgQuery(`SELECT count(*) AS n FROM ${DST}.${name(8)} c LEFT JOIN ${DST}.${name(7)} p ON p.id = c.p_${name(7)} WHERE p.id IS NULL`);
     expect(Number(orphans[0]!.n)).toBe(0);
