@@ -10,6 +10,7 @@ import {
   RepairRequest,
   RepairStartSchema,
   DryRunResponse,
+  JobDryRunResponse,
   Health,
   IdParams,
   JobSpec,
@@ -115,9 +116,20 @@ export function buildOpenApiDocument(opts: { version?: string; serverUrl?: strin
     method: 'post',
     path: '/migrations/check',
     summary: 'Dry run: validate, connect to both ends, describe the source, return a transformed sample. Nothing is written.',
-    request: { body: { required: true, content: { 'application/json': { schema: JobSpec }, 'application/yaml': { schema: JobSpec } } } },
+    description:
+      'A many-object spec (objects or include) is planned as a run would plan it (patterns resolved by listing the source) and each ' +
+      'object is checked; any failing object fails the check (422), with one entry in `errors` per failed object.',
+    request: {
+      body: {
+        required: true,
+        content: {
+          'application/json': { schema: z.union([JobSpec, ManyObjectJobSpec]) },
+          'application/yaml': { schema: z.union([JobSpec, ManyObjectJobSpec]) },
+        },
+      },
+    },
     responses: {
-      200: json(DryRunResponse, 'Everything checked out'),
+      200: json(z.union([DryRunResponse, JobDryRunResponse]), 'Everything checked out'),
       400: problem('Invalid spec'),
       422: problem('A database rejected the spec (auth, missing table, unknown transform field); `step` and `errors` say where'),
       502: problem('A database could not be reached'),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { DryRunResult, MigrationList, MigrationOutcome, MigrationSummary, MigrationView, StartResult, ControlResult } from '../client';
+import type { DryRunResult, JobDryRunResult, MigrationList, MigrationOutcome, MigrationSummary, MigrationView, StartResult, ControlResult } from '../client';
 import { MIGRATION_STATUSES } from '../client/migrations';
 import { JOB_NAME_PATTERN, JOB_NAME_RULE, MIGRATION_ID_PATTERN } from '../src/names';
 import { JobSpecSchema, VALIDATION_MODES } from '../src/job/job-spec';
@@ -353,6 +353,18 @@ export const DryRunResponse = z
   })
   .meta({ id: 'DryRunResult' });
 type _DryRun = Check<Same<z.infer<typeof DryRunResponse>, DryRunResult>>;
+
+export const JobDryRunResponse = z
+  .object({
+    ok: z.literal(true),
+    kind: z.literal('job'),
+    summary: z.string(),
+    objects: z.array(z.object({ name: z.string(), target: z.string(), check: DryRunResponse })).describe('each object a run would migrate, checked'),
+    foreignKeys: z.boolean().describe('foreign keys would be added after the data'),
+    elapsedMs: z.number(),
+  })
+  .meta({ id: 'JobDryRunResult' });
+type _JobDryRun = Check<Same<z.infer<typeof JobDryRunResponse>, JobDryRunResult>>;
 
 export const ConnectorInfo = z
   .object({

@@ -1,4 +1,4 @@
-import type { DiffPage, DryRunResult, MigrationSummary, MigrationView } from '../client';
+import type { DiffPage, DryRunResult, JobDryRunResult, MigrationSummary, MigrationView } from '../client';
 import type { DiffSummary } from '../src/validation/diff-types';
 import type { RepairReport, RepairWorkflowReport, Validation, WatermarkReport } from '../workflows/types';
 import type { Watermark } from '../src/incremental/window';
@@ -120,6 +120,13 @@ export function describeCheck(r: DryRunResult, sampleRows = 5): string {
   for (const w of r.warnings) lines.push(`warning: ${w}`);
   lines.push(`checked in ${r.elapsedMs} ms`);
   return lines.join('\n');
+}
+
+/** The `check` of a many-object job: one block per object, after the plan. */
+export function describeJobCheck(r: JobDryRunResult, sampleRows = 2): string {
+  const head = `job ok: ${r.summary}${r.foreignKeys ? '; foreign keys would be added after the data' : ''}`;
+  const blocks = r.objects.map((o) => `── ${o.name} → ${o.target}\n${describeCheck(o.check, sampleRows)}`);
+  return [head, ...blocks, `checked in ${r.elapsedMs} ms`].join('\n');
 }
 
 export const diffLine = (d: DiffSummary) =>

@@ -5,7 +5,7 @@ import {
   CheckFailedError,
   ClientError,
   connectTemporal,
-  dryRunCheck,
+  checkAny,
   getDiff,
   getMigration,
   repairMigration,
@@ -28,7 +28,7 @@ import {
 } from '../client';
 import { temporalConfig } from '../worker/config';
 import { serveCodec } from './codec-server';
-import { describeCheck, describeDiff, describeRepair, describeView, describeWatermarks, listTable } from './format';
+import { describeCheck, describeDiff, describeJobCheck, describeRepair, describeView, describeWatermarks, listTable } from './format';
 import { jobWatermarks, resetJobWatermarks } from '../client/watermarks';
 import { watchMigration } from './watch';
 import { registerJobCommands, registerScheduleCommands } from './jobs';
@@ -286,13 +286,15 @@ export function buildProgram(): Command {
 
   program
     .command('check')
-    .description('dry run: validate, connect to both ends, describe the source, show a transformed sample; writes nothing')
+    .description('dry run: validate, connect to both ends, describe the source, show a transformed sample (a many-object job: every object); writes nothing')
     .argument('<spec>', 'spec file (.yaml, .yml or .json)')
     .option('--sample <n>', 'rows to sample', (v) => Number(v), 5)
     .option('--json', 'machine-readable output')
     .action(async (file: string, o: { sample: number; json?: boolean }) => {
-      const r = await dryRunCheck(await loadSpecFile(file), { sampleSize: o.sample });
-      out(o.json ? JSON.stringify(r, null, 2) : describeCheck(r, o.sample));
+      const checked = validateAnySpec(await loadSpecFile(file)); // objects/include: checked object by object
+      if (!checked.ok) throw new InvalidSpecError(checked.issues);
+      const r = await checkAny(checked, { sampleSize: o.sample });
+      out(o.json ? JSON.stringify(r, null, 2) : 'kind' in r ? describeJobCheck(r, o.sample) : describeCheck(r, o.sample));
     });
 
   program

@@ -10,6 +10,7 @@ export * from './errors';
 export * from './spec';
 export * from './migrations';
 export * from './dry-run';
+export * from './dry-run-job';
 
 export type TemporalSettings = ReturnType<typeof temporalConfig>;
 

@@ -9,6 +9,7 @@ import type { JobReport } from '../../workflows/job-types';
 import { env, uniqueSuffix } from '../helpers/env';
 import { withMongo } from '../helpers/mongo';
 import { pgQuery } from '../helpers/pg';
+import { expectConforms } from '../helpers/openapi-conformance';
 import { startHarness, waitFor, type TemporalHarness } from '../helpers/temporal';
 
 /**
@@ -124,6 +125,27 @@ describe('many objects per job on the real stack', () => {
       parallelism: 1,
       batchSize: 500,
     };
+    // The dry run plans the job as a run would and checks every object; nothing is written.
+    const check = await request(app).post('/migrations/check').send(spec);
+    expect(check.status).toBe(200);
+    expectConforms('JobDryRunResult', check.body);
+    expect(check.body.objects.map((o: { name: string }) => o.name)).toEqual(Array.from({ length: TABLES }, (_, i) => `${SRC}.${name(i)}`));
+    expect(check.body.objects.every((o: { check: { ok: boolean; sample: unknown[] } }) => o.check.ok && o.check.sample.length > 0)).toBe(true);
+    expect(check.body.foreignKeys).toBe(true);
+    const { include: _i, exclude: _e, ...named } = spec;
+    const badCheck = await request(app)
+      .post('/migrations/check')
+      .send({
+        ...named,
+        objects: [
+          { source: { table: name(0) }, target: { table: `chk_${name(0)}` } },
+          { source: { table: 'no_such_table' }, target: { table: 'chk_none' } },
+        ],
+      });
+    expect(badCheck.status).toBe(422);
+    expect(badCheck.body.errors).toEqual([expect.objectContaining({ path: expect.stringMatching(/^objects\[.*no_such_table\]\.source/) })]);
+    expect(await pgQuery(`SELECT 1 FROM information_schema.tables WHERE table_schema = '${DST}' AND table_name LIKE 'chk_%'`)).toEqual([]);
+
     const t0 = Date.now();
     const started = await request(app).post('/migrations').send(spec);
     expect(started.status).toBe(201);

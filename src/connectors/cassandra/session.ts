@@ -1,6 +1,7 @@
 import * as driver from 'cassandra-driver';
 import { Client, errors, types, type ClientOptions } from 'cassandra-driver';
 import { schemaError } from '../../errors';
+import { mapLimited } from '../../concurrency';
 import type { Logger } from '../../logging';
 import type { ConnectorSession, ResolvedConnection } from '../contract';
 import { rowToJsonSafe } from '../../model/json-safe';
@@ -407,15 +408,10 @@ export class CassandraSession implements ConnectorSession {
     const columns = primaryColumns(meta.layout);
     const cql = `DELETE FROM ${this.table} WHERE ${columns.map((c) => `${q(c)} = ?`).join(' AND ')}`;
     const fieldOf = (c: string) => schema.fields.find((f) => f.name === c)!;
-    let next = 0;
-    const lane = async () => {
-      while (next < keys.length) {
-        const k = keys[next++]!;
-        const params = columns.map((c) => toCql(k[c], meta.columns.get(c)!, fieldOf(c).type));
-        await this.run('delete from', () => this.client.execute(cql, params, { prepare: true }));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.endpoint.concurrency, keys.length) }, lane));
+    await mapLimited(keys, this.endpoint.concurrency, (k) => {
+      const params = columns.map((c) => toCql(k[c], meta.columns.get(c)!, fieldOf(c).type));
+      return this.run('delete from', () => this.client.execute(cql, params, { prepare: true }));
+    });
     return keys.length;
   }
 

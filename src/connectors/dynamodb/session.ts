@@ -10,6 +10,7 @@ import {
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { configError, schemaError, transientError } from '../../errors';
+import { mapLimited } from '../../concurrency';
 import type { Logger } from '../../logging';
 import { rowToJsonSafe } from '../../model/json-safe';
 import { applyUnknownFields } from '../../model/unknown-fields';
@@ -286,13 +287,7 @@ export class DynamoSession implements ConnectorSession {
   }
 
   private async putAll(chunks: Pending[][]): Promise<RejectedRecord[]> {
-    const rejected: RejectedRecord[] = [];
-    let next = 0;
-    const worker = async () => {
-      while (next < chunks.length) rejected.push(...(await this.putChunk(chunks[next++]!)));
-    };
-    await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, chunks.length) }, worker));
-    return rejected;
+    return (await mapLimited(chunks, WRITE_CONCURRENCY, (chunk) => this.putChunk(chunk))).flat();
   }
 
   /** A chunk refused as invalid (one bad item fails the whole request) is retried item by item to find it. */
