@@ -9,6 +9,7 @@ import type { JobSpec } from '../job/job-spec';
 import { RowDigester } from '../validation/checksum';
 import { emptyDigest, mergeDigests, type Digest } from '../validation/digest';
 import { passthroughUnsupported } from './plan';
+import { readAhead } from './read-ahead';
 import { withEndpoints } from './sessions';
 
 export interface ChunkInput {
@@ -105,7 +106,7 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
       try {
         if (spec.passthrough) {
           if (!source.readRaw || !target.writeRaw) throw passthroughUnsupported(spec);
-          for await (const raw of source.readRaw(sourceSchema, partition, progress.cursor, spec.batchSize)) {
+          for await (const raw of readAhead(source.readRaw(sourceSchema, partition, progress.cursor, spec.batchSize))) {
             if ((await target.writeRaw(transform.schema, raw)) === 'written') {
               progress.rows += raw.rows;
               progress.batches++;
@@ -119,7 +120,8 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
             if (endOfBatch()) break;
           }
         } else {
-          for await (const batch of readRows(source, progress.cursor)) {
+          // The next page is read while this one is transformed and written (one batch of memory more).
+          for await (const batch of readAhead(readRows(source, progress.cursor))) {
             await copyRows(target, batch, true);
             if (endOfBatch()) break;
           }
