@@ -166,13 +166,16 @@ describe(`datamigrato populate: ${RECORDS} records of gzip NDJSON over HTTP`, ()
     await withCassandra((c) => ensureKeyspace(c, KS));
     h = await startHarness('populate');
   }, 180_000);
-  afterAll(async () => {
-    await h?.stop();
-    await servers.range?.close();
-    await servers.plain?.close();
-    for (const d of dropped) await d().catch(() => undefined);
-    await fs.rm(dir, { recursive: true, force: true });
-  }, 120_000);
+  afterAll(
+    async () => {
+      await h?.stop();
+      await servers.range?.close();
+      await servers.plain?.close();
+      for (const d of dropped) await d().catch(() => undefined);
+      await fs.rm(dir, { recursive: true, force: true });
+    },
+    Math.max(120_000, RECORDS * 3),
+  ); // dropping 200k Firestore documents takes minutes
 
   for (const t of TARGETS) {
     const why = t.unavailable?.();
