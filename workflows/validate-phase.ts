@@ -1,5 +1,6 @@
 import * as wf from '@temporalio/workflow';
 import type * as activities from '../activities';
+import { mapLimited } from '../src/concurrency';
 import { validationModeOf } from '../src/job/options';
 import type { JobSpec } from '../src/job/job-spec';
 import type { KeyRange, ObjectSchema } from '../src/model/types';
@@ -50,10 +51,7 @@ export async function validateCopy(spec: JobSpec, scope: ValidateScope, acts: Va
   const countOnly = (mode === 'counts' || mode === 'sample') && wf.patched(DIFF_PATCH);
   const targetRanges = await acts.planTargetScan(spec, sourceSchema);
   const scanAll = (side: 'source' | 'target', ranges: KeyRange[]) =>
-    boundedAll(
-      ranges.map((range) => () => acts.scanRange({ spec, side, sourceSchema, range, ...(countOnly ? { countOnly } : {}) })),
-      spec.parallelism,
-    );
+    mapLimited(ranges, spec.parallelism, (range) => acts.scanRange({ spec, side, sourceSchema, range, ...(countOnly ? { countOnly } : {}) }));
   const [src, tgt] = await Promise.all([scanAll('source', sourceRanges), scanAll('target', targetRanges)]);
   const summary = (countOnly ? compareCounts : compareScans)(sumScans(src), sumScans(tgt));
   if (mode === 'checksums' && !opts.narrow) return summary;
@@ -93,18 +91,4 @@ export async function repairAndRevalidate(
   });
   const validation = await validateCopy(spec, scope, acts, { label: `${label}-validate`, narrow: true });
   return { ...repaired, validation };
-}
-
-/** Runs thunks with at most `limit` at once, preserving result order. */
-async function boundedAll<T>(thunks: (() => Promise<T>)[], limit: number): Promise<T[]> {
-  const results: T[] = new Array(thunks.length);
-  let next = 0;
-  const lane = async () => {
-    while (next < thunks.length) {
-      const i = next++;
-      results[i] = await thunks[i]!();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, thunks.length) }, lane));
-  return results;
 }
