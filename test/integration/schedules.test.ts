@@ -66,6 +66,21 @@ run('schedules', () => {
         .getHandle(id)
         .delete()
         .catch(() => undefined);
+    // Runs a schedule started that the test did not wait for would stay Running on the dev server once the worker
+    // stops. Backfilled runs may still be starting (and visibility lags), so look again until two looks find none.
+    for (let round = 0, quiet = 0; h && round < 10 && quiet < 2; round++) {
+      let found = 0;
+      for (const id of [every, cron])
+        for await (const w of h.client.workflow.list({ query: `WorkflowId STARTS_WITH '${id}' AND ExecutionStatus = 'Running'` })) {
+          found++;
+          await h.client.workflow
+            .getHandle(w.workflowId)
+            .terminate('schedules test clean-up')
+            .catch(() => undefined);
+        }
+      quiet = found ? 0 : quiet + 1;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
     await db?.query(`DELETE FROM $schema.saved_job WHERE name = $1`, [job]).catch(() => undefined);
     await db?.close();
     await h?.stop();
