@@ -110,7 +110,12 @@ describe('durability and control on the real dev server', () => {
 
     test('pause holds the target still between chunks; resume completes', async () => {
       const tgt = `pause_tgt_${uniqueSuffix()}`;
-      const spec = parsed({ ...pgSpec(`pause-${tgt}`, src, tgt, { batchSize: 500, parallelism: 2 }), chunk: { maxBatches: 1000, maxSeconds: 2 } });
+      // 16 partitions of 12.5k rows, two at a time: however late the pause lands (the worker shares this process's
+      // event loop with the polling below), most partitions have not started, so the hold is visible.
+      const spec = parsed({
+        ...pgSpec(`pause-${tgt}`, src, tgt, { batchSize: 500, parallelism: 2, partitions: 16 }),
+        chunk: { maxBatches: 1000, maxSeconds: 2 },
+      });
       const handle = await h.client.workflow.start('migrationWorkflow', { taskQueue: h.taskQueue, workflowId: `pause-${tgt}`, args: [{ spec }] });
       await waitFor(
         () => countRows(`${SCHEMA}.${tgt}`).catch(() => 0),
