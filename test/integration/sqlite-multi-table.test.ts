@@ -279,6 +279,14 @@ describe('acceptance 1: multi-table SQLite with drift → PostgreSQL, MySQL, Dyn
         300,
       );
       expect(before).toBeLessThan(kept);
+      // …and the kill waits until the server holds a heartbeat of a running copy chunk, so a resume must happen
+      // (a count alone once let the kill meet chunks that had not heartbeated yet: resumes 0 in CI).
+      await waitFor(
+        async () => (await handle.describe()).raw.pendingActivities ?? [],
+        (pending) => pending.some((a) => a.activityType?.name === 'copyChunk' && (a.heartbeatDetails?.payloads?.length ?? 0) > 0),
+        60_000,
+        100,
+      );
       await worker!.kill9();
       atKill = await hop.count();
       expect(atKill).toBeLessThan(kept); // really mid-copy
