@@ -2,7 +2,14 @@ import { Context } from '@temporalio/activity';
 import type { KeyRange, ObjectSchema } from '../src/model/types';
 import { copyChunk as copyChunkEngine, type ChunkInput, type ChunkProgress, type ChunkResult } from '../src/engine/copy-chunk';
 import { planMigration as planMigrationEngine, type MigrationPlan } from '../src/engine/plan';
-import { planTargetScan as planTargetScanEngine, scanRange as scanRangeEngine, type ScanInput, type ScanProgress } from '../src/engine/validate';
+import {
+  planTargetScan as planTargetScanEngine,
+  planValidation as planValidationEngine,
+  scanRange as scanRangeEngine,
+  type ScanInput,
+  type ScanProgress,
+  type ValidationPlan,
+} from '../src/engine/validate';
 import type { JobSpec } from '../src/job/job-spec';
 import type { ScanResult } from '../src/validation/digest';
 import type { DiffSummary, RepairSummary } from '../src/validation/diff-types';
@@ -52,6 +59,10 @@ export async function advanceWatermark(a: Advance): Promise<'advanced' | 'alread
 
 export async function planTargetScan(spec: JobSpec, sourceSchema: ObjectSchema): Promise<KeyRange[]> {
   return adapt(() => planTargetScanEngine(spec, sourceSchema));
+}
+
+export async function planValidation(spec: JobSpec, sourceSchema: ObjectSchema): Promise<ValidationPlan> {
+  return adapt(() => planValidationEngine(spec, sourceSchema));
 }
 
 export async function scanRange(input: ScanInput): Promise<ScanResult> {

@@ -118,6 +118,12 @@ const Compared = z.object({
   mismatchedBuckets: z.array(z.object({ bucket: z.number().int(), source: Digest, target: Digest })),
   mode: z.enum(VALIDATION_MODES).optional(),
   diff: DiffSummarySchema.optional(),
+  pushdown: z
+    .object({ kind: z.string(), status: z.enum(['match', 'mismatch']) })
+    .optional()
+    .describe(
+      "both stores checksummed their rows themselves (validation pushdown): on a match the digests are the stores' own, on a mismatch the canonical re-check's",
+    ),
 });
 
 const Validation = z.union([Compared, z.object({ status: z.literal('skipped') })]).nullable();

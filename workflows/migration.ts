@@ -41,7 +41,7 @@ export function scanActivities() {
     cancellationType: wf.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: { ...retry, maximumAttempts: 10 },
   });
-  return { scanRange, narrowDiffs, sampleDiffs, repairDiffs, planTargetScan: control.planTargetScan };
+  return { scanRange, narrowDiffs, sampleDiffs, repairDiffs, planTargetScan: control.planTargetScan, planValidation: control.planValidation };
 }
 
 const initialState = (): MigrationState => ({

@@ -26,6 +26,11 @@ export interface Validation extends ValidationSummary {
   /** Absent in runs recorded before modes existed (checksums). */
   mode?: ValidationMode;
   diff?: DiffSummary;
+  /**
+   * Validation pushdown, when both stores checksummed their rows themselves: the digest kind and its outcome.
+   * On a match the digests above are the stores' own; on a mismatch they are the canonical re-check's.
+   */
+  pushdown?: { kind: string; status: 'match' | 'mismatch' };
 }
 
 /** What a repair did, and the validation that followed it. */

@@ -4,6 +4,7 @@ import { mapLimited } from '../src/concurrency';
 import { validationModeOf } from '../src/job/options';
 import type { JobSpec } from '../src/job/job-spec';
 import type { KeyRange, ObjectSchema } from '../src/model/types';
+import type { ScanInput } from '../src/engine/validate';
 import { compareCounts, compareScans, sumScans } from '../src/validation/digest';
 import { diffRefOf, type DiffSummary } from '../src/validation/diff-types';
 import type { RepairReport, Validation } from './types';
@@ -15,8 +16,12 @@ import type { RepairReport, Validation } from './types';
  */
 export const DIFF_PATCH = 'validation-diff-repair';
 
+/** Version marker of validation pushdown: runs recorded before it plan with planTargetScan and read rows. */
+export const PUSHDOWN_PATCH = 'validation-pushdown';
+
 export interface ValidateActivities {
   planTargetScan: typeof activities.planTargetScan;
+  planValidation: typeof activities.planValidation;
   scanRange: typeof activities.scanRange;
   narrowDiffs: typeof activities.narrowDiffs;
   sampleDiffs: typeof activities.sampleDiffs;
@@ -41,7 +46,8 @@ export interface ValidateOptions {
 
 /**
  * Counts and checksums both sides range by range (the source by its copy partitions, the target by its
- * own partitioning), at most `parallelism` scans per side at once, and compares the bucketed digests.
+ * own partitioning), at most `parallelism` scans per side at once, and compares the bucketed digests —
+ * first in the stores themselves when both can (validation pushdown), canonically when they cannot or differ.
  * Mode `counts` counts only; `sample` counts, then compares sampleSize random keys field by field; `full`
  * (or `narrow`) turns a mismatch into the list of differing keys, stored by the activity beside the workers.
  */
@@ -49,12 +55,30 @@ export async function validateCopy(spec: JobSpec, scope: ValidateScope, acts: Va
   const { sourceSchema, sourceRanges } = scope;
   const mode = validationModeOf(spec);
   const countOnly = (mode === 'counts' || mode === 'sample') && wf.patched(DIFF_PATCH);
-  const targetRanges = await acts.planTargetScan(spec, sourceSchema);
-  const scanAll = (side: 'source' | 'target', ranges: KeyRange[]) =>
-    mapLimited(ranges, spec.parallelism, (range) => acts.scanRange({ spec, side, sourceSchema, range, ...(countOnly ? { countOnly } : {}) }));
-  const [src, tgt] = await Promise.all([scanAll('source', sourceRanges), scanAll('target', targetRanges)]);
-  const summary = (countOnly ? compareCounts : compareScans)(sumScans(src), sumScans(tgt));
-  if (mode === 'checksums' && !opts.narrow) return summary;
+  // Only a same-kind pair may push down: other runs keep the command sequence of before (and no marker).
+  const mayPushDown = !countOnly && spec.validate.pushdown !== false && spec.source.type === spec.target.type;
+  const { targetRanges, storeDigest } =
+    mayPushDown && wf.patched(PUSHDOWN_PATCH)
+      ? await acts.planValidation(spec, sourceSchema)
+      : { targetRanges: await acts.planTargetScan(spec, sourceSchema), storeDigest: null };
+  const scanAll = (side: 'source' | 'target', ranges: KeyRange[], extra: Partial<ScanInput>) =>
+    mapLimited(ranges, spec.parallelism, (range) => acts.scanRange({ spec, side, sourceSchema, range, ...extra }));
+  const scanBoth = async (extra: Partial<ScanInput>) => {
+    const [src, tgt] = await Promise.all([scanAll('source', sourceRanges, extra), scanAll('target', targetRanges, extra)]);
+    return [sumScans(src), sumScans(tgt)] as const;
+  };
+
+  // Pushdown: both stores checksum their rows themselves. A match ends validation; a mismatch (a real
+  // difference, or values the stores print differently) is checked again canonically, which also lists keys.
+  let pushdown: Validation['pushdown'];
+  if (storeDigest) {
+    const pushed = compareScans(...(await scanBoth({ storeDigest: true })));
+    pushdown = { kind: storeDigest, status: pushed.status };
+    if (pushed.status === 'match') return { ...pushed, mode, pushdown };
+  }
+  const summary = (countOnly ? compareCounts : compareScans)(...(await scanBoth(countOnly ? { countOnly } : {})));
+  const withPushdown = <T extends object>(v: T) => (pushdown ? { ...v, pushdown } : v);
+  if (mode === 'checksums' && !opts.narrow) return withPushdown(summary);
 
   const ref = diffRefOf(wf.workflowInfo().workflowId, opts.label);
   const base = { spec, sourceSchema, sourceRanges, targetRanges, ref };
@@ -64,9 +88,9 @@ export async function validateCopy(spec: JobSpec, scope: ValidateScope, acts: Va
   }
   if (summary.status === 'mismatch' && (mode === 'full' || opts.narrow) && wf.patched(DIFF_PATCH)) {
     const diff = await acts.narrowDiffs({ ...base, mismatched: summary.mismatchedBuckets });
-    return { ...summary, mode, diff };
+    return withPushdown({ ...summary, mode, diff });
   }
-  return { ...summary, mode };
+  return withPushdown({ ...summary, mode });
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Logger } from '../logging';
 import type { IncrementalWindow } from '../incremental/window';
 import type { Cursor, KeyValue, KeyRange, ObjectSchema, QuarantinedRecord, RawBatch, RowBatch, Row, WriteOutcome } from '../model/types';
 import type { ConnectionUrlRule } from './connection-url';
+import type { Digest } from '../validation/digest';
 
 /**
  * The one contract every database implements, in the spirit of Airbyte's spec/check/discover/read/write.
@@ -80,6 +81,12 @@ export interface ConnectorCapabilities {
   documentStore?: boolean;
   /** Implements readRaw/writeRaw for `passthrough: true` between two endpoints of this type. */
   passthrough?: boolean;
+  /**
+   * Validation pushdown: the store counts and checksums a range itself (sessions implement digestRange), in a
+   * digest space of its own that this name identifies. Validation uses it when source and target name the same
+   * kind and the transform only renames, selects or drops fields; a mismatch there is checked again canonically.
+   */
+  storeDigest?: string;
   /** Reads the foreign keys a source declares and adds them to a target (sessions implement foreignKeys/addForeignKey). */
   foreignKeys?: boolean;
   /** What a user should know: partitioning strategy, type mapping caveats, what was verified where. */
@@ -141,6 +148,12 @@ export interface ConnectorSession {
    * in (cursor, key) order, NULL cursors first; each batch's cursor is the Watermark of its last row.
    */
   readIncremental?(schema: ObjectSchema, window: IncrementalWindow, after: Cursor | null, batchSize: number): AsyncIterable<RowBatch>;
+  /**
+   * Optional (capabilities.storeDigest): the count and the sum of per-row hashes of one range, computed by the
+   * store. `fields` names the schema's fields in the order to hash them; the other side names its own fields in
+   * the same order, so a renamed field is hashed in the place of the field it came from.
+   */
+  digestRange?(schema: ObjectSchema, range: KeyRange, fields: readonly string[]): Promise<Digest>;
   /** Optional: the foreign keys the source object declares (a many-object job re-creates them on the target after the data). */
   foreignKeys?(): Promise<ForeignKey[]>;
   /** Optional: adds a foreign key to the target object unless one of that name exists ('exists'). */

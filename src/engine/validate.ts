@@ -1,11 +1,13 @@
 import { StoppedError, schemaError } from '../errors';
 import type { Cursor, KeyRange, ObjectSchema } from '../model/types';
+import type { ConnectorSession } from '../connectors/contract';
 import { compileJob, compileJobForRows } from './job-schema';
 import type { JobSpec } from '../job/job-spec';
 import { RowDigester } from '../validation/checksum';
 import { emptyDigest, VALIDATION_BUCKETS, type ScanResult } from '../validation/digest';
 import { KEEP_ALIVE_MS } from './copy-chunk';
 import { withEndpoints, type Side } from './sessions';
+import { digestFieldsOf, storeDigestKindOf } from './store-digest';
 
 export interface ScanInput {
   spec: JobSpec;
@@ -14,6 +16,18 @@ export interface ScanInput {
   range: KeyRange;
   /** validate.mode counts / sample: count the rows, hash nothing (absent in scans recorded before modes existed). */
   countOnly?: boolean;
+  /** Validation pushdown: the store counts and hashes the range itself (the plan named its digest kind). */
+  storeDigest?: boolean;
+}
+
+/** Where validation scans the target, and whether both sides can checksum in the store (the digest kind, or null). */
+export interface ValidationPlan {
+  targetRanges: KeyRange[];
+  storeDigest: string | null;
+}
+
+export async function planValidation(spec: JobSpec, sourceSchema: ObjectSchema): Promise<ValidationPlan> {
+  return { targetRanges: await planTargetScan(spec, sourceSchema), storeDigest: storeDigestKindOf(spec) };
 }
 
 export interface ScanProgress {
@@ -37,6 +51,7 @@ export async function planTargetScan(spec: JobSpec, sourceSchema: ObjectSchema):
  */
 export async function scanRange(input: ScanInput, onBatch: (p: ScanProgress) => void, stopRequested: () => boolean): Promise<ScanResult> {
   const { spec, side, sourceSchema, range } = input;
+  if (input.storeDigest) return storeDigestScan(input, () => onBatch({ cursor: null, rows: 0 }));
   const transform = await compileJobForRows(spec, sourceSchema);
   const endpoint = side === 'source' ? spec.source : spec.target;
   return withEndpoints([{ side, endpoint }], async (s) => {
@@ -70,6 +85,40 @@ export async function scanRange(input: ScanInput, onBatch: (p: ScanProgress) => 
     }
     return { total: digester.digest(), buckets: digester.bucketDigests() };
   });
+}
+
+/**
+ * One range counted and checksummed by the store (one query), while heartbeats keep the activity alive. Buckets
+ * stay empty: a pushed-down mismatch is checked again by the canonical scan, whose buckets are reported.
+ */
+async function storeDigestScan(input: ScanInput, keepAlive: () => void): Promise<ScanResult> {
+  const { spec, side, sourceSchema, range } = input;
+  const { schema: targetSchema } = compileJob(spec, sourceSchema);
+  const fields = digestFieldsOf(spec, sourceSchema)[side];
+  const endpoint = side === 'source' ? spec.source : spec.target;
+  return withEndpoints([{ side, endpoint }], async (s) => {
+    const session = s[side];
+    if (!session.digestRange) throw schemaError(`${endpoint.type} cannot checksum in the store`, endpoint.type);
+    const timer = setInterval(keepAlive, KEEP_ALIVE_MS);
+    try {
+      const schema = side === 'source' ? sourceSchema : await asDescribed(session, targetSchema);
+      const total = await session.digestRange(schema, range, fields);
+      return { total, buckets: [] };
+    } finally {
+      clearInterval(timer);
+    }
+  });
+}
+
+/**
+ * The target's fields with the types the table really has: a table made before the job may differ from the
+ * source (integer for numeric…); each side then renders its own type, and the digests differ rather than fail.
+ */
+async function asDescribed(session: ConnectorSession, expected: ObjectSchema): Promise<ObjectSchema> {
+  const described = await session.describe();
+  if (!described) throw schemaError('target object disappeared before validation', 'target');
+  const actual = new Map(described.fields.map((f) => [f.name, f]));
+  return { ...expected, fields: expected.fields.map((f) => actual.get(f.name) ?? f) };
 }
 
 /** The digester's shape for count-only scans: counts, and leaves every sum (and bucket) empty. */

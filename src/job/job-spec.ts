@@ -25,6 +25,13 @@ export const ValidateSchema = z
       ),
     sampleSize: z.number().int().min(1).max(100_000).default(100).describe('keys compared field by field in mode sample'),
     maxDiffs: z.number().int().min(1).max(1_000_000).default(1000).describe('differences listed at most; the report says when the limit was hit'),
+    // Optional, not defaulted: a spec without it parses (and hashes) exactly as before it existed.
+    pushdown: z
+      .boolean()
+      .optional()
+      .describe(
+        'default true: when both stores can checksum rows themselves (PostgreSQL → PostgreSQL) and the transform only renames, selects or drops, each side is counted and checksummed in the database, and a mismatch is checked again canonically; false: always read and checksum rows on the worker',
+      ),
   })
   .strict();
 

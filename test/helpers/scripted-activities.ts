@@ -52,6 +52,8 @@ export interface Scenario {
   tamperedTarget?: { partitions: number[]; repairFixes: boolean };
   /** What sampleDiffs reports as different. */
   sampleDifferent?: number;
+  /** The digest kind planValidation names (validation pushdown); store scans see the same data as row scans. */
+  storeDigest?: string;
 }
 
 /** What the fakes saw and reported for one workflow id (across its continue-as-new runs). */
@@ -61,7 +63,7 @@ export interface Recording {
   maxInFlight: number;
   /** Rows carried by CancelledFailure details, per stopped call. */
   stoppedRows: number[];
-  scans: { side: ScanInput['side']; range: KeyRange; countOnly?: boolean }[];
+  scans: { side: ScanInput['side']; range: KeyRange; countOnly?: boolean; storeDigest?: boolean }[];
   plans: number;
   narrows: Pick<NarrowInput, 'ref' | 'mismatched'>[];
   samples: Pick<SampleInput, 'ref'>[];
@@ -130,11 +132,15 @@ export class ScriptedActivities {
   }
 
   /** The activities the workflows proxy, with the real signatures. */
-  activities(): Pick<typeof real, 'planMigration' | 'copyChunk' | 'planTargetScan' | 'scanRange' | 'narrowDiffs' | 'sampleDiffs' | 'repairDiffs'> {
+  activities(): Pick<
+    typeof real,
+    'planMigration' | 'copyChunk' | 'planTargetScan' | 'planValidation' | 'scanRange' | 'narrowDiffs' | 'sampleDiffs' | 'repairDiffs'
+  > {
     return {
       planMigration: async (spec) => this.planMigration(spec),
       copyChunk: async (input) => this.copyChunk(input),
       planTargetScan: async () => [{ id: 0, lower: null, upper: null }],
+      planValidation: async () => ({ targetRanges: [{ id: 0, lower: null, upper: null }], storeDigest: this.current().scenario.storeDigest ?? null }),
       scanRange: async (input) => this.scanRange(input),
       narrowDiffs: async (input) => this.narrowDiffs(input),
       sampleDiffs: async (input) => this.sampleDiffs(input),
@@ -221,9 +227,19 @@ export class ScriptedActivities {
 
   private scanRange(input: ScanInput): ScanResult {
     const { scenario, rec } = this.current();
-    rec.scans.push({ side: input.side, range: input.range, ...(input.countOnly ? { countOnly: true } : {}) });
+    rec.scans.push({
+      side: input.side,
+      range: input.range,
+      ...(input.countOnly ? { countOnly: true } : {}),
+      ...(input.storeDigest ? { storeDigest: true } : {}),
+    });
+    // A store digest has no buckets; a count-only scan no sums.
     const counted = (r: ScanResult): ScanResult =>
-      input.countOnly ? { total: { ...emptyDigest(), count: r.total.count }, buckets: r.buckets.map(emptyDigest) } : r;
+      input.countOnly
+        ? { total: { ...emptyDigest(), count: r.total.count }, buckets: r.buckets.map(emptyDigest) }
+        : input.storeDigest
+          ? { total: r.total, buckets: [] }
+          : r;
     if (input.side === 'source') return counted(partitionScan(input.range.id, scenario.partitions[input.range.id]!));
     // The target holds exactly what the source has (one range over everything), but for tampered partitions.
     const t = scenario.tamperedTarget;

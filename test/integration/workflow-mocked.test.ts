@@ -5,6 +5,7 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle
 import type { JobSpecInput } from '../../src/job/job-spec';
 import { MIGRATION_WORKFLOW, pauseSignal, progressQuery, REPAIR_WORKFLOW, resumeSignal, SA } from '../../workflows/definitions';
 import type { MigrationProgress, MigrationReport } from '../../workflows/types';
+import { DIFF_PATCH, PUSHDOWN_PATCH } from '../../workflows/validate-phase';
 import { uniqueSuffix } from '../helpers/env';
 import {
   partitionDigest,
@@ -362,17 +363,24 @@ describe(`continue-as-new (own server, suggestContinueAsNew at ${CAN_THRESHOLD_E
 });
 
 describe('validation modes, narrowing and repair (patch validation-diff-repair)', () => {
-  const markers = async (h: WorkflowHandle) =>
-    (await h.fetchHistory()).events?.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch').length ?? 0;
+  /** The ids of the patch markers a run recorded. */
+  const patches = async (h: WorkflowHandle): Promise<string[]> => {
+    const events = (await h.fetchHistory()).events ?? [];
+    return events.flatMap((e) => {
+      const m = e.markerRecordedEventAttributes;
+      const data = m?.markerName === 'core_patch' ? m.details?.['patch-data']?.payloads?.[0]?.data : undefined;
+      return data ? [(JSON.parse(Buffer.from(data).toString('utf8')) as { id: string }).id] : [];
+    });
+  };
   const twoParts = () => [uniform(2, 10), uniform(2, 10)];
 
-  test('checksums (the default) narrows nothing and records no patch marker, even on a mismatch: the old command sequence', async () => {
+  test('checksums (the default) narrows nothing and records no diff-repair patch marker, even on a mismatch: the old command sequence', async () => {
     const { handle, rec } = await start(main!, { partitions: twoParts(), tamperedTarget: { partitions: [1], repairFixes: true } });
     const report: MigrationReport = await handle.result();
     expect(report.validation).toMatchObject({ status: 'mismatch', mismatchedBuckets: [{ bucket: 1 }] });
     expect(report.validation).not.toHaveProperty('diff');
     expect(rec.narrows).toHaveLength(0);
-    expect(await markers(handle)).toBe(0);
+    expect(await patches(handle)).not.toContain(DIFF_PATCH);
   });
 
   test('full: a mismatch is narrowed once, over the differing buckets; the list is referenced, not carried', async () => {
@@ -383,7 +391,7 @@ describe('validation modes, narrowing and repair (patch validation-diff-repair)'
     expect(rec.narrows).toEqual([{ ref: `${id}/validate.jsonl`, mismatched: [expect.objectContaining({ bucket: 1 })] }]);
     expect(report.validation).toMatchObject({ status: 'mismatch', mode: 'full', diff: { ref: `${id}/validate.jsonl`, extra: 1 } });
     expect(rec.repairs).toHaveLength(0);
-    expect(await markers(handle)).toBeGreaterThan(0);
+    expect(await patches(handle)).toContain(DIFF_PATCH);
   });
 
   test('full on a match narrows nothing', async () => {
@@ -412,6 +420,40 @@ describe('validation modes, narrowing and repair (patch validation-diff-repair)'
     const report: MigrationReport = await handle.result();
     expect(report.repair).toMatchObject({ extraNotDeleted: 1, validation: { status: 'mismatch', diff: { ref: `${id}/repair-validate.jsonl`, extra: 1 } } });
     expect(rec.narrows.map((n) => n.ref)).toEqual([`${id}/validate.jsonl`, `${id}/repair-validate.jsonl`]);
+  });
+
+  test('pushdown (patch validation-pushdown): a match is decided by the store scans alone', async () => {
+    const { handle, rec } = await start(main!, { partitions: twoParts(), storeDigest: 'test-kind' });
+    const report: MigrationReport = await handle.result();
+    expect(report.validation).toMatchObject({ status: 'match', pushdown: { kind: 'test-kind', status: 'match' }, source: report.copyDigest });
+    expect(rec.scans).toHaveLength(3);
+    expect(rec.scans.every((s) => s.storeDigest)).toBe(true);
+    expect(await patches(handle)).toContain(PUSHDOWN_PATCH);
+  });
+
+  test('pushdown: a mismatch is checked again canonically, then narrowed (mode full) from the canonical buckets', async () => {
+    const { handle, rec } = await start(main!, { partitions: twoParts(), storeDigest: 'test-kind', tamperedTarget: { partitions: [1], repairFixes: true } }, {
+      validate: { mode: 'full' },
+    } as Partial<JobSpecInput>);
+    const report: MigrationReport = await handle.result();
+    expect(rec.scans.map((s) => Boolean(s.storeDigest))).toEqual([true, true, true, false, false, false]);
+    expect(report.validation).toMatchObject({
+      status: 'mismatch',
+      mode: 'full',
+      pushdown: { status: 'mismatch' },
+      mismatchedBuckets: [{ bucket: 1 }],
+      diff: { extra: 1 },
+    });
+    expect(rec.narrows).toEqual([{ ref: expect.any(String), mismatched: [expect.objectContaining({ bucket: 1 })] }]);
+  });
+
+  test('pushdown is not asked for with validate.pushdown false, nor in mode counts: no marker, row scans only', async () => {
+    for (const validate of [{ pushdown: false }, { mode: 'counts' as const }]) {
+      const { handle, rec } = await start(main!, { partitions: twoParts(), storeDigest: 'test-kind' }, { validate } as Partial<JobSpecInput>);
+      expect((await handle.result()).validation).not.toHaveProperty('pushdown');
+      expect(rec.scans.some((s) => s.storeDigest)).toBe(false);
+      expect(await patches(handle)).not.toContain(PUSHDOWN_PATCH);
+    }
   });
 
   test('counts scans count only; sample counts, then compares the sampled keys', async () => {

@@ -18,6 +18,8 @@ import { boundKindOf, incrementalPageQuery, watermarkOfRow } from '../sql/increm
 import type { IncrementalWindow } from '../../incremental/window';
 import type { KeyValue } from '../../model/types';
 import { addForeignKeyTo, foreignKeysOf } from './catalog';
+import { digestQuery } from './digest';
+import { sumToHex, type Digest } from '../../validation/digest';
 import type { ForeignKey, TargetForeignKey } from '../contract';
 
 const DEAD_LETTERS = '_datamigrato_dead_letters';
@@ -194,6 +196,15 @@ export class PostgresSession implements ConnectorSession {
       yield { rows: res.rows as Row[], cursor };
       if (res.rows.length < batchSize) return;
     }
+  }
+
+  /** Validation pushdown: the server counts and hashes the range (digest.ts); nothing but two numbers comes back. */
+  async digestRange(schema: ObjectSchema, range: KeyRange, fields: readonly string[]): Promise<Digest> {
+    const params: unknown[] = [];
+    const sql = digestQuery(this.from, schema, fields, range, (v) => `$${params.push(v)}`);
+    const res = await this.withClient('checksum', (c) => c.query<{ n: string; s: string }>(sql, params));
+    const { n, s } = res.rows[0]!;
+    return { count: Number(n), sum: sumToHex(BigInt(s)) };
   }
 
   /** The bound from the server's clock (clock_timestamp, not the transaction's now()), in the session's UTC. */

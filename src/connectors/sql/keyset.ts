@@ -34,8 +34,16 @@ export function pageQuery(
     where.push(key.length === 1 ? `${lead} > ${param(values[0]!)}` : `(${key.map(q).join(', ')}) > (${values.map(param).join(', ')})`);
   }
   // The range's lower bound still applies after a cursor: a cursor never moves below it, so it only helps the planner.
-  if (range.lower !== null) where.push(`${lead} > ${param(range.lower)}`);
-  if (range.upper !== null) where.push(`${lead} <= ${param(range.upper)}`);
+  where.push(...rangeConditions(key, range, param));
   const order = key.map(q).join(', ');
   return `SELECT ${cols} FROM ${table}${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY ${order} LIMIT ${limit}`;
+}
+
+/** A range's bounds on the leading key column (lower exclusive, upper inclusive) as SQL conditions. */
+export function rangeConditions(key: readonly string[], range: KeyRange, param: (v: KeyValue) => string): string[] {
+  const lead = q(key[0]!);
+  const where: string[] = [];
+  if (range.lower !== null) where.push(`${lead} > ${param(range.lower)}`);
+  if (range.upper !== null) where.push(`${lead} <= ${param(range.upper)}`);
+  return where;
 }

@@ -1,0 +1,32 @@
+import { getConnector } from '../connectors/registry';
+import type { JobSpec } from '../job/job-spec';
+import type { ObjectSchema, Row } from '../model/types';
+import { compileJob } from './job-schema';
+
+/** Steps that only move values between fields: the target's fields are source fields under other names. */
+const MOVING_STEPS: ReadonlySet<string> = new Set(['rename', 'select', 'drop']);
+
+/**
+ * The digest kind both stores can compute themselves (validation pushdown), or null when validation must read
+ * rows: the stores name different kinds (or none), a step computes or filters values, soft deletes leave source
+ * rows the target no longer has, or the spec turned it off (`validate.pushdown: false`).
+ */
+export function storeDigestKindOf(spec: JobSpec): string | null {
+  if (spec.validate.pushdown === false || spec.incremental?.softDelete) return null;
+  const kind = getConnector(spec.source.type).capabilities.storeDigest;
+  if (!kind || getConnector(spec.target.type).capabilities.storeDigest !== kind) return null;
+  return spec.transform.every((step) => MOVING_STEPS.has(step.op)) ? kind : null;
+}
+
+/**
+ * The fields each side hashes, in one order: the target's fields by name, and for the source the field each
+ * came from. Found by running the (moving-only) transform over a row whose values are its own field names.
+ */
+export function digestFieldsOf(spec: JobSpec, sourceSchema: ObjectSchema): { source: string[]; target: string[] } {
+  const { schema, apply } = compileJob(spec, sourceSchema);
+  const probe: Row = Object.fromEntries(sourceSchema.fields.map((f) => [f.name, f.name]));
+  const moved = apply(probe);
+  if (!moved) throw new Error('a moving-only transform left the probe row out');
+  const target = schema.fields.map((f) => f.name).sort();
+  return { target, source: target.map((name) => String(moved[name])) };
+}

@@ -1,0 +1,67 @@
+import { digestQuery } from '../../src/connectors/postgres/digest';
+import { digestFieldsOf, storeDigestKindOf } from '../../src/engine/store-digest';
+import type { JobSpecInput } from '../../src/job/job-spec';
+import type { ObjectSchema } from '../../src/model/types';
+import { parsed, pgSpec } from '../helpers/specs';
+
+const schema: ObjectSchema = {
+  object: 'dm.t',
+  key: ['id'],
+  fields: [
+    { name: 'id', type: 'int64', nullable: false },
+    { name: 'amount', type: 'decimal', nullable: true },
+    { name: 'label', type: 'string', nullable: true },
+    { name: 'doc', type: 'json', nullable: true },
+  ],
+};
+const pg = (extra: Partial<JobSpecInput> = {}) => parsed(pgSpec('t', 'a', 'b', extra));
+
+describe('validation pushdown: when it applies', () => {
+  test('PostgreSQL → PostgreSQL with no transform, or only rename/select/drop, pushes down', () => {
+    expect(storeDigestKindOf(pg())).toBe('postgres-md5-v1');
+    expect(
+      storeDigestKindOf(
+        pg({
+          transform: [
+            { op: 'rename', fields: { label: 'title' } },
+            { op: 'drop', fields: ['doc'] },
+          ],
+        }),
+      ),
+    ).toBe('postgres-md5-v1');
+  });
+
+  test('a step that computes or filters values, soft deletes, pushdown: false or another target store read rows', () => {
+    expect(storeDigestKindOf(pg({ transform: [{ op: 'filter', expression: 'row.id > 1' }] }))).toBeNull();
+    expect(storeDigestKindOf(pg({ transform: [{ op: 'mask', fields: { label: 'null' } }] } as Partial<JobSpecInput>))).toBeNull();
+    expect(storeDigestKindOf(pg({ validate: { pushdown: false } } as Partial<JobSpecInput>))).toBeNull();
+    const toMongo = { ...pgSpec('t', 'a', 'b'), target: { type: 'mongodb', connection: { url: { env: 'MONGO_URL' } }, database: 'd', collection: 'c' } };
+    expect(storeDigestKindOf(parsed(toMongo as JobSpecInput))).toBeNull();
+    const soft = pg({ mode: 'incremental', incremental: { cursorField: 'id', softDelete: { field: 'label', value: 'gone' } } } as Partial<JobSpecInput>);
+    expect(storeDigestKindOf(soft)).toBeNull();
+  });
+
+  test('each side names its own fields in the target order: a renamed field is hashed where the field it came from is', () => {
+    const spec = pg({
+      transform: [
+        { op: 'rename', fields: { label: 'title', amount: 'price' } },
+        { op: 'drop', fields: ['doc'] },
+      ],
+    });
+    expect(digestFieldsOf(spec, schema)).toEqual({ target: ['id', 'price', 'title'], source: ['id', 'amount', 'label'] });
+  });
+});
+
+describe('the PostgreSQL digest query', () => {
+  test('renders decimals without scale, json as jsonb, within the range on the leading key', () => {
+    const params: unknown[] = [];
+    const sql = digestQuery('"dm"."t"', schema, ['amount', 'doc', 'id', 'label'], { id: 1, lower: 10, upper: 20 }, (v) => `$${params.push(v)}`);
+    expect(sql).toContain('md5(ROW(trim_scale("amount"), "doc"::jsonb, "id", "label")::text)');
+    expect(sql).toContain('WHERE "id" > $1 AND "id" <= $2');
+    expect(params).toEqual([10, 20]);
+  });
+
+  test('a field the schema lacks is an error, not a silent NULL', () => {
+    expect(() => digestQuery('t', schema, ['nope'], { id: 0, lower: null, upper: null }, String)).toThrow(/nope/);
+  });
+});
