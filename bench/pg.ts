@@ -1,83 +1,198 @@
 /**
  * PG → PG throughput: the service (a real worker process on the local Temporal) against a native
- * `psql COPY … TO STDOUT | psql COPY … FROM STDIN` pipe, on the same table, in the same run.
- *   eval "$(bash scripts/stack.sh env)"; BENCH_ROWS=1000000 npx tsx bench/pg.ts
- * Prints rows/s for both, their ratio and the worker's peak RSS. Figures, not assertions.
+ * `psql COPY … TO STDOUT | psql COPY … FROM STDIN` pipe and pgloader's whole run, on the same table, in the same run.
+ *   eval "$(bash scripts/stack.sh env)"; BENCH_PG_SIZES=100000,1000000 npx tsx bench/pg.ts
+ * For each size: rows/s of the copy phase and end to end (prepare + copy + validation), their ratios to the native
+ * pipe and to pgloader, the validation time, and the worker's peak RSS. Figures, not assertions.
+ *   BENCH_PG_SIZES (default 100000,1000000,10000000; BENCH_ROWS=n measures one size)
+ *   BENCH_PG_MODES (default passthrough,copy,canonical): passthrough = COPY text moved unparsed; copy = the row path
+ *     (parsed rows, a rename transform, COPY-staged upserts); insert = the row path with multi-row INSERT;
+ *     canonical = passthrough validated on the worker (validate.pushdown false), at sizes up to 1,000,000 only
+ *   BENCH_PG_SKIP=pgloader skips pgloader; BENCH_WORKER_CPU_PROF=<dir> profiles each worker (bench/profile-summary.ts reads it)
  */
-import { execSync } from 'node:child_process';
+import { execFileSync, execSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
+import type { JobSpecInput } from '../src/job/job-spec';
 import { countRows, pgQuery } from '../test/helpers/pg';
 import { parsed } from '../test/helpers/specs';
 import { BUNDLE, runInWorkerProcess } from './run-in-worker';
 
-const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
+const SIZES = (process.env.BENCH_ROWS ?? process.env.BENCH_PG_SIZES ?? '100000,1000000,10000000').split(',').map(Number);
+const MODES = (process.env.BENCH_PG_MODES ?? 'passthrough,copy,canonical').split(',') as Mode[];
 const PG_URL = process.env.PG_URL ?? 'postgres://postgres:postgres@127.0.0.1:55432/postgres';
 const SCHEMA = 'dm_bench';
+const PGLOADER_SCHEMA = 'dm_bench_pgloader';
+/** Worker-side validation of 10M rows takes minutes and proves nothing the 1M figure does not. */
+const CANONICAL_MAX_ROWS = 1_000_000;
 
-async function seed() {
+type Mode = 'passthrough' | 'copy' | 'insert' | 'canonical';
+
+const rate = (rows: number, ms: number) => Math.round(rows / (ms / 1000));
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const load = () => `load ${loadavg()[0]!.toFixed(1)}`;
+
+async function seed(table: string, rows: number): Promise<void> {
   await pgQuery(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
-  const have = await pgQuery<{ n: string }>(`SELECT count(*) AS n FROM pg_tables WHERE schemaname = '${SCHEMA}' AND tablename = 'src'`);
-  if (Number(have[0]!.n) === 1 && (await countRows(`${SCHEMA}.src`)) === ROWS) return;
-  await pgQuery(`DROP TABLE IF EXISTS ${SCHEMA}.src`);
-  await pgQuery(`CREATE TABLE ${SCHEMA}.src (id bigint PRIMARY KEY, customer integer NOT NULL, amount numeric(12,2), created_at timestamptz NOT NULL,
-                   status text NOT NULL, note text, attrs jsonb)`);
-  await pgQuery(`INSERT INTO ${SCHEMA}.src SELECT g, g % 50000, round((random() * 10000)::numeric, 2), now() - g * interval '1 second',
-                   (ARRAY['new','paid','shipped','returned'])[1 + g % 4], md5(g::text) || ' ' || md5((g * 7)::text),
-                   jsonb_build_object('sku', 'SKU-' || (g % 997), 'qty', g % 9) FROM generate_series(1, ${ROWS}) g`);
-  await pgQuery(`ANALYZE ${SCHEMA}.src`);
-}
-
-async function recreate(table: string) {
+  const have = await pgQuery<{ n: string }>(`SELECT count(*) AS n FROM pg_tables WHERE schemaname = '${SCHEMA}' AND tablename = '${table}'`);
+  if (Number(have[0]!.n) === 1 && (await countRows(`${SCHEMA}.${table}`)) === rows) return;
   await pgQuery(`DROP TABLE IF EXISTS ${SCHEMA}.${table}`);
+  await pgQuery(`CREATE TABLE ${SCHEMA}.${table} (id bigint PRIMARY KEY, customer integer NOT NULL, amount numeric(12,2), created_at timestamptz NOT NULL,
+                   status text NOT NULL, note text, attrs jsonb)`);
+  await pgQuery(`INSERT INTO ${SCHEMA}.${table} SELECT g, g % 50000, round((random() * 10000)::numeric, 2), now() - g * interval '1 second',
+                   (ARRAY['new','paid','shipped','returned'])[1 + g % 4], md5(g::text) || ' ' || md5((g * 7)::text),
+                   jsonb_build_object('sku', 'SKU-' || (g % 997), 'qty', g % 9) FROM generate_series(1, ${rows}) g`);
+  await pgQuery(`VACUUM ANALYZE ${SCHEMA}.${table}`);
 }
 
-function nativePipe(): number {
-  execSync(`psql "${PG_URL}" -qc "CREATE TABLE ${SCHEMA}.native (LIKE ${SCHEMA}.src INCLUDING ALL)"`);
+const drop = (table: string) => pgQuery(`DROP TABLE IF EXISTS ${SCHEMA}.${table}`);
+
+/** The native peer: one COPY out piped into one COPY in, into a table with the source's primary key. */
+async function nativePipe(src: string): Promise<number> {
+  const dst = `${src}_native`;
+  await drop(dst);
+  await pgQuery(`CREATE TABLE ${SCHEMA}.${dst} (LIKE ${SCHEMA}.${src} INCLUDING ALL)`);
   const t0 = Date.now();
-  execSync(`psql "${PG_URL}" -qc "COPY ${SCHEMA}.src TO STDOUT" | psql "${PG_URL}" -qc "COPY ${SCHEMA}.native FROM STDIN"`, { shell: '/bin/bash' });
-  return Date.now() - t0;
+  execSync(`psql "${PG_URL}" -qc "COPY ${SCHEMA}.${src} TO STDOUT" | psql "${PG_URL}" -qc "COPY ${SCHEMA}.${dst} FROM STDIN"`, { shell: '/bin/bash' });
+  const ms = Date.now() - t0;
+  await drop(dst);
+  return ms;
 }
 
-/** `passthrough` moves COPY text unparsed (always through the copy write path); the others parse rows. */
-type Mode = 'copy' | 'insert' | 'passthrough';
+/** pgloader's whole run (create table, load, index and primary key), PostgreSQL → PostgreSQL, its schema renamed. */
+async function pgloader(src: string): Promise<{ ms: number; rows: number } | null> {
+  if ((process.env.BENCH_PG_SKIP ?? '').includes('pgloader')) return null;
+  try {
+    execFileSync('pgloader', ['--version'], { stdio: 'ignore' });
+  } catch {
+    console.log('pgloader                : not installed (apt-get install -y pgloader); no pgloader ratio');
+    return null;
+  }
+  await pgQuery(`DROP SCHEMA IF EXISTS ${PGLOADER_SCHEMA} CASCADE`);
+  const dir = mkdtempSync(path.join(tmpdir(), 'dm-pgloader-pg-'));
+  const commands = path.join(dir, 'load.load');
+  writeFileSync(
+    commands,
+    `LOAD DATABASE FROM ${PG_URL} INTO ${PG_URL}
+     WITH include drop, create tables, create indexes, reset sequences, workers = 2, concurrency = 1
+     INCLUDING ONLY TABLE NAMES MATCHING '${src}' IN SCHEMA '${SCHEMA}'
+     ALTER SCHEMA '${SCHEMA}' RENAME TO '${PGLOADER_SCHEMA}';\n`,
+  );
+  try {
+    const t0 = Date.now();
+    const out = execFileSync('pgloader', ['--root-dir', dir, commands], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const ms = Date.now() - t0;
+    if (process.env.BENCH_VERBOSE) console.log(out);
+    return { ms, rows: await countRows(`${PGLOADER_SCHEMA}.${src}`) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await pgQuery(`DROP SCHEMA IF EXISTS ${PGLOADER_SCHEMA} CASCADE`);
+  }
+}
 
-async function service(mode: Mode, target: string) {
-  const writeMode: 'copy' | 'insert' = mode === 'insert' ? 'insert' : 'copy';
-  const endpoint = (table: string) => ({ type: 'postgres' as const, connection: { url: { env: 'PG_URL' } }, schema: SCHEMA, table, writeMode });
-  const spec = parsed({
+function specOf(mode: Mode, src: string, target: string) {
+  const endpoint = (table: string) => ({
+    type: 'postgres' as const,
+    connection: { url: { env: 'PG_URL' } },
+    schema: SCHEMA,
+    table,
+    writeMode: mode === 'insert' ? ('insert' as const) : ('copy' as const),
+  });
+  const rowPath = mode === 'copy' || mode === 'insert';
+  const input: JobSpecInput = {
     name: `bench-${target}`,
-    source: endpoint('src'),
+    source: endpoint(src),
     target: endpoint(target),
     batchSize: 5000,
     parallelism: 4,
     partitions: 8,
-    passthrough: mode === 'passthrough',
-  });
-  return runInWorkerProcess(spec, `bench-${target}`);
+    passthrough: !rowPath,
+    // The row path as users run it: a transform in the way (a rename), so rows are parsed and rebuilt.
+    transform: rowPath ? [{ op: 'rename', fields: { note: 'remark' } }] : [],
+    ...(mode === 'canonical' ? { validate: { pushdown: false } } : {}),
+  };
+  return parsed(input);
 }
 
-const rate = (rows: number, ms: number) => Math.round(rows / (ms / 1000));
+interface Line {
+  mode: Mode;
+  copyRate: number;
+  totalMs: number;
+  validateMs: number;
+  rss: number;
+  validation: string;
+}
+
+async function service(mode: Mode, src: string, rows: number): Promise<Line> {
+  const target = `${src}_svc_${mode}`;
+  await drop(target);
+  const prof = process.env.BENCH_WORKER_CPU_PROF;
+  const env: Record<string, string> = prof
+    ? { NODE_OPTIONS: `--require ${path.join(__dirname, 'cpu-profile.cjs')}`, BENCH_CPU_PROF_DIR: path.resolve(prof) }
+    : {};
+  const { report, totalMs, peakRssMb } = await runInWorkerProcess(specOf(mode, src, target), `bench-${target}`, env);
+  await drop(target);
+  if (report.rows !== rows) console.log(`  !! ${mode}: ${report.rows} rows copied of ${rows}`);
+  const v = report.validation;
+  const validation = !v
+    ? 'none'
+    : v.status === 'skipped'
+      ? 'skipped'
+      : `${v.status}${v.pushdown ? ` (in the stores: ${v.pushdown.status})` : ' (on the worker)'}`;
+  return { mode, copyRate: rate(report.rows, report.timings.copyMs), totalMs, validateMs: report.timings.validateMs, rss: peakRssMb, validation };
+}
+
+interface SizeResult {
+  rows: number;
+  nativeRate: number;
+  pgloaderMs: number | null;
+  lines: Line[];
+}
+
+async function measureSize(rows: number): Promise<SizeResult> {
+  const src = `src_${rows}`;
+  console.log(`-- ${rows} rows: seeding ${SCHEMA}.${src} …`);
+  await seed(src, rows);
+  const nativeMs = await nativePipe(src);
+  const nativeRate = rate(rows, nativeMs);
+  console.log(`native psql COPY pipe   : ${rows} rows in ${secs(nativeMs)} = ${nativeRate} rows/s; ${load()}`);
+  const pgl = await pgloader(src);
+  if (pgl) console.log(`pgloader (whole run)    : ${pgl.rows} rows in ${secs(pgl.ms)} = ${rate(pgl.rows, pgl.ms)} rows/s (no validation); ${load()}`);
+  const lines: Line[] = [];
+  for (const mode of MODES) {
+    if (mode === 'canonical' && rows > CANONICAL_MAX_ROWS) continue;
+    const l = await service(mode, src, rows);
+    lines.push(l);
+    const e2e = rate(rows, l.totalMs);
+    console.log(
+      `service ${mode.padEnd(11)}     : copy ${l.copyRate} rows/s (${(l.copyRate / nativeRate).toFixed(2)} of native); end to end ${secs(l.totalMs)} = ${e2e} rows/s ` +
+        `(${(e2e / nativeRate).toFixed(2)} of native${pgl ? `; wall clock ${(l.totalMs / pgl.ms).toFixed(2)} × pgloader's` : ''}); ` +
+        `validation ${secs(l.validateMs)} ${l.validation}; worker peak RSS ${l.rss} MB; ${load()}`,
+    );
+  }
+  return { rows, nativeRate, pgloaderMs: pgl?.ms ?? null, lines };
+}
+
+function printSummary(results: SizeResult[]): void {
+  console.log('\nsummary (copy and end-to-end ratios to the native pipe of the same size; × pgloader = our wall clock ÷ its wall clock)');
+  for (const r of results)
+    for (const l of r.lines)
+      console.log(
+        `  ${String(r.rows).padStart(9)} ${l.mode.padEnd(11)} copy ${(l.copyRate / r.nativeRate).toFixed(2)}  e2e ${(rate(r.rows, l.totalMs) / r.nativeRate).toFixed(2)}` +
+          `${r.pgloaderMs ? `  ${(l.totalMs / r.pgloaderMs).toFixed(2)} × pgloader` : ''}  RSS ${l.rss} MB`,
+      );
+  for (const mode of MODES) {
+    const rss = results.flatMap((r) => r.lines.filter((l) => l.mode === mode).map((l) => `${r.rows}: ${l.rss} MB`));
+    if (rss.length > 1) console.log(`  peak RSS by size, ${mode}: ${rss.join(', ')}`);
+  }
+}
 
 async function main() {
   execSync(`npx tsx scripts/bundle-workflows.ts ${BUNDLE}`, { cwd: path.resolve(__dirname, '..'), stdio: 'ignore' });
-  console.log(`seeding ${ROWS} rows in ${SCHEMA}.src …`);
-  await seed();
-  for (const t of ['native', 'svc_copy', 'svc_insert', 'svc_passthrough']) await recreate(t);
-
-  const nativeMs = nativePipe();
-  const nativeRate = rate(ROWS, nativeMs);
-  console.log(`native psql COPY pipe   : ${ROWS} rows in ${(nativeMs / 1000).toFixed(1)} s = ${nativeRate} rows/s`);
-
-  const modes = (process.env.BENCH_PG_MODES ?? 'passthrough,copy,insert').split(',') as Mode[];
-  for (const mode of modes) {
-    const { report, totalMs, peakRssMb: rss } = await service(mode, `svc_${mode}`);
-    const copyRate = rate(report.rows, report.timings.copyMs);
-    console.log(
-      `service ${mode.padEnd(11)} : copy ${report.rows} rows in ${(report.timings.copyMs / 1000).toFixed(1)} s = ${copyRate} rows/s` +
-        ` (ratio to native ${(copyRate / nativeRate).toFixed(2)}); end-to-end incl. prepare+validation ${(totalMs / 1000).toFixed(1)} s` +
-        ` = ${rate(report.rows, totalMs)} rows/s; validation ${report.validation?.status}; worker peak RSS ${rss} MB`,
-    );
-  }
+  const results: SizeResult[] = [];
+  for (const rows of SIZES) results.push(await measureSize(rows));
+  printSummary(results);
 }
 
 main().catch((err) => {

@@ -1,5 +1,5 @@
 import type { JobSpec } from '../src/job/job-spec';
-import { emptyDigest, mergeDigests } from '../src/validation/digest';
+import { emptyDigest, mergeDigests, type Digest } from '../src/validation/digest';
 import type { MigrationProgress, MigrationReport, MigrationState } from './types';
 
 /** Pure views of a run's state: progress (query), report (result), memo summary, search-attribute status. */
@@ -47,6 +47,15 @@ export function progressOf(spec: JobSpec, st: MigrationState, now: number): Migr
   };
 }
 
+/**
+ * The checksum of what the copy wrote, or null where the copy computed none: passthrough, and copies whose
+ * validation runs in the stores (their chunks digest nothing, so a partition's digest counts fewer rows than it wrote).
+ */
+function copyDigestOf(spec: JobSpec, st: MigrationState): Digest | null {
+  if (spec.passthrough || st.partitions.some((p) => p.digest.count !== p.rows)) return null;
+  return st.partitions.reduce((d, p) => mergeDigests(d, p.digest), emptyDigest());
+}
+
 export function buildReport(spec: JobSpec, st: MigrationState, status: MigrationReport['status'], now: number): MigrationReport {
   const rows = totalRows(st);
   const copySeconds = (st.copyMs || (st.copyStartedAt ? now - st.copyStartedAt : 0)) / 1000;
@@ -60,7 +69,7 @@ export function buildReport(spec: JobSpec, st: MigrationState, status: Migration
     droppedFields: st.partitions.reduce((n, p) => n + (p.droppedFields ?? 0), 0),
     filtered: totalFiltered(st),
     rowsPerSecond: copySeconds > 0 ? Math.round(rows / copySeconds) : 0,
-    copyDigest: spec.passthrough ? null : st.partitions.reduce((d, p) => mergeDigests(d, p.digest), emptyDigest()),
+    copyDigest: copyDigestOf(spec, st),
     partitions: st.partitions.map((p) => ({
       id: p.range.id,
       lower: p.range.lower,

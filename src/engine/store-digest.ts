@@ -18,6 +18,12 @@ export function storeDigestKindOf(spec: JobSpec): string | null {
   return spec.transform.every((step) => MOVING_STEPS.has(step.op)) ? kind : null;
 }
 
+/** Validation will checksum in the stores (so the copy phase need not digest what it writes). */
+export const validatedInStores = (spec: JobSpec): boolean =>
+  spec.validate.enabled &&
+  (spec.validate.mode === undefined || spec.validate.mode === 'checksums' || spec.validate.mode === 'full') &&
+  storeDigestKindOf(spec) !== null;
+
 /**
  * The fields each side hashes, in one order: the target's fields by name, and for the source the field each
  * came from. Found by running the (moving-only) transform over a row whose values are its own field names.

@@ -1,5 +1,5 @@
 import { digestQuery } from '../../src/connectors/postgres/digest';
-import { digestFieldsOf, storeDigestKindOf } from '../../src/engine/store-digest';
+import { digestFieldsOf, storeDigestKindOf, validatedInStores } from '../../src/engine/store-digest';
 import type { JobSpecInput } from '../../src/job/job-spec';
 import type { ObjectSchema } from '../../src/model/types';
 import { parsed, pgSpec } from '../helpers/specs';
@@ -18,7 +18,7 @@ const pg = (extra: Partial<JobSpecInput> = {}) => parsed(pgSpec('t', 'a', 'b', e
 
 describe('validation pushdown: when it applies', () => {
   test('PostgreSQL → PostgreSQL with no transform, or only rename/select/drop, pushes down', () => {
-    expect(storeDigestKindOf(pg())).toBe('postgres-md5-v1');
+    expect(storeDigestKindOf(pg())).toBe('postgres-hash64-v1');
     expect(
       storeDigestKindOf(
         pg({
@@ -28,7 +28,7 @@ describe('validation pushdown: when it applies', () => {
           ],
         }),
       ),
-    ).toBe('postgres-md5-v1');
+    ).toBe('postgres-hash64-v1');
   });
 
   test('a step that computes or filters values, soft deletes, pushdown: false or another target store read rows', () => {
@@ -56,12 +56,22 @@ describe('the PostgreSQL digest query', () => {
   test('renders decimals without scale, json as jsonb, within the range on the leading key', () => {
     const params: unknown[] = [];
     const sql = digestQuery('"dm"."t"', schema, ['amount', 'doc', 'id', 'label'], { id: 1, lower: 10, upper: 20 }, (v) => `$${params.push(v)}`);
-    expect(sql).toContain('md5(ROW(trim_scale("amount"), "doc"::jsonb, "id", "label")::text)');
+    expect(sql).toContain('hashtextextended(ROW(trim_scale("amount"), "doc"::jsonb, "id", "label")::text, 0)');
     expect(sql).toContain('WHERE "id" > $1 AND "id" <= $2');
     expect(params).toEqual([10, 20]);
   });
 
   test('a field the schema lacks is an error, not a silent NULL', () => {
     expect(() => digestQuery('t', schema, ['nope'], { id: 0, lower: null, upper: null }, String)).toThrow(/nope/);
+  });
+});
+
+describe('the copy phase digests only what validation on the worker will compare', () => {
+  test('validated in the stores (checksums, full): no copy digest; counts, sample, disabled or not pushed down: the digest stays', () => {
+    expect(validatedInStores(pg())).toBe(true);
+    expect(validatedInStores(pg({ validate: { mode: 'full' } } as Partial<JobSpecInput>))).toBe(true);
+    for (const validate of [{ mode: 'counts' }, { mode: 'sample' }, { enabled: false }, { pushdown: false }])
+      expect(validatedInStores(pg({ validate } as Partial<JobSpecInput>))).toBe(false);
+    expect(validatedInStores(pg({ transform: [{ op: 'filter', expression: 'row.id > 1' }] }))).toBe(false);
   });
 });

@@ -25,7 +25,7 @@ export const postgres = descriptor({
       'Writes: COPY straight into the table until a batch meets an existing key, from then on COPY into a temp table then INSERT … ON CONFLICT (key…) DO UPDATE (writeMode: copy), or multi-row INSERT (writeMode: insert).',
       'A batch rejected for its data (SQLSTATE 22xxx/23xxx) is retried row by row; bad rows follow onRecordError.',
       "Query sources: `query` (a SELECT, joins allowed) with a required `key`, read as SELECT … FROM (query) AS q by keyset; described from the result columns' type OIDs (SELECT * FROM (query) q LIMIT 0); cannot be a target.",
-      'Validation pushdown (PostgreSQL → PostgreSQL, transforms that only rename/select/drop): each side counts and sums md5 hashes of its rows in SQL (PostgreSQL ≥ 13); a mismatch is checked again with the canonical scan.',
+      'Validation pushdown (PostgreSQL → PostgreSQL, transforms that only rename/select/drop): each side counts and sums 64-bit hashes (hashtextextended) of its rows’ text in SQL (PostgreSQL ≥ 13); a mismatch is checked again with the canonical scan.',
       'Types: exact native types are kept for PostgreSQL → PostgreSQL; arrays, enums, intervals and other types travel as their text form.',
     ],
   },
