@@ -96,19 +96,22 @@ export function requireKnown(schema: ObjectSchema, names: string[], where: strin
 }
 
 function compileRename(step: StepOf<'rename'>, schema: ObjectSchema, where: string): CompiledStep {
-  const map = step.fields;
-  requireKnown(schema, Object.keys(map), where);
-  const after = schema.fields.map((f) => map[f.name] ?? f.name);
+  // A Map, not the spec's object: a field called "constructor" must not find Object.prototype's.
+  const map = new Map(Object.entries(step.fields));
+  const renamed = (name: string) => map.get(name) ?? name;
+  requireKnown(schema, [...map.keys()], where);
+  const after = schema.fields.map((f) => renamed(f.name));
   if (new Set(after).size !== after.length) throw configError(`${where}: renaming would produce duplicate field names`);
   return {
     schema: {
       ...schema,
-      key: schema.key.map((k) => map[k] ?? k),
-      fields: schema.fields.map((f) => ({ ...f, name: map[f.name] ?? f.name })),
+      key: schema.key.map(renamed),
+      fields: schema.fields.map((f) => ({ ...f, name: renamed(f.name) })),
     },
+    // for…in allocates no entry arrays: this runs once per row on the row path.
     fn: (row) => {
       const out: Row = {};
-      for (const [k, v] of Object.entries(row)) out[map[k] ?? k] = v;
+      for (const k in row) out[renamed(k)] = row[k]!;
       return out;
     },
   };

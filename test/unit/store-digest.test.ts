@@ -1,3 +1,4 @@
+import { compileTransforms } from '../../src/transform/compile';
 import { digestQuery } from '../../src/connectors/postgres/digest';
 import { digestFieldsOf, storeDigestKindOf, validatedInStores } from '../../src/engine/store-digest';
 import type { JobSpecInput } from '../../src/job/job-spec';
@@ -74,4 +75,14 @@ describe('the copy phase digests only what validation on the worker will compare
       expect(validatedInStores(pg({ validate } as Partial<JobSpecInput>))).toBe(false);
     expect(validatedInStores(pg({ transform: [{ op: 'filter', expression: 'row.id > 1' }] }))).toBe(false);
   });
+});
+
+test('rename looks names up in a Map: a field called "constructor" or "toString" keeps its name and value', () => {
+  const s: ObjectSchema = {
+    object: 'o',
+    key: ['id'],
+    fields: ['id', 'constructor', 'toString', 'a'].map((name) => ({ name, type: 'string', nullable: true })),
+  };
+  const { apply } = compileTransforms([{ op: 'rename', fields: { a: 'b' } }], s);
+  expect(apply({ id: '1', constructor: 'c', toString: 't', a: 'x' })).toEqual({ id: '1', constructor: 'c', toString: 't', b: 'x' });
 });

