@@ -81,10 +81,18 @@ async function pgloader(src: string): Promise<{ ms: number; rows: number } | nul
   );
   try {
     const t0 = Date.now();
-    const out = execFileSync('pgloader', ['--root-dir', dir, commands], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    // SBCL's default 1 GB heap is exhausted at 10M rows ("Heap exhausted, game over"): give it 4 GB at every size.
+    const out = execFileSync('pgloader', ['--dynamic-space-size', '4096', '--root-dir', dir, commands], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const ms = Date.now() - t0;
     if (process.env.BENCH_VERBOSE) console.log(out);
     return { ms, rows: await countRows(`${PGLOADER_SCHEMA}.${src}`) };
+  } catch (err) {
+    const stderr = String((err as { stderr?: unknown }).stderr ?? (err as Error).message);
+    console.log(`pgloader                : failed (${stderr.split('\n').find((l) => /error|exhausted/i.test(l)) ?? stderr.slice(0, 200)}); no pgloader ratio`);
+    return null;
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await pgQuery(`DROP SCHEMA IF EXISTS ${PGLOADER_SCHEMA} CASCADE`);
