@@ -381,6 +381,7 @@ export const ConnectorInfo = z
       target: z.boolean(),
       documentStore: z.boolean().optional().describe('keeps fields a schema did not foresee as they are (onUnknownField: json)'),
       passthrough: z.boolean().optional().describe('supports passthrough: true between two endpoints of this type'),
+      storeDigest: z.string().optional().describe('validation pushdown: the digest kind this store computes itself (both endpoints must name the same one)'),
       notes: z.array(z.string()),
     }),
     endpointSchema: z.record(z.string(), z.any()).describe('JSON Schema of this connector’s endpoint block'),

@@ -24,6 +24,7 @@ const MODES = (process.env.BENCH_PG_MODES ?? 'passthrough,copy,canonical').split
 const PG_URL = process.env.PG_URL ?? 'postgres://postgres:postgres@127.0.0.1:55432/postgres';
 const SCHEMA = 'dm_bench';
 const PGLOADER_SCHEMA = 'dm_bench_pgloader';
+const PARALLELISM = Number(process.env.BENCH_PG_PARALLELISM ?? 4);
 /** Worker-side validation of 10M rows takes minutes and proves nothing the 1M figure does not. */
 const CANONICAL_MAX_ROWS = 1_000_000;
 
@@ -113,8 +114,8 @@ function specOf(mode: Mode, src: string, target: string) {
     source: endpoint(src),
     target: endpoint(target),
     batchSize: 5000,
-    parallelism: 4,
-    partitions: 8,
+    parallelism: PARALLELISM,
+    partitions: PARALLELISM * 2,
     passthrough: !rowPath,
     // The row path as users run it: a transform in the way (a rename), so rows are parsed and rebuilt.
     transform: rowPath ? [{ op: 'rename', fields: { note: 'remark' } }] : [],
