@@ -21,7 +21,7 @@ export const postgres = descriptor({
     notes: [
       'Key: the primary key (one or several columns) or `key`; keyset pagination on the whole tuple.',
       'Partitions on the leading key column: integers split min..max evenly; other types by percentile_disc boundaries.',
-      'Reads page by key (keyset pagination), one index range scan per batch.',
+      'Reads page by key (keyset pagination), one index range scan per batch, each page as COPY (SELECT …) TO STDOUT text parsed into rows by the columns’ catalog types.',
       'Writes: COPY straight into the table until a batch meets an existing key, from then on COPY into a temp table then INSERT … ON CONFLICT (key…) DO UPDATE (writeMode: copy), or multi-row INSERT (writeMode: insert).',
       'A batch rejected for its data (SQLSTATE 22xxx/23xxx) is retried row by row; bad rows follow onRecordError.',
       "Query sources: `query` (a SELECT, joins allowed) with a required `key`, read as SELECT … FROM (query) AS q by keyset; described from the result columns' type OIDs (SELECT * FROM (query) q LIMIT 0); cannot be a target.",

@@ -8,7 +8,19 @@ import type { ConnectorSession, ResolvedConnection } from '../contract';
 import { keyFieldsOf, keyLabel } from '../../model/keys';
 import { rowToJsonSafe } from '../../model/json-safe';
 import { deadLetterId } from '../dead-letter-id';
-import type { Cursor, FieldSchema, KeyRange, ObjectSchema, QuarantinedRecord, RawBatch, RejectedRecord, Row, RowBatch, WriteOutcome } from '../../model/types';
+import type {
+  Cursor,
+  FieldSchema,
+  FieldType,
+  KeyRange,
+  ObjectSchema,
+  QuarantinedRecord,
+  RawBatch,
+  RejectedRecord,
+  Row,
+  RowBatch,
+  WriteOutcome,
+} from '../../model/types';
 import { classifyPgError, isDataError } from './errors';
 import type { PostgresEndpoint } from './spec';
 import { copyField, neutralTypeOf, neutralTypeParsers, pgColumnType, toPgText } from './types';
@@ -19,6 +31,7 @@ import type { IncrementalWindow } from '../../incremental/window';
 import type { KeyValue } from '../../model/types';
 import { addForeignKeyTo, foreignKeysOf } from './catalog';
 import { digestQuery } from './digest';
+import { copyRowParser } from './copy-rows';
 import { sumToHex, type Digest } from '../../validation/digest';
 import type { ForeignKey, TargetForeignKey } from '../contract';
 
@@ -183,19 +196,42 @@ export class PostgresSession implements ConnectorSession {
     });
   }
 
+  /**
+   * Keyset pagination (each page an index range scan, so memory and latency stay flat however deep we are), each
+   * page read as COPY text and parsed into rows by the columns' own types (copy-rows.ts): the values the row
+   * protocol gives, with a fraction of its per-field cost.
+   */
   async *read(schema: ObjectSchema, range: KeyRange, after: Cursor | null, batchSize: number): AsyncIterable<RowBatch> {
     const cols = schema.fields.map((f) => q(f.name)).join(', ');
-    // Keyset pagination: each page is an index range scan, so memory and latency stay flat however deep we are.
+    const parse = copyRowParser(
+      schema.fields.map((f) => f.name),
+      await this.columnTypes(schema),
+    );
     let cursor = after as KeyCursor | null;
     for (;;) {
-      const params: unknown[] = [];
-      const sql = pageQuery(this.from, cols, schema.key, range, cursor, batchSize, (v) => `$${params.push(v)}`);
-      const res = await this.withClient('read', (c) => c.query(sql, params));
-      if (res.rows.length === 0) return;
-      cursor = cursorOf(res.rows[res.rows.length - 1] as Row, schema.key);
-      yield { rows: res.rows as Row[], cursor };
-      if (res.rows.length < batchSize) return;
+      const page = await this.withClient('read', async (c) => {
+        const sql = pageQuery(this.from, cols, schema.key, range, cursor, batchSize, (v) => c.escapeLiteral(String(v)));
+        const parts: Buffer[] = [];
+        for await (const part of c.query(copyTo(`COPY (${sql}) TO STDOUT`))) parts.push(part as Buffer);
+        return Buffer.concat(parts);
+      });
+      const rows = parse(page);
+      if (rows.length === 0) return;
+      cursor = cursorOf(rows[rows.length - 1]!, schema.key);
+      yield { rows, cursor };
+      if (rows.length < batchSize) return;
     }
+  }
+
+  /**
+   * The neutral types the server's columns really have (a target read for validation may differ from the schema
+   * it is expected to have): read once per session from the catalog, as the row protocol would go by type OIDs.
+   */
+  private described: Promise<ObjectSchema | null> | null = null;
+  private async columnTypes(schema: ObjectSchema): Promise<FieldType[]> {
+    this.described ??= this.describe();
+    const actual = new Map(((await this.described)?.fields ?? []).map((f) => [f.name, f.type]));
+    return schema.fields.map((f) => actual.get(f.name) ?? f.type);
   }
 
   /** Validation pushdown: the server counts and hashes the range (digest.ts); nothing but two numbers comes back. */
