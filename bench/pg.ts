@@ -48,12 +48,15 @@ async function seed(table: string, rows: number): Promise<void> {
 }
 
 const drop = (table: string) => pgQuery(`DROP TABLE IF EXISTS ${SCHEMA}.${table}`);
+/** Before each measured line: the previous line's dirty pages written out, so no line pays another's checkpoint. */
+const settle = () => pgQuery('CHECKPOINT');
 
 /** The native peer: one COPY out piped into one COPY in, into a table with the source's primary key. */
 async function nativePipe(src: string): Promise<number> {
   const dst = `${src}_native`;
   await drop(dst);
   await pgQuery(`CREATE TABLE ${SCHEMA}.${dst} (LIKE ${SCHEMA}.${src} INCLUDING ALL)`);
+  await settle();
   const t0 = Date.now();
   execSync(`psql "${PG_URL}" -qc "COPY ${SCHEMA}.${src} TO STDOUT" | psql "${PG_URL}" -qc "COPY ${SCHEMA}.${dst} FROM STDIN"`, { shell: '/bin/bash' });
   const ms = Date.now() - t0;
@@ -81,6 +84,7 @@ async function pgloader(src: string): Promise<{ ms: number; rows: number } | nul
      ALTER SCHEMA '${SCHEMA}' RENAME TO '${PGLOADER_SCHEMA}';\n`,
   );
   try {
+    await settle();
     const t0 = Date.now();
     // SBCL's default 1 GB heap is exhausted at 10M rows ("Heap exhausted, game over"): give it 4 GB at every size.
     const out = execFileSync('pgloader', ['--dynamic-space-size', '4096', '--root-dir', dir, commands], {
@@ -136,6 +140,7 @@ interface Line {
 async function service(mode: Mode, src: string, rows: number): Promise<Line> {
   const target = `${src}_svc_${mode}`;
   await drop(target);
+  await settle();
   const prof = process.env.BENCH_WORKER_CPU_PROF;
   const env: Record<string, string> = prof
     ? { NODE_OPTIONS: `--require ${path.join(__dirname, 'cpu-profile.cjs')}`, BENCH_CPU_PROF_DIR: path.resolve(prof) }
