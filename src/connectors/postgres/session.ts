@@ -209,18 +209,22 @@ export class PostgresSession implements ConnectorSession {
     );
     let cursor = after as KeyCursor | null;
     for (;;) {
-      const page = await this.withClient('read', async (c) => {
-        const sql = pageQuery(this.from, cols, schema.key, range, cursor, batchSize, (v) => c.escapeLiteral(String(v)));
-        const parts: Buffer[] = [];
-        for await (const part of c.query(copyTo(`COPY (${sql}) TO STDOUT`))) parts.push(part as Buffer);
-        return Buffer.concat(parts);
-      });
-      const rows = parse(page);
+      const rows = parse(await this.copyPage(schema.key, cols, range, cursor, batchSize));
       if (rows.length === 0) return;
       cursor = cursorOf(rows[rows.length - 1]!, schema.key);
       yield { rows, cursor };
       if (rows.length < batchSize) return;
     }
+  }
+
+  /** One keyset page as COPY text. COPY takes no bind parameters, so the bounds are inlined as escaped literals. */
+  private copyPage(key: readonly string[], cols: string, range: KeyRange, cursor: KeyCursor | null, batchSize: number): Promise<Buffer> {
+    return this.withClient('read', async (c) => {
+      const sql = pageQuery(this.from, cols, key, range, cursor, batchSize, (v) => c.escapeLiteral(String(v)));
+      const parts: Buffer[] = [];
+      for await (const part of c.query(copyTo(`COPY (${sql}) TO STDOUT`))) parts.push(part as Buffer);
+      return Buffer.concat(parts);
+    });
   }
 
   /**
@@ -288,21 +292,13 @@ export class PostgresSession implements ConnectorSession {
     }
   }
 
-  /**
-   * `read` as COPY text: the same keyset pages, but the server's output goes to the target unparsed. COPY takes
-   * no bind parameters, so the bounds are inlined as escaped literals.
-   */
+  /** `read` as COPY text: the same keyset pages, but the server's output goes to the target unparsed. */
   async *readRaw(schema: ObjectSchema, range: KeyRange, after: Cursor | null, batchSize: number): AsyncIterable<RawBatch> {
     const keyIndexes = schema.key.map((k) => schema.fields.findIndex((f) => f.name === k));
     const cols = schema.fields.map((f) => q(f.name)).join(', ');
     let cursor = after as KeyCursor | null;
     for (;;) {
-      const batch = await this.withClient('read', async (c) => {
-        const sql = pageQuery(this.from, cols, schema.key, range, cursor, batchSize, (v) => c.escapeLiteral(String(v)));
-        const parts: Buffer[] = [];
-        for await (const part of c.query(copyTo(`COPY (${sql}) TO STDOUT`))) parts.push(part as Buffer);
-        return Buffer.concat(parts);
-      });
+      const batch = await this.copyPage(schema.key, cols, range, cursor, batchSize);
       if (batch.length === 0) return;
       let rows = 0;
       for (let i = batch.indexOf(10); i !== -1; i = batch.indexOf(10, i + 1)) rows++;
