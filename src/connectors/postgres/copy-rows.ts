@@ -1,5 +1,6 @@
 import { types as pgTypes } from 'pg';
 import type { FieldType, Row, Value } from '../../model/types';
+import { unescapeCopyField } from './copy-text';
 import { pgTimestampToIso } from './types';
 
 /**
@@ -24,9 +25,6 @@ const PARSERS: Partial<Record<FieldType, Parse>> = {
   json: (v) => JSON.parse(v) as Value,
 };
 
-const UNESCAPE: Record<string, string> = { b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
-const unescape = (field: string) => field.replace(/\\(.)/g, (_, c: string) => UNESCAPE[c] ?? c);
-
 /** A parser for pages of `COPY (SELECT <names> …) TO STDOUT`: fields in `names` order, parsed by `types`. */
 export function copyRowParser(names: readonly string[], types: readonly FieldType[]): (page: Buffer) => Row[] {
   const parsers = types.map((t) => PARSERS[t]);
@@ -46,7 +44,7 @@ export function copyRowParser(names: readonly string[], types: readonly FieldTyp
         const raw = text.slice(start, end);
         if (raw === '\\N') row[names[i]!] = null;
         else {
-          const value = raw.includes('\\') ? unescape(raw) : raw;
+          const value = unescapeCopyField(raw);
           const parse = parsers[i];
           row[names[i]!] = parse ? parse(value) : value;
         }
