@@ -1,7 +1,7 @@
 import { getConnector } from '../connectors/registry';
-import type { JobSpec } from '../job/job-spec';
+import { validationModeOf, type JobSpec, type ValidationMode } from '../job/job-spec';
 import type { ObjectSchema, Row } from '../model/types';
-import { compileJob } from './job-schema';
+import type { CompiledTransform } from '../transform/compile';
 
 /** Steps that only move values between fields: the target's fields are source fields under other names. */
 const MOVING_STEPS: ReadonlySet<string> = new Set(['rename', 'select', 'drop']);
@@ -18,18 +18,18 @@ export function storeDigestKindOf(spec: JobSpec): string | null {
   return spec.transform.every((step) => MOVING_STEPS.has(step.op)) ? kind : null;
 }
 
+/** The modes that checksum every row (the others count or sample). */
+const CHECKSUM_MODES: ReadonlySet<ValidationMode> = new Set(['checksums', 'full']);
+
 /** Validation will checksum in the stores (so the copy phase need not digest what it writes). */
 export const validatedInStores = (spec: JobSpec): boolean =>
-  spec.validate.enabled &&
-  (spec.validate.mode === undefined || spec.validate.mode === 'checksums' || spec.validate.mode === 'full') &&
-  storeDigestKindOf(spec) !== null;
+  spec.validate.enabled && CHECKSUM_MODES.has(validationModeOf(spec)) && storeDigestKindOf(spec) !== null;
 
 /**
  * The fields each side hashes, in one order: the target's fields by name, and for the source the field each
- * came from. Found by running the (moving-only) transform over a row whose values are its own field names.
+ * came from. Found by running the job's (moving-only) compiled transform over a row whose values are its own field names.
  */
-export function digestFieldsOf(spec: JobSpec, sourceSchema: ObjectSchema): { source: string[]; target: string[] } {
-  const { schema, apply } = compileJob(spec, sourceSchema);
+export function digestFieldsOf({ schema, apply }: CompiledTransform, sourceSchema: ObjectSchema): { source: string[]; target: string[] } {
   const probe: Row = Object.fromEntries(sourceSchema.fields.map((f) => [f.name, f.name]));
   const moved = apply(probe);
   if (!moved) throw new Error('a moving-only transform left the probe row out');

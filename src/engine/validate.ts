@@ -1,6 +1,5 @@
 import { StoppedError, schemaError } from '../errors';
 import type { Cursor, KeyRange, ObjectSchema } from '../model/types';
-import type { ConnectorSession } from '../connectors/contract';
 import { compileJob, compileJobForRows } from './job-schema';
 import type { JobSpec } from '../job/job-spec';
 import { RowDigester } from '../validation/checksum';
@@ -93,32 +92,20 @@ export async function scanRange(input: ScanInput, onBatch: (p: ScanProgress) => 
  */
 async function storeDigestScan(input: ScanInput, keepAlive: () => void): Promise<ScanResult> {
   const { spec, side, sourceSchema, range } = input;
-  const { schema: targetSchema } = compileJob(spec, sourceSchema);
-  const fields = digestFieldsOf(spec, sourceSchema)[side];
+  const compiled = compileJob(spec, sourceSchema);
+  const fields = digestFieldsOf(compiled, sourceSchema)[side];
   const endpoint = side === 'source' ? spec.source : spec.target;
   return withEndpoints([{ side, endpoint }], async (s) => {
     const session = s[side];
     if (!session.digestRange) throw schemaError(`${endpoint.type} cannot checksum in the store`, endpoint.type);
     const timer = setInterval(keepAlive, KEEP_ALIVE_MS);
     try {
-      const schema = side === 'source' ? sourceSchema : await asDescribed(session, targetSchema);
-      const total = await session.digestRange(schema, range, fields);
+      const total = await session.digestRange(side === 'source' ? sourceSchema : compiled.schema, range, fields);
       return { total, buckets: [] };
     } finally {
       clearInterval(timer);
     }
   });
-}
-
-/**
- * The target's fields with the types the table really has: a table made before the job may differ from the
- * source (integer for numeric…); each side then renders its own type, and the digests differ rather than fail.
- */
-async function asDescribed(session: ConnectorSession, expected: ObjectSchema): Promise<ObjectSchema> {
-  const described = await session.describe();
-  if (!described) throw schemaError('target object disappeared before validation', 'target');
-  const actual = new Map(described.fields.map((f) => [f.name, f]));
-  return { ...expected, fields: expected.fields.map((f) => actual.get(f.name) ?? f) };
 }
 
 /** The digester's shape for count-only scans: counts, and leaves every sum (and bucket) empty. */

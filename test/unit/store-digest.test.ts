@@ -1,5 +1,6 @@
 import { compileTransforms } from '../../src/transform/compile';
 import { digestQuery } from '../../src/connectors/postgres/digest';
+import { compileJob } from '../../src/engine/job-schema';
 import { digestFieldsOf, storeDigestKindOf, validatedInStores } from '../../src/engine/store-digest';
 import type { JobSpecInput } from '../../src/job/job-spec';
 import type { ObjectSchema } from '../../src/model/types';
@@ -49,7 +50,7 @@ describe('validation pushdown: when it applies', () => {
         { op: 'drop', fields: ['doc'] },
       ],
     });
-    expect(digestFieldsOf(spec, schema)).toEqual({ target: ['id', 'price', 'title'], source: ['id', 'amount', 'label'] });
+    expect(digestFieldsOf(compileJob(spec, schema), schema)).toEqual({ target: ['id', 'price', 'title'], source: ['id', 'amount', 'label'] });
   });
 });
 

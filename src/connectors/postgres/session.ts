@@ -238,10 +238,16 @@ export class PostgresSession implements ConnectorSession {
     return schema.fields.map((f) => actual.get(f.name) ?? f.type);
   }
 
-  /** Validation pushdown: the server counts and hashes the range (digest.ts); nothing but two numbers comes back. */
+  /**
+   * Validation pushdown: the server counts and hashes the range (digest.ts); nothing but two numbers comes back.
+   * Each column is rendered by the type the table really has: a target made before the job may differ from the
+   * source (integer for numeric…), and the digests then differ rather than the query fail.
+   */
   async digestRange(schema: ObjectSchema, range: KeyRange, fields: readonly string[]): Promise<Digest> {
+    const types = await this.columnTypes(schema);
+    const actual: ObjectSchema = { ...schema, fields: schema.fields.map((f, i) => ({ ...f, type: types[i]! })) };
     const params: unknown[] = [];
-    const sql = digestQuery(this.from, schema, fields, range, (v) => `$${params.push(v)}`);
+    const sql = digestQuery(this.from, actual, fields, range, (v) => `$${params.push(v)}`);
     const res = await this.withClient('checksum', (c) => c.query<{ n: string; s: string }>(sql, params));
     const { n, s } = res.rows[0]!;
     return { count: Number(n), sum: sumToHex(BigInt(s)) };
