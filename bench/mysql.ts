@@ -5,13 +5,12 @@
  * Prints one line per measurement and the ratios. Figures, not assertions. BENCH_MYSQL_SKIP=pgloader or =service
  * measures one side only; BENCH_MYSQL_KEEP=1 keeps the generated database for the next run.
  */
-import { execFileSync, execSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execSync } from 'node:child_process';
 import path from 'node:path';
 import { mysqlQuery, mysqlUrl } from '../test/helpers/mysql';
 import { pgQuery } from '../test/helpers/pg';
 import { parsed } from '../test/helpers/specs';
+import { runPgloader } from './pgloader';
 import { BUNDLE, runSeriesInWorkerProcess } from './run-in-worker';
 
 const ROWS = Number(process.env.BENCH_MYSQL_ROWS ?? 1_000_000);
@@ -93,27 +92,15 @@ async function countLoaded(schema: string): Promise<number> {
 async function pgloader(): Promise<{ ms: number; rows: number }> {
   await pgQuery(`DROP SCHEMA IF EXISTS ${PGLOADER_SCHEMA} CASCADE`);
   await pgQuery(`DROP SCHEMA IF EXISTS ${DB} CASCADE`);
-  const dir = mkdtempSync(path.join(tmpdir(), 'dm-pgloader-my-'));
-  const commands = path.join(dir, 'load.load');
   const from = new URL(mysqlUrl);
   from.pathname = `/${DB}`;
-  writeFileSync(
-    commands,
-    `LOAD DATABASE
+  const commands = `LOAD DATABASE
        FROM ${from.toString()}
        INTO ${PG_URL}
      WITH include drop, create tables, create indexes, reset sequences, workers = 2, concurrency = 1
-     ALTER SCHEMA '${DB}' RENAME TO '${PGLOADER_SCHEMA}';\n`,
-  );
-  try {
-    const t0 = Date.now();
-    const out = execFileSync('pgloader', ['--root-dir', dir, commands], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    const ms = Date.now() - t0;
-    if (process.env.BENCH_VERBOSE) console.log(out);
-    return { ms, rows: await countLoaded(PGLOADER_SCHEMA) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+     ALTER SCHEMA '${DB}' RENAME TO '${PGLOADER_SCHEMA}';\n`;
+  const { ms } = runPgloader(commands);
+  return { ms, rows: await countLoaded(PGLOADER_SCHEMA) };
 }
 
 /** The same tables through the service: one migration per table, one after the other, on one worker process. */
@@ -130,12 +117,7 @@ async function service() {
       partitions: 4,
     }),
   );
-  const prof = process.env.BENCH_WORKER_CPU_PROF;
-  return runSeriesInWorkerProcess(
-    specs,
-    'bench-mysql',
-    prof ? { NODE_OPTIONS: `--require ${path.join(__dirname, 'cpu-profile.cjs')}`, BENCH_CPU_PROF_DIR: path.resolve(prof) } : {},
-  );
+  return runSeriesInWorkerProcess(specs, 'bench-mysql');
 }
 
 async function measureService(native: { ms: number; rows: number } | null): Promise<void> {

@@ -11,12 +11,12 @@
  *   BENCH_PG_SKIP=pgloader skips pgloader; BENCH_WORKER_CPU_PROF=<dir> profiles each worker (bench/profile-summary.ts reads it)
  */
 import { execFileSync, execSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import type { JobSpecInput } from '../src/job/job-spec';
 import { countRows, pgQuery } from '../test/helpers/pg';
 import { parsed } from '../test/helpers/specs';
+import { runPgloader } from './pgloader';
 import { BUNDLE, runInWorkerProcess } from './run-in-worker';
 
 const SIZES = (process.env.BENCH_ROWS ?? process.env.BENCH_PG_SIZES ?? '100000,1000000,10000000').split(',').map(Number);
@@ -74,32 +74,19 @@ async function pgloader(src: string): Promise<{ ms: number; rows: number } | nul
     return null;
   }
   await pgQuery(`DROP SCHEMA IF EXISTS ${PGLOADER_SCHEMA} CASCADE`);
-  const dir = mkdtempSync(path.join(tmpdir(), 'dm-pgloader-pg-'));
-  const commands = path.join(dir, 'load.load');
-  writeFileSync(
-    commands,
-    `LOAD DATABASE FROM ${PG_URL} INTO ${PG_URL}
+  const commands = `LOAD DATABASE FROM ${PG_URL} INTO ${PG_URL}
      WITH include drop, create tables, create indexes, reset sequences, workers = 2, concurrency = 1
      INCLUDING ONLY TABLE NAMES MATCHING '${src}' IN SCHEMA '${SCHEMA}'
-     ALTER SCHEMA '${SCHEMA}' RENAME TO '${PGLOADER_SCHEMA}';\n`,
-  );
+     ALTER SCHEMA '${SCHEMA}' RENAME TO '${PGLOADER_SCHEMA}';\n`;
   try {
     await settle();
-    const t0 = Date.now();
-    // SBCL's default 1 GB heap is exhausted at 10M rows ("Heap exhausted, game over"): give it 4 GB at every size.
-    const out = execFileSync('pgloader', ['--dynamic-space-size', '4096', '--root-dir', dir, commands], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const ms = Date.now() - t0;
-    if (process.env.BENCH_VERBOSE) console.log(out);
+    const { ms } = runPgloader(commands);
     return { ms, rows: await countRows(`${PGLOADER_SCHEMA}.${src}`) };
   } catch (err) {
     const stderr = String((err as { stderr?: unknown }).stderr ?? (err as Error).message);
     console.log(`pgloader                : failed (${stderr.split('\n').find((l) => /error|exhausted/i.test(l)) ?? stderr.slice(0, 200)}); no pgloader ratio`);
     return null;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
     await pgQuery(`DROP SCHEMA IF EXISTS ${PGLOADER_SCHEMA} CASCADE`);
   }
 }
@@ -141,11 +128,7 @@ async function service(mode: Mode, src: string, rows: number): Promise<Line> {
   const target = `${src}_svc_${mode}`;
   await drop(target);
   await settle();
-  const prof = process.env.BENCH_WORKER_CPU_PROF;
-  const env: Record<string, string> = prof
-    ? { NODE_OPTIONS: `--require ${path.join(__dirname, 'cpu-profile.cjs')}`, BENCH_CPU_PROF_DIR: path.resolve(prof) }
-    : {};
-  const { report, totalMs, peakRssMb } = await runInWorkerProcess(specOf(mode, src, target), `bench-${target}`, env);
+  const { report, totalMs, peakRssMb } = await runInWorkerProcess(specOf(mode, src, target), `bench-${target}`);
   await drop(target);
   if (report.rows !== rows) console.log(`  !! ${mode}: ${report.rows} rows copied of ${rows}`);
   const v = report.validation;

@@ -30,10 +30,16 @@ export async function runInWorkerProcess(spec: JobSpec, label: string, env: Reco
   return { report: reports[0]!, totalMs, peakRssMb };
 }
 
+/** BENCH_WORKER_CPU_PROF=<dir>: each worker writes a CPU profile there (bench/cpu-profile.cjs; bench/profile-summary.ts reads it). */
+function profileEnv(): Record<string, string> {
+  const dir = process.env.BENCH_WORKER_CPU_PROF;
+  return dir ? { NODE_OPTIONS: `--require ${path.join(__dirname, 'cpu-profile.cjs')}`, BENCH_CPU_PROF_DIR: path.resolve(dir) } : {};
+}
+
 /** Several migrations one after the other on one fresh worker process (e.g. one per table of a database). */
 export async function runSeriesInWorkerProcess(specs: JobSpec[], label: string, env: Record<string, string> = {}): Promise<MeasuredSeries> {
   const taskQueue = `${label}-${Date.now().toString(36)}`;
-  const worker = await spawnWorker(taskQueue, { TEMPORAL_LOG_LEVEL: 'WARN', DATAMIGRATO_WORKFLOW_BUNDLE: BUNDLE, ...env });
+  const worker = await spawnWorker(taskQueue, { TEMPORAL_LOG_LEVEL: 'WARN', DATAMIGRATO_WORKFLOW_BUNDLE: BUNDLE, ...profileEnv(), ...env });
   const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
   const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
   let peak = 0;

@@ -9,13 +9,14 @@
  *   source) into a fresh DynamoDB table, items/s and worker peak RSS, when the stack's DynamoDB server answers.
  */
 import Database from 'better-sqlite3';
-import { execFileSync, execSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execSync } from 'node:child_process';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pgQuery } from '../test/helpers/pg';
 import { parsed } from '../test/helpers/specs';
 import { dropTable, dynamoConnectionSpec, dynamoEndpoint, dynamoUp, withDynamo } from '../test/helpers/dynamodb';
+import { runPgloader } from './pgloader';
 import { BUNDLE, runInWorkerProcess, runSeriesInWorkerProcess } from './run-in-worker';
 
 const ROWS = Number(process.env.BENCH_SQLITE_ROWS ?? 1_000_000);
@@ -145,25 +146,13 @@ async function countLoaded(schema: string): Promise<number> {
  */
 async function pgloader(): Promise<{ ms: number; rows: number }> {
   await freshSchema(PGLOADER_SCHEMA);
-  const dir = mkdtempSync(path.join(tmpdir(), 'dm-pgloader-'));
-  const commands = path.join(dir, 'load.load');
-  writeFileSync(
-    commands,
-    `LOAD DATABASE
+  const commands = `LOAD DATABASE
        FROM sqlite://${FILE}
        INTO ${PG_URL}
      WITH include drop, create tables, create indexes, reset sequences, workers = 2, concurrency = 1
-     SET search_path to '${PGLOADER_SCHEMA}';\n`,
-  );
-  try {
-    const t0 = Date.now();
-    const out = execFileSync('pgloader', ['--root-dir', dir, commands], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    const ms = Date.now() - t0;
-    if (process.env.BENCH_VERBOSE) console.log(out);
-    return { ms, rows: await countLoaded(PGLOADER_SCHEMA) };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+     SET search_path to '${PGLOADER_SCHEMA}';\n`;
+  const { ms } = runPgloader(commands);
+  return { ms, rows: await countLoaded(PGLOADER_SCHEMA) };
 }
 
 /** The same tables through the service: one migration per table, one after the other, on one worker process. */
@@ -181,12 +170,7 @@ async function service() {
       partitions: 4,
     }),
   );
-  const prof = process.env.BENCH_WORKER_CPU_PROF;
-  return runSeriesInWorkerProcess(
-    specs,
-    'bench-sqlite',
-    prof ? { NODE_OPTIONS: `--require ${path.join(__dirname, 'cpu-profile.cjs')}`, BENCH_CPU_PROF_DIR: path.resolve(prof) } : {},
-  );
+  return runSeriesInWorkerProcess(specs, 'bench-sqlite');
 }
 
 /** What each side made of the SQLite types, to see both load the same shapes. */
