@@ -1,4 +1,7 @@
+import { copyLineWriter } from '../../src/connectors/postgres/copy-lines';
+import { copyRowParser } from '../../src/connectors/postgres/copy-rows';
 import { lastRowField } from '../../src/connectors/postgres/copy-text';
+import type { Row, Value } from '../../src/model/types';
 import { copyField, pgTimestampToIso, toPgText } from '../../src/connectors/postgres/types';
 
 describe('PostgreSQL text encodings', () => {
@@ -38,3 +41,68 @@ describe('COPY text cursor', () => {
     expect(() => lastRowField(Buffer.from('\\N\t1\n'), 0)).toThrow(/NULL/);
   });
 });
+
+describe('COPY text rows (the row path read and write)', () => {
+  const names = ['id', 'n', 'f', 'b', 'ts', 'tsz', 'doc', 'bin', 's', '__proto__'];
+  const types = ['int64', 'int32', 'float64', 'boolean', 'timestamp', 'timestamptz', 'json', 'bytes', 'string', 'string'] as const;
+  const roundTrip = (rows: Row[]) => copyRowParser(names, types)(Buffer.concat(copyLineWriter(names, types)(rows)));
+
+  test('rows written as COPY text read back as the same values, escapes, NULLs and a __proto__ field included', () => {
+    const rows: Row[] = [
+      row([
+        9007199254740993n,
+        -2147483648,
+        1.5,
+        true,
+        '2024-01-02T03:04:05.5',
+        '2024-01-02T03:04:05.123456Z',
+        { a: [1, 'x\ty'] },
+        Buffer.from([0, 92, 10]),
+        'tab\there \\N line\nend 日本',
+        'p',
+      ]),
+      row([-12n, 0, -0.25, false, '2024-01-02T03:04:05', '2024-01-02T03:04:05Z', 'a json string', Buffer.alloc(0), '', '\\N']),
+      row([1n, null, null, null, null, null, null, null, null, null]),
+    ];
+    const back = roundTrip(rows);
+    expect(back).toEqual(rows);
+    expect(Object.getPrototypeOf(back[0])).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(back[1], '__proto__')?.value).toBe('\\N');
+  });
+
+  test('server timestamp spellings decode as pgTimestampToIso decodes them (the shortcut and the general path agree)', () => {
+    const spellings = [
+      '2024-01-02 03:04:05',
+      '2024-01-02 03:04:05.5',
+      '2024-01-02 03:04:05.123456',
+      '12024-01-02 03:04:05',
+      '0044-03-15 12:00:00 BC',
+      'infinity',
+      '-infinity',
+    ];
+    const text = spellings.map((s) => `${s}\t${s}+00\n`).join('');
+    const rows = copyRowParser(['a', 'b'], ['timestamp', 'timestamptz'])(Buffer.from(text));
+    expect(rows.map((r) => r.a)).toEqual(spellings.map((s) => pgTimestampToIso(s, false)));
+    expect(rows.map((r) => r.b)).toEqual(spellings.map((s) => pgTimestampToIso(`${s}+00`, true)));
+  });
+
+  test('integers of every length: 15 digits and fewer by char codes, longer ones by BigInt/Number of the text', () => {
+    const ints = ['0', '-7', '999999999999999', '-999999999999999', '1000000000000000', '-9223372036854775808', '9223372036854775807'];
+    const rows = copyRowParser(['i'], ['int64'])(Buffer.from(ints.join('\n')));
+    expect(rows.map((r) => r.i)).toEqual(ints.map((i) => BigInt(i)));
+    expect(copyRowParser(['i'], ['int32'])(Buffer.from('-2147483648\n2147483647\n')).map((r) => r.i)).toEqual([-2147483648, 2147483647]);
+  });
+
+  test('a line with fewer fields than columns is an error naming both counts', () => {
+    expect(() => copyRowParser(['a', 'b', 'c'], ['string', 'string', 'string'])(Buffer.from('x\ty\n'))).toThrow('COPY row has 2 field(s), expected 3');
+  });
+});
+
+/** A row of the test's columns, built by defineProperty so `__proto__` is a field, not the prototype. */
+function row(values: Value[]): Row {
+  const r: Row = {};
+  ['id', 'n', 'f', 'b', 'ts', 'tsz', 'doc', 'bin', 's', '__proto__'].forEach((name, i) =>
+    Object.defineProperty(r, name, { value: values[i], enumerable: true, writable: true, configurable: true }),
+  );
+  return r;
+}
