@@ -8,6 +8,7 @@
  *   BENCH_PG_MODES (default passthrough,copy,canonical): passthrough = COPY text moved unparsed; copy = the row path
  *     (parsed rows, a rename transform, COPY-staged upserts); insert = the row path with multi-row INSERT;
  *     canonical = passthrough validated on the worker (validate.pushdown false), at sizes up to 1,000,000 only
+ *   BENCH_PG_ROUNDS (default 3 at sizes up to 1,000,000, else 1): rounds per size, reported as medians
  *   BENCH_PG_SKIP=pgloader skips pgloader; BENCH_WORKER_CPU_PROF=<dir> profiles each worker (bench/profile-summary.ts reads it)
  */
 import { execFileSync, execSync } from 'node:child_process';
@@ -140,22 +141,31 @@ async function service(mode: Mode, src: string, rows: number): Promise<Line> {
   return { mode, copyRate: rate(report.rows, report.timings.copyMs), totalMs, validateMs: report.timings.validateMs, rss: peakRssMb, validation };
 }
 
-interface SizeResult {
-  rows: number;
+/** One round: the native pipe, pgloader and every mode, one after the other (rounds interleave, so drift hits all alike). */
+interface Round {
   nativeRate: number;
   pgloaderMs: number | null;
   lines: Line[];
 }
 
-async function measureSize(rows: number): Promise<SizeResult> {
-  const src = `src_${rows}`;
-  console.log(`-- ${rows} rows: seeding ${SCHEMA}.${src} …`);
-  await seed(src, rows);
+/** A size's figures: medians over its rounds, and each mode's per-round ratios to that round's native pipe. */
+interface SizeResult extends Round {
+  rows: number;
+  rounds: number;
+  spread: Map<Mode, { copy: number[]; e2e: number[] }>;
+}
+
+/** Single runs on a shared 2-core machine vary by ±0.15 of native: small sizes get three rounds and report medians. */
+const roundsFor = (rows: number) => Number(process.env.BENCH_PG_ROUNDS ?? (rows <= 1_000_000 ? 3 : 1));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+const range = (xs: number[]) => (xs.length > 1 ? ` (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})` : '');
+
+async function measureRound(src: string, rows: number, label: string): Promise<Round> {
   const nativeMs = await nativePipe(src);
   const nativeRate = rate(rows, nativeMs);
-  console.log(`native psql COPY pipe   : ${rows} rows in ${secs(nativeMs)} = ${nativeRate} rows/s; ${load()}`);
+  console.log(`${label}native psql COPY pipe   : ${rows} rows in ${secs(nativeMs)} = ${nativeRate} rows/s; ${load()}`);
   const pgl = await pgloader(src);
-  if (pgl) console.log(`pgloader (whole run)    : ${pgl.rows} rows in ${secs(pgl.ms)} = ${rate(pgl.rows, pgl.ms)} rows/s (no validation); ${load()}`);
+  if (pgl) console.log(`${label}pgloader (whole run)    : ${pgl.rows} rows in ${secs(pgl.ms)} = ${rate(pgl.rows, pgl.ms)} rows/s (no validation); ${load()}`);
   const lines: Line[] = [];
   for (const mode of MODES) {
     if (mode === 'canonical' && rows > CANONICAL_MAX_ROWS) continue;
@@ -163,22 +173,68 @@ async function measureSize(rows: number): Promise<SizeResult> {
     lines.push(l);
     const e2e = rate(rows, l.totalMs);
     console.log(
-      `service ${mode.padEnd(11)}     : copy ${l.copyRate} rows/s (${(l.copyRate / nativeRate).toFixed(2)} of native); end to end ${secs(l.totalMs)} = ${e2e} rows/s ` +
+      `${label}service ${mode.padEnd(11)}     : copy ${l.copyRate} rows/s (${(l.copyRate / nativeRate).toFixed(2)} of native); end to end ${secs(l.totalMs)} = ${e2e} rows/s ` +
         `(${(e2e / nativeRate).toFixed(2)} of native${pgl ? `; wall clock ${(l.totalMs / pgl.ms).toFixed(2)} × pgloader's` : ''}); ` +
         `validation ${secs(l.validateMs)} ${l.validation}; worker peak RSS ${l.rss} MB; ${load()}`,
     );
   }
-  return { rows, nativeRate, pgloaderMs: pgl?.ms ?? null, lines };
+  return { nativeRate, pgloaderMs: pgl?.ms ?? null, lines };
+}
+
+async function measureSize(rows: number): Promise<SizeResult> {
+  const src = `src_${rows}`;
+  console.log(`-- ${rows} rows: seeding ${SCHEMA}.${src} …`);
+  await seed(src, rows);
+  const n = roundsFor(rows);
+  const rounds: Round[] = [];
+  for (let i = 1; i <= n; i++) rounds.push(await measureRound(src, rows, n > 1 ? `[round ${i}/${n}] ` : ''));
+  const pgloaderRuns = rounds.flatMap((r) => (r.pgloaderMs === null ? [] : [r.pgloaderMs]));
+  const spread = new Map<Mode, { copy: number[]; e2e: number[] }>();
+  const lines = rounds[0]!.lines.map((first): Line => {
+    const same = rounds.map((r) => ({ native: r.nativeRate, line: r.lines.find((l) => l.mode === first.mode)! }));
+    spread.set(first.mode, {
+      copy: same.map(({ native, line }) => line.copyRate / native),
+      e2e: same.map(({ native, line }) => rate(rows, line.totalMs) / native),
+    });
+    const of = (pick: (l: Line) => number) => median(same.map(({ line }) => pick(line)));
+    return {
+      mode: first.mode,
+      copyRate: of((l) => l.copyRate),
+      totalMs: of((l) => l.totalMs),
+      validateMs: of((l) => l.validateMs),
+      rss: Math.max(...same.map(({ line }) => line.rss)),
+      validation: [...new Set(same.map(({ line }) => line.validation))].join(' / '),
+    };
+  });
+  return {
+    rows,
+    rounds: n,
+    nativeRate: median(rounds.map((r) => r.nativeRate)),
+    pgloaderMs: pgloaderRuns.length ? median(pgloaderRuns) : null,
+    lines,
+    spread,
+  };
 }
 
 function printSummary(results: SizeResult[]): void {
-  console.log('\nsummary (copy and end-to-end ratios to the native pipe of the same size; × pgloader = our wall clock ÷ its wall clock)');
-  for (const r of results)
-    for (const l of r.lines)
+  console.log(
+    "\nsummary (medians over the rounds; copy and end-to-end ratios to the median native pipe of the same size, each round's own " +
+      'ratios in brackets; × pgloader = our wall clock ÷ its wall clock; RSS = the highest of the rounds)',
+  );
+  for (const r of results) {
+    console.log(
+      `  ${String(r.rows).padStart(9)} ${r.rounds} round(s): native ${r.nativeRate} rows/s` +
+        `${r.pgloaderMs ? `, pgloader ${secs(r.pgloaderMs)} = ${rate(r.rows, r.pgloaderMs)} rows/s` : ''}`,
+    );
+    for (const l of r.lines) {
+      const spread = r.spread.get(l.mode)!;
       console.log(
-        `  ${String(r.rows).padStart(9)} ${l.mode.padEnd(11)} copy ${(l.copyRate / r.nativeRate).toFixed(2)}  e2e ${(rate(r.rows, l.totalMs) / r.nativeRate).toFixed(2)}` +
-          `${r.pgloaderMs ? `  ${(l.totalMs / r.pgloaderMs).toFixed(2)} × pgloader` : ''}  RSS ${l.rss} MB`,
+        `  ${String(r.rows).padStart(9)} ${l.mode.padEnd(11)} copy ${(l.copyRate / r.nativeRate).toFixed(2)}${range(spread.copy)}` +
+          `  e2e ${(rate(r.rows, l.totalMs) / r.nativeRate).toFixed(2)}${range(spread.e2e)}` +
+          `${r.pgloaderMs ? `  ${(l.totalMs / r.pgloaderMs).toFixed(2)} × pgloader` : ''}  validation ${secs(l.validateMs)} ${l.validation}  RSS ${l.rss} MB`,
       );
+    }
+  }
   for (const mode of MODES) {
     const rss = results.flatMap((r) => r.lines.filter((l) => l.mode === mode).map((l) => `${r.rows}: ${l.rss} MB`));
     if (rss.length > 1) console.log(`  peak RSS by size, ${mode}: ${rss.join(', ')}`);
