@@ -1,5 +1,8 @@
+import { getConnector } from '../../src/connectors/registry';
+import { digestQuery, type DigestMethod } from '../../src/connectors/postgres/digest';
+import { logger } from '../../src/logging';
 import type { MigrationReport } from '../../workflows/types';
-import { uniqueSuffix } from '../helpers/env';
+import { env, uniqueSuffix } from '../helpers/env';
 import { createMixedSource, pgQuery, rowDiff } from '../helpers/pg';
 import { parsed, pgSpec } from '../helpers/specs';
 import { startHarness, type TemporalHarness } from '../helpers/temporal';
@@ -33,7 +36,7 @@ describe('PostgreSQL → PostgreSQL on the real dev server', () => {
       status: 'match',
       source: { count: ROWS },
       target: { count: ROWS },
-      pushdown: { kind: 'postgres-hash64-v1', status: 'match' },
+      pushdown: { kind: 'postgres-hash64-v2', status: 'match' },
     });
     expect(report.validation && 'source' in report.validation && report.validation.source.sum).toBe(
       report.validation && 'target' in report.validation && report.validation.target.sum,
@@ -101,7 +104,7 @@ describe('PostgreSQL → PostgreSQL on the real dev server', () => {
     const second = await run(`rename2-${tgt}`);
     expect(second.validation).toMatchObject({
       status: 'mismatch',
-      pushdown: { kind: 'postgres-hash64-v1', status: 'mismatch' },
+      pushdown: { kind: 'postgres-hash64-v2', status: 'mismatch' },
       source: { count: 5000 },
       target: { count: 5001 },
       diff: { missing: 0, extra: 1, different: 1 },
@@ -139,4 +142,34 @@ describe('PostgreSQL → PostgreSQL on the real dev server', () => {
     expect(report.validation).toMatchObject({ status: 'match', source: { count: 20000 }, target: { count: 20000 } });
     expect(await rowDiff(`dm_test.${src2}`, `dm_test.${tgt}`)).toEqual({ onlyA: 0, onlyB: 0 });
   }, 300_000);
+
+  test('both row-hash methods (record, and text for servers before 14) run over all 13 types; one changed value moves both sums', async () => {
+    const copy = `mixed_copy_${uniqueSuffix()}`;
+    await pgQuery(`CREATE TABLE dm_test.${copy} AS SELECT * FROM dm_test.${src} WHERE id <= 5000`);
+    const d = getConnector('postgres');
+    const session = await d.open(
+      d.endpointSchema.parse({ type: 'postgres', connection: { url: { env: 'PG_URL' } }, schema: 'dm_test', table: src }),
+      { url: env.pgUrl },
+      logger.child({ test: 'pg-digest-methods' }),
+    );
+    try {
+      const schema = (await session.describe())!;
+      const fields = schema.fields.map((f) => f.name).sort();
+      const sums = async (table: string, method: DigestMethod) => {
+        const params: unknown[] = [];
+        const sql = digestQuery(`dm_test.${table}`, schema, fields, { id: 0, lower: null, upper: 5000 }, (v) => `$${params.push(v)}`, method);
+        return (await pgQuery<{ n: string; s: string }>(sql, params))[0]!;
+      };
+      for (const method of ['record', 'text'] as const) {
+        const before = await sums(src, method);
+        expect(before.n).toBe('5000');
+        expect(await sums(copy, method)).toEqual(before);
+        await pgQuery(`UPDATE dm_test.${copy} SET label = label || '!' WHERE id = 17`);
+        expect((await sums(copy, method)).s).not.toBe(before.s);
+        await pgQuery(`UPDATE dm_test.${copy} SET label = left(label, -1) WHERE id = 17`);
+      }
+    } finally {
+      await session.close();
+    }
+  }, 120_000);
 });

@@ -1,5 +1,5 @@
 import { compileTransforms } from '../../src/transform/compile';
-import { digestQuery } from '../../src/connectors/postgres/digest';
+import { digestMethodOf, digestQuery } from '../../src/connectors/postgres/digest';
 import { compileJob } from '../../src/engine/job-schema';
 import { digestFieldsOf, storeDigestKindOf, validatedInStores } from '../../src/engine/store-digest';
 import type { JobSpecInput } from '../../src/job/job-spec';
@@ -20,7 +20,7 @@ const pg = (extra: Partial<JobSpecInput> = {}) => parsed(pgSpec('t', 'a', 'b', e
 
 describe('validation pushdown: when it applies', () => {
   test('PostgreSQL → PostgreSQL with no transform, or only rename/select/drop, pushes down', () => {
-    expect(storeDigestKindOf(pg())).toBe('postgres-hash64-v1');
+    expect(storeDigestKindOf(pg())).toBe('postgres-hash64-v2');
     expect(
       storeDigestKindOf(
         pg({
@@ -30,7 +30,7 @@ describe('validation pushdown: when it applies', () => {
           ],
         }),
       ),
-    ).toBe('postgres-hash64-v1');
+    ).toBe('postgres-hash64-v2');
   });
 
   test('a step that computes or filters values, soft deletes, pushdown: false or another target store read rows', () => {
@@ -55,12 +55,20 @@ describe('validation pushdown: when it applies', () => {
 });
 
 describe('the PostgreSQL digest query', () => {
-  test('renders decimals without scale, json as jsonb, within the range on the leading key', () => {
+  test('record hashing (PostgreSQL ≥ 14): each column cast to one type per neutral type, within the range on the leading key', () => {
     const params: unknown[] = [];
     const sql = digestQuery('"dm"."t"', schema, ['amount', 'doc', 'id', 'label'], { id: 1, lower: 10, upper: 20 }, (v) => `$${params.push(v)}`);
-    expect(sql).toContain('hashtextextended(ROW(trim_scale("amount"), "doc"::jsonb, "id", "label")::text, 0)');
+    expect(sql).toContain('sum(hash_record_extended(ROW("amount"::numeric, "doc"::jsonb, "id"::int8, "label"::text), 0))');
     expect(sql).toContain('WHERE "id" > $1 AND "id" <= $2');
     expect(params).toEqual([10, 20]);
+  });
+
+  test('text hashing (older servers): decimals without scale, json as jsonb', () => {
+    const sql = digestQuery('"dm"."t"', schema, ['amount', 'doc', 'id', 'label'], { id: 0, lower: null, upper: null }, String, 'text');
+    expect(sql).toContain('hashtextextended(ROW(trim_scale("amount"), "doc"::jsonb, "id", "label")::text, 0)');
+    expect(sql).not.toContain('WHERE');
+    expect(digestMethodOf(130_012)).toBe('text');
+    expect(digestMethodOf(140_000)).toBe('record');
   });
 
   test('a field the schema lacks is an error, not a silent NULL', () => {

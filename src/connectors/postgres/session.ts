@@ -30,7 +30,7 @@ import { boundKindOf, incrementalPageQuery, watermarkOfRow } from '../sql/increm
 import type { IncrementalWindow } from '../../incremental/window';
 import type { KeyValue } from '../../model/types';
 import { addForeignKeyTo, foreignKeysOf } from './catalog';
-import { digestQuery } from './digest';
+import { digestQuery, digestMethodOf, type DigestMethod } from './digest';
 import { copyLineWriter } from './copy-lines';
 import { copyRowParser } from './copy-rows';
 import { sumToHex, type Digest } from '../../validation/digest';
@@ -247,12 +247,18 @@ export class PostgresSession implements ConnectorSession {
   async digestRange(schema: ObjectSchema, range: KeyRange, fields: readonly string[]): Promise<Digest> {
     const types = await this.columnTypes(schema);
     const actual: ObjectSchema = { ...schema, fields: schema.fields.map((f, i) => ({ ...f, type: types[i]! })) };
+    this.digestMethod ??= this.withClient('checksum', async (c) =>
+      digestMethodOf(Number((await c.query<{ v: string }>(`SELECT current_setting('server_version_num') AS v`)).rows[0]!.v)),
+    );
     const params: unknown[] = [];
-    const sql = digestQuery(this.from, actual, fields, range, (v) => `$${params.push(v)}`);
+    const sql = digestQuery(this.from, actual, fields, range, (v) => `$${params.push(v)}`, await this.digestMethod);
     const res = await this.withClient('checksum', (c) => c.query<{ n: string; s: string }>(sql, params));
     const { n, s } = res.rows[0]!;
     return { count: Number(n), sum: sumToHex(BigInt(s)) };
   }
+
+  /** How this server hashes rows for pushdown (digest.ts), asked once per session. */
+  private digestMethod: Promise<DigestMethod> | null = null;
 
   /** The bound from the server's clock (clock_timestamp, not the transaction's now()), in the session's UTC. */
   async incrementalBound(schema: ObjectSchema, cursorField: string, lagSeconds: number): Promise<{ upTo: KeyValue | null; nullRows: number }> {
