@@ -40,7 +40,7 @@ export const ConfigSchema = z.object({
   DATAMIGRATO_CONNECTIONS_FILE: z.string().optional().describe('YAML/JSON file of named connections, on the worker'),
   DATAMIGRATO_WORKFLOW_BUNDLE: z.string().optional().describe('prebuilt workflow bundle (scripts/bundle-workflows.ts)'),
   DATAMIGRATO_MAX_ACTIVITIES: integer(1).default(8).describe('chunks (activities) one worker process runs at once'),
-  DATAMIGRATO_HEARTBEAT_THROTTLE: duration.default('100ms').describe('heartbeat throttle; bounds how much a crash re-copies'),
+  DATAMIGRATO_HEARTBEAT_THROTTLE: duration.default('1s').describe('heartbeat throttle; bounds how much a crash re-copies'),
   DATAMIGRATO_DIFF_DIR: z
     .string()
     .optional()

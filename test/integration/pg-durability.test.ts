@@ -84,7 +84,7 @@ describe('durability and control on the real dev server', () => {
         // …so no row a heartbeat had recorded was written again (ids are dense from 1, so a partition's first id is
         // cursor − rows + 1), and what was written twice is at most what was committed after the last heartbeats.
         // How far the last heartbeat trails the commits depends on the server's load (one RPC in flight at a time,
-        // 100 ms throttle): 1–2 batches a partition on an idle machine, 5–7 seen on a loaded one. No row twice more.
+        // 1 s throttle): about a second of batches a partition. No row twice more.
         for (const r of resumedAt) {
           const [again] = await pgQuery<{ n: string }>(
             `SELECT count(*) AS n FROM ${SCHEMA}.${tgt} WHERE _writes > 1 AND id BETWEEN ${r.cursor - r.rows + 1} AND ${r.cursor}`,

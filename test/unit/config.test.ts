@@ -19,7 +19,7 @@ describe('config', () => {
       DATAMIGRATO_TASK_QUEUE: 'datamigrato',
       TEMPORAL_UI_URL: 'http://127.0.0.1:8233',
       DATAMIGRATO_MAX_ACTIVITIES: 8,
-      DATAMIGRATO_HEARTBEAT_THROTTLE: '100ms',
+      DATAMIGRATO_HEARTBEAT_THROTTLE: '1s',
       PORT: 3000,
       HOST: '127.0.0.1',
       API_BODY_LIMIT: '1mb',
