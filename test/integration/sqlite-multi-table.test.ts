@@ -22,6 +22,8 @@ import { spawnWorker, type WorkerProcess } from '../helpers/worker-process';
 
 const ROWS = Number(process.env.DATAMIGRATO_ACCEPT_ROWS ?? 120_000);
 const DDB_ROWS = Number(process.env.DATAMIGRATO_ACCEPT_DDB_ROWS ?? Math.min(ROWS, 60_000));
+/** Batch size of the hops that kill their worker mid-copy (see runHop). */
+const KILL_HOP_BATCH = 500;
 // Names carry the branch they were written on, so parallel runs on the shared servers never collide.
 const NS = 'wt_i11_accept';
 const DDB_PREFIX = `wt-i11-${uniqueSuffix()}`;
@@ -249,17 +251,19 @@ describe('acceptance 1: multi-table SQLite with drift → PostgreSQL, MySQL, Dyn
     files.remove();
   }, 300_000);
 
-  /** Runs one hop; on a kill hop, SIGKILLs the worker once a quarter of the rows are in the target and lets a fresh one finish. */
+  /** Runs one hop; on a kill hop, SIGKILLs the worker once its copy chunks have written and heartbeated, and lets a fresh one finish. */
   async function runHop(hop: Hop): Promise<MigrationReport> {
     const job = `accept-${hop.label}-${uniqueSuffix()}`;
     const spec = parsed({
       name: job,
       source: hop.source,
       target: hop.target,
-      batchSize: hop.batchSize,
+      // A kill hop reads small batches: MariaDB took a 48k-row table in under 0.7 s with 2,000-row batches, so the
+      // copy could end between two polls and leave the kill nothing to interrupt.
+      batchSize: hop.kill ? Math.min(hop.batchSize, KILL_HOP_BATCH) : hop.batchSize,
       parallelism: 2,
-      // A kill hop copies two partitions at once, one chunk each: when a quarter of the rows are in, both are
-      // about halfway through a chunk that has heartbeated a cursor, so the kill lands where a resume must happen.
+      // A kill hop copies two partitions at once, one chunk each: once a batch is in and a chunk has heartbeated a
+      // cursor, both are inside a chunk, so the kill lands where a resume must happen.
       // (With four partitions a fast store can finish the first two between polls and the kill meets two fresh chunks.)
       partitions: hop.kill ? 2 : 4,
       onRecordError: 'quarantine',
@@ -274,9 +278,9 @@ describe('acceptance 1: multi-table SQLite with drift → PostgreSQL, MySQL, Dyn
       // inside chunks that have written and heartbeated some batches, so they resume from a cursor.
       const before = await waitFor(
         () => hop.count().catch(() => 0),
-        (n) => n >= kept / 4,
+        (n) => n >= KILL_HOP_BATCH,
         600_000,
-        300,
+        100,
       );
       expect(before).toBeLessThan(kept);
       // …and the kill waits until the server holds a heartbeat of a running copy chunk, so a resume must happen
@@ -289,8 +293,9 @@ describe('acceptance 1: multi-table SQLite with drift → PostgreSQL, MySQL, Dyn
       );
       await worker!.kill9();
       atKill = await hop.count();
-      expect(atKill).toBeLessThan(kept); // really mid-copy
+      // The next worker first: a failed expectation must not leave the later tests without one.
       worker = await spawnWorker(taskQueue);
+      expect(atKill).toBeLessThan(kept); // really mid-copy
     }
     const report: MigrationReport = await handle.result();
     const ms = Date.now() - t0;
