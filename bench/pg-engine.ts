@@ -11,7 +11,7 @@ import { copyChunk } from '../src/engine/copy-chunk';
 import { planMigration } from '../src/engine/plan';
 import type { Cursor } from '../src/model/types';
 import { pgQuery } from '../test/helpers/pg';
-import { parsed } from '../test/helpers/specs';
+import { pgBenchSpec } from './pg-spec';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const PARALLELISM = Number(process.env.BENCH_PG_PARALLELISM ?? 4);
@@ -23,20 +23,15 @@ new PerformanceObserver((list) => {
   for (const e of list.getEntries()) gcMs += e.duration;
 }).observe({ entryTypes: ['gc'] });
 
-function specOf() {
-  const endpoint = (table: string) => ({ type: 'postgres' as const, connection: { url: { env: 'PG_URL' } }, schema: 'dm_bench', table });
-  return parsed({
+const specOf = () =>
+  pgBenchSpec({
     name: 'bench-engine',
-    source: endpoint(`src_${ROWS}`),
-    target: { ...endpoint('engine_dst'), writeMode: 'copy' },
-    batchSize: Number(process.env.BENCH_BATCH ?? 5000),
+    source: `src_${ROWS}`,
+    target: 'engine_dst',
+    rowPath: !PASSTHROUGH,
     parallelism: PARALLELISM,
-    partitions: PARALLELISM * 2,
-    passthrough: PASSTHROUGH,
-    // The bench's row path: a rename in the way, so rows are parsed and rebuilt.
-    transform: PASSTHROUGH ? [] : [{ op: 'rename', fields: { note: 'remark' } }],
+    batchSize: Number(process.env.BENCH_BATCH ?? 5000),
   });
-}
 
 async function once(): Promise<void> {
   await pgQuery(`DROP TABLE IF EXISTS ${TARGET}`);

@@ -14,16 +14,15 @@
 import { execFileSync, execSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import path from 'node:path';
-import type { JobSpecInput } from '../src/job/job-spec';
 import { countRows, pgQuery } from '../test/helpers/pg';
-import { parsed } from '../test/helpers/specs';
+import { BENCH_SCHEMA, pgBenchSpec } from './pg-spec';
 import { runPgloader } from './pgloader';
 import { BUNDLE, runInWorkerProcess } from './run-in-worker';
 
 const SIZES = (process.env.BENCH_ROWS ?? process.env.BENCH_PG_SIZES ?? '100000,1000000,10000000').split(',').map(Number);
 const MODES = (process.env.BENCH_PG_MODES ?? 'passthrough,copy,canonical').split(',') as Mode[];
 const PG_URL = process.env.PG_URL ?? 'postgres://postgres:postgres@127.0.0.1:55432/postgres';
-const SCHEMA = 'dm_bench';
+const SCHEMA = BENCH_SCHEMA;
 const PGLOADER_SCHEMA = 'dm_bench_pgloader';
 const PARALLELISM = Number(process.env.BENCH_PG_PARALLELISM ?? 4);
 /** Worker-side validation of 10M rows takes minutes and proves nothing the 1M figure does not. */
@@ -93,27 +92,15 @@ async function pgloader(src: string): Promise<{ ms: number; rows: number } | nul
 }
 
 function specOf(mode: Mode, src: string, target: string) {
-  const endpoint = (table: string) => ({
-    type: 'postgres' as const,
-    connection: { url: { env: 'PG_URL' } },
-    schema: SCHEMA,
-    table,
-    writeMode: mode === 'insert' ? ('insert' as const) : ('copy' as const),
-  });
-  const rowPath = mode === 'copy' || mode === 'insert';
-  const input: JobSpecInput = {
+  return pgBenchSpec({
     name: `bench-${target}`,
-    source: endpoint(src),
-    target: endpoint(target),
-    batchSize: 5000,
+    source: src,
+    target,
+    rowPath: mode === 'copy' || mode === 'insert',
     parallelism: PARALLELISM,
-    partitions: PARALLELISM * 2,
-    passthrough: !rowPath,
-    // The row path as users run it: a transform in the way (a rename), so rows are parsed and rebuilt.
-    transform: rowPath ? [{ op: 'rename', fields: { note: 'remark' } }] : [],
-    ...(mode === 'canonical' ? { validate: { pushdown: false } } : {}),
-  };
-  return parsed(input);
+    writeMode: mode === 'insert' ? 'insert' : 'copy',
+    pushdown: mode !== 'canonical',
+  });
 }
 
 interface Line {

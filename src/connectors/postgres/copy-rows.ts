@@ -87,13 +87,11 @@ function lineParserOf(names: readonly string[], decoders: readonly Decode[]): Li
   return compileGenerated(params, `return function parseLine(text, s, lineEnd) { let e; ${body.join(' ')} return { ${props} }; };`);
 }
 
-const asText: Decode = textOf;
-
 /** A parser for pages of `COPY (SELECT <names> …) TO STDOUT`: fields in `names` order, decoded by `types`. */
 export function copyRowParser(names: readonly string[], types: readonly FieldType[]): (page: Buffer) => Row[] {
   const parseLine = lineParserOf(
     names,
-    types.map((t) => DECODERS[t] ?? asText),
+    types.map((t) => DECODERS[t] ?? textOf),
   );
   return (page) => {
     const text = page.toString('utf8');
