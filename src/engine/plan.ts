@@ -3,6 +3,7 @@ import type { KeyRange, ObjectSchema } from '../model/types';
 import { getConnector, objectNameOf } from '../connectors/registry';
 import { compileJob, readSchemaOf } from './job-schema';
 import type { JobSpec } from '../job/job-spec';
+import { planRanges } from './partitions';
 import { withEndpoints } from './sessions';
 import { planIncremental } from '../incremental/plan';
 import { checkSoftDelete } from '../incremental/soft-delete';
@@ -52,7 +53,7 @@ export async function planMigration(spec: JobSpec): Promise<MigrationPlan> {
         const partitions = [{ id: 0, lower: null, upper: null }];
         return { sourceSchema, targetSchema, partitions, targetObject: objectNameOf(spec.target), incremental };
       }
-      const partitions = await source.planPartitions(sourceSchema, spec.partitions ?? spec.parallelism * 2);
+      const partitions = await planRanges(source, sourceSchema, spec);
       return { sourceSchema, targetSchema, partitions, targetObject: objectNameOf(spec.target) };
     },
   );

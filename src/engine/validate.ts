@@ -5,6 +5,7 @@ import type { JobSpec } from '../job/job-spec';
 import { RowDigester } from '../validation/checksum';
 import { emptyDigest, VALIDATION_BUCKETS, type ScanResult } from '../validation/digest';
 import { KEEP_ALIVE_MS } from './copy-chunk';
+import { planRanges } from './partitions';
 import { withEndpoints, type Side } from './sessions';
 import { digestFieldsOf, storeDigestKindOf } from './store-digest';
 
@@ -40,7 +41,7 @@ export async function planTargetScan(spec: JobSpec, sourceSchema: ObjectSchema):
   return withEndpoints([{ side: 'target', endpoint: spec.target }], async ({ target }) => {
     const described = await target.describe();
     if (!described) throw schemaError('target object disappeared before validation', spec.target.type);
-    return target.planPartitions(schema, spec.partitions ?? spec.parallelism * 2);
+    return planRanges(target, schema, spec);
   });
 }
 
