@@ -49,7 +49,13 @@ export const JobSpecSchema = z
     target: EndpointSchema,
     batchSize: z.number().int().min(1).max(50_000).default(1000),
     parallelism: z.number().int().min(1).max(64).default(4).describe('partitions copied at once'),
-    partitions: z.number().int().min(1).max(1_000).optional().describe('key ranges to split the source into; default 2 × parallelism'),
+    partitions: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000)
+      .optional()
+      .describe('key ranges to split the source into; default 2 × parallelism, or parallelism when estimated under 50,000 rows a range'),
     transform: z.array(TransformStepSchema).default([]),
     validate: ValidateSchema.prefault({}),
     repair: z
