@@ -9,6 +9,7 @@
  *     (parsed rows, a rename transform, COPY-staged upserts); insert = the row path with multi-row INSERT;
  *     canonical = passthrough validated on the worker (validate.pushdown false), at sizes up to 1,000,000 only
  *   BENCH_PG_ROUNDS (default 3 at sizes up to 1,000,000, else 1): rounds per size, reported as medians
+ *   BENCH_PG_PARALLELISM (default 4), BENCH_PG_PARTITIONS (default: the engine's plan, src/engine/partitions.ts)
  *   BENCH_PG_SKIP=pgloader skips pgloader; BENCH_WORKER_CPU_PROF=<dir> profiles each worker (bench/profile-summary.ts reads it)
  */
 import { execFileSync, execSync } from 'node:child_process';
@@ -25,6 +26,7 @@ const PG_URL = process.env.PG_URL ?? 'postgres://postgres:postgres@127.0.0.1:554
 const SCHEMA = BENCH_SCHEMA;
 const PGLOADER_SCHEMA = 'dm_bench_pgloader';
 const PARALLELISM = Number(process.env.BENCH_PG_PARALLELISM ?? 4);
+const PARTITIONS = process.env.BENCH_PG_PARTITIONS ? Number(process.env.BENCH_PG_PARTITIONS) : undefined;
 /** Worker-side validation of 10M rows takes minutes and proves nothing the 1M figure does not. */
 const CANONICAL_MAX_ROWS = 1_000_000;
 
@@ -98,6 +100,7 @@ function specOf(mode: Mode, src: string, target: string) {
     target,
     rowPath: mode === 'copy' || mode === 'insert',
     parallelism: PARALLELISM,
+    partitions: PARTITIONS,
     writeMode: mode === 'insert' ? 'insert' : 'copy',
     pushdown: mode !== 'canonical',
   });
