@@ -23,7 +23,6 @@ import { BUNDLE, runInWorkerProcess } from './run-in-worker';
 const SIZES = (process.env.BENCH_ROWS ?? process.env.BENCH_PG_SIZES ?? '100000,1000000,10000000').split(',').map(Number);
 const MODES = (process.env.BENCH_PG_MODES ?? 'passthrough,copy,canonical').split(',') as Mode[];
 const PG_URL = process.env.PG_URL ?? 'postgres://postgres:postgres@127.0.0.1:55432/postgres';
-const SCHEMA = BENCH_SCHEMA;
 const PGLOADER_SCHEMA = 'dm_bench_pgloader';
 const PARALLELISM = Number(process.env.BENCH_PG_PARALLELISM ?? 4);
 const PARTITIONS = process.env.BENCH_PG_PARTITIONS ? Number(process.env.BENCH_PG_PARTITIONS) : undefined;
@@ -37,19 +36,19 @@ const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const load = () => `load ${loadavg()[0]!.toFixed(1)}`;
 
 async function seed(table: string, rows: number): Promise<void> {
-  await pgQuery(`CREATE SCHEMA IF NOT EXISTS ${SCHEMA}`);
-  const have = await pgQuery<{ n: string }>(`SELECT count(*) AS n FROM pg_tables WHERE schemaname = '${SCHEMA}' AND tablename = '${table}'`);
-  if (Number(have[0]!.n) === 1 && (await countRows(`${SCHEMA}.${table}`)) === rows) return;
-  await pgQuery(`DROP TABLE IF EXISTS ${SCHEMA}.${table}`);
-  await pgQuery(`CREATE TABLE ${SCHEMA}.${table} (id bigint PRIMARY KEY, customer integer NOT NULL, amount numeric(12,2), created_at timestamptz NOT NULL,
+  await pgQuery(`CREATE SCHEMA IF NOT EXISTS ${BENCH_SCHEMA}`);
+  const have = await pgQuery<{ n: string }>(`SELECT count(*) AS n FROM pg_tables WHERE schemaname = '${BENCH_SCHEMA}' AND tablename = '${table}'`);
+  if (Number(have[0]!.n) === 1 && (await countRows(`${BENCH_SCHEMA}.${table}`)) === rows) return;
+  await pgQuery(`DROP TABLE IF EXISTS ${BENCH_SCHEMA}.${table}`);
+  await pgQuery(`CREATE TABLE ${BENCH_SCHEMA}.${table} (id bigint PRIMARY KEY, customer integer NOT NULL, amount numeric(12,2), created_at timestamptz NOT NULL,
                    status text NOT NULL, note text, attrs jsonb)`);
-  await pgQuery(`INSERT INTO ${SCHEMA}.${table} SELECT g, g % 50000, round((random() * 10000)::numeric, 2), now() - g * interval '1 second',
+  await pgQuery(`INSERT INTO ${BENCH_SCHEMA}.${table} SELECT g, g % 50000, round((random() * 10000)::numeric, 2), now() - g * interval '1 second',
                    (ARRAY['new','paid','shipped','returned'])[1 + g % 4], md5(g::text) || ' ' || md5((g * 7)::text),
                    jsonb_build_object('sku', 'SKU-' || (g % 997), 'qty', g % 9) FROM generate_series(1, ${rows}) g`);
-  await pgQuery(`VACUUM ANALYZE ${SCHEMA}.${table}`);
+  await pgQuery(`VACUUM ANALYZE ${BENCH_SCHEMA}.${table}`);
 }
 
-const drop = (table: string) => pgQuery(`DROP TABLE IF EXISTS ${SCHEMA}.${table}`);
+const drop = (table: string) => pgQuery(`DROP TABLE IF EXISTS ${BENCH_SCHEMA}.${table}`);
 /** Before each measured line: the previous line's dirty pages written out, so no line pays another's checkpoint. */
 const settle = () => pgQuery('CHECKPOINT');
 
@@ -57,10 +56,12 @@ const settle = () => pgQuery('CHECKPOINT');
 async function nativePipe(src: string): Promise<number> {
   const dst = `${src}_native`;
   await drop(dst);
-  await pgQuery(`CREATE TABLE ${SCHEMA}.${dst} (LIKE ${SCHEMA}.${src} INCLUDING ALL)`);
+  await pgQuery(`CREATE TABLE ${BENCH_SCHEMA}.${dst} (LIKE ${BENCH_SCHEMA}.${src} INCLUDING ALL)`);
   await settle();
   const t0 = Date.now();
-  execSync(`psql "${PG_URL}" -qc "COPY ${SCHEMA}.${src} TO STDOUT" | psql "${PG_URL}" -qc "COPY ${SCHEMA}.${dst} FROM STDIN"`, { shell: '/bin/bash' });
+  execSync(`psql "${PG_URL}" -qc "COPY ${BENCH_SCHEMA}.${src} TO STDOUT" | psql "${PG_URL}" -qc "COPY ${BENCH_SCHEMA}.${dst} FROM STDIN"`, {
+    shell: '/bin/bash',
+  });
   const ms = Date.now() - t0;
   await drop(dst);
   return ms;
@@ -78,8 +79,8 @@ async function pgloader(src: string): Promise<{ ms: number; rows: number } | nul
   await pgQuery(`DROP SCHEMA IF EXISTS ${PGLOADER_SCHEMA} CASCADE`);
   const commands = `LOAD DATABASE FROM ${PG_URL} INTO ${PG_URL}
      WITH include drop, create tables, create indexes, reset sequences, workers = 2, concurrency = 1
-     INCLUDING ONLY TABLE NAMES MATCHING '${src}' IN SCHEMA '${SCHEMA}'
-     ALTER SCHEMA '${SCHEMA}' RENAME TO '${PGLOADER_SCHEMA}';\n`;
+     INCLUDING ONLY TABLE NAMES MATCHING '${src}' IN SCHEMA '${BENCH_SCHEMA}'
+     ALTER SCHEMA '${BENCH_SCHEMA}' RENAME TO '${PGLOADER_SCHEMA}';\n`;
   try {
     await settle();
     const { ms } = runPgloader(commands);
@@ -173,7 +174,7 @@ async function measureRound(src: string, rows: number, label: string): Promise<R
 
 async function measureSize(rows: number): Promise<SizeResult> {
   const src = `src_${rows}`;
-  console.log(`-- ${rows} rows: seeding ${SCHEMA}.${src} …`);
+  console.log(`-- ${rows} rows: seeding ${BENCH_SCHEMA}.${src} …`);
   await seed(src, rows);
   const n = roundsFor(rows);
   const rounds: Round[] = [];

@@ -11,13 +11,15 @@ import type { KeyRange, ObjectSchema } from '../model/types';
 export const ONE_WAVE_ROWS_PER_PARTITION = 50_000;
 
 /**
- * The ranges a run copies (or a validation scans) `side` by: `partitions` when the spec names it, else
- * 2 × parallelism for balance — fewer, down to one per concurrent chunk, when the object is small.
+ * The ranges a run copies (or a validation scans) the session's object by: `partitions` when the spec names it,
+ * else 2 × parallelism for balance — fewer, down to one per concurrent chunk, when the object is small.
  */
 export async function planRanges(session: ConnectorSession, schema: ObjectSchema, spec: JobSpec): Promise<KeyRange[]> {
   if (spec.partitions !== undefined) return session.planPartitions(schema, spec.partitions);
   return oneWaveWhenSmall(await session.planPartitions(schema, spec.parallelism * 2), spec.parallelism);
 }
+
+const estimated = (ranges: readonly KeyRange[]) => ranges.reduce((n, r) => n + r.estimatedRows!, 0);
 
 const isBound = (v: unknown): v is string | number => typeof v === 'string' || typeof v === 'number';
 
@@ -25,8 +27,8 @@ const isBound = (v: unknown): v is string | number => typeof v === 'string' || t
  * Adjacent key ranges merged into `parallelism` groups when they are estimated to hold under
  * ONE_WAVE_ROWS_PER_PARTITION rows each. Only ranges that tile the key space in order — the first open
  * below, the last open above, each starting at the previous one's scalar upper bound, every one estimated —
- * are merged: their union is then again one range. Anything else (DynamoDB's scan segments, token rings,
- * unestimated plans) is returned as planned.
+ * are merged: their union is then again one range (key ranges and Cassandra's token ranges alike). Anything else
+ * (DynamoDB's scan segments, tuple bounds, unestimated plans) is returned as planned.
  */
 export function oneWaveWhenSmall(ranges: KeyRange[], parallelism: number): KeyRange[] {
   if (ranges.length <= parallelism) return ranges;
@@ -35,14 +37,12 @@ export function oneWaveWhenSmall(ranges: KeyRange[], parallelism: number): KeyRa
     ranges[ranges.length - 1]!.upper === null &&
     ranges.every((r, i) => r.estimatedRows !== undefined && (i === 0 || (isBound(r.lower) && r.lower === ranges[i - 1]!.upper)));
   if (!tiled) return ranges;
-  const total = ranges.reduce((n, r) => n + r.estimatedRows!, 0);
-  if (total >= ranges.length * ONE_WAVE_ROWS_PER_PARTITION) return ranges;
+  if (estimated(ranges) >= ranges.length * ONE_WAVE_ROWS_PER_PARTITION) return ranges;
   const merged: KeyRange[] = [];
   for (let g = 0; g < parallelism; g++) {
     const group = ranges.slice(Math.floor((g * ranges.length) / parallelism), Math.floor(((g + 1) * ranges.length) / parallelism));
     if (group.length === 0) continue;
-    const estimatedRows = group.reduce((n, r) => n + r.estimatedRows!, 0);
-    merged.push({ id: merged.length, lower: group[0]!.lower, upper: group[group.length - 1]!.upper, estimatedRows });
+    merged.push({ id: merged.length, lower: group[0]!.lower, upper: group[group.length - 1]!.upper, estimatedRows: estimated(group) });
   }
   return merged;
 }
