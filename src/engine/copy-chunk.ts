@@ -66,6 +66,15 @@ export const KEEP_ALIVE_MS = 5_000;
 
 type Rejected = RejectedRecord & { stage: RecordStage };
 
+/** A transformed batch waiting for its write. */
+interface PreparedBatch {
+  batch: RowBatch;
+  out: Row[];
+  rejected: Rejected[];
+  toDelete: Row[];
+  filtered: number;
+}
+
 /**
  * Copies one bounded chunk of a partition: read a batch after the cursor, transform, upsert, digest,
  * report. Bounded by batches and seconds so the workflow regains control (pause, continue-as-new).
@@ -90,6 +99,14 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
       // (FerretDB sorts the whole collection for every range query) would otherwise end each chunk after one
       // batch and pay that scan again for the next chunk's fresh cursor — 61 documents/s on 336k documents.
       let clockFrom: number | undefined;
+      let writing: Promise<void> | null = null;
+      /** Waits for the write in flight, then does what follows every written batch; true when the chunk ends. */
+      const settle = async (): Promise<boolean> => {
+        const w = writing!;
+        writing = null;
+        await w;
+        return endOfBatch();
+      };
       // A store may take longer than the heartbeat timeout to produce a batch (FerretDB scans and sorts the
       // collection before its first row): without this the attempt is declared dead and restarts forever.
       const keepAlive = setInterval(() => hooks.onBatch({ ...progress }), KEEP_ALIVE_MS);
@@ -115,7 +132,7 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
             } else {
               // The server refused something in the batch: the same page again, as rows, finds the records at fault.
               const rows = await firstBatch(source, progress.cursor);
-              if (rows) await copyRows(target, rows, false);
+              if (rows) await writeRows(target, prepareRows(rows), false);
               progress.cursor = raw.cursor;
             }
             if (endOfBatch()) break;
@@ -123,14 +140,20 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
         } else {
           // Validation in the stores never compares the copy's checksum: it would be a fifth of the row path's CPU for nothing.
           const digest = !validatedInStores(spec);
-          // The next page is read while this one is transformed and written (one batch of memory more).
+          // Three batches overlap: page n + 2 is read while n + 1 is transformed and n is written (two batches of
+          // memory more). Writes stay in order, one at a time, and progress moves only when one has finished.
           for await (const batch of readAhead(readRows(source, progress.cursor))) {
-            await copyRows(target, batch, digest);
-            if (endOfBatch()) break;
+            const prepared = prepareRows(batch);
+            if (writing && (await settle())) break;
+            writing = writeRows(target, prepared, digest);
+            writing.catch(() => undefined); // awaited by settle(); until then a failure must not go unhandled
           }
+          if (writing) await settle();
         }
       } finally {
         clearInterval(keepAlive);
+        // Leaving on a read error: the write in flight ends before the sessions close.
+        if (writing) await writing.catch(() => undefined);
       }
       return { ...progress, done, resumedFrom: resumed ? { rows: resumed.rows, cursor: resumed.cursor } : null, elapsedMs: now() - started };
     },
@@ -148,8 +171,8 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
     return null;
   }
 
-  /** Transform, upsert, quarantine or fail on rejected records, and (unless passing through) digest one batch. */
-  async function copyRows(target: ConnectorSession, batch: RowBatch, digest: boolean): Promise<void> {
+  /** Transforms one batch: pure, so it may run while the previous batch is still being written. */
+  function prepareRows(batch: RowBatch): PreparedBatch {
     const out: Row[] = [];
     const rejected: Rejected[] = (batch.rejected ?? []).map((r) => ({ ...r, stage: 'read' as const }));
     const toDelete: Row[] = [];
@@ -166,6 +189,12 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
         rejected.push({ row, error: (err as Error).message, stage: 'transform' });
       }
     }
+    return { batch, out, rejected, toDelete, filtered };
+  }
+
+  /** Upserts a prepared batch, quarantines or fails on its rejected records, digests it and advances progress. */
+  async function writeRows(target: ConnectorSession, prepared: PreparedBatch, digest: boolean): Promise<void> {
+    const { batch, out, rejected, toDelete, filtered } = prepared;
     if (filtered) progress.filtered = (progress.filtered ?? 0) + filtered;
     // Deleted by the transformed key, as the target names it; a key the target never had counts nothing.
     if (toDelete.length) progress.deleted = (progress.deleted ?? 0) + (await target.deleteKeys!(transform.schema, toDelete));

@@ -7,6 +7,8 @@ import { compareScans, emptyDigest } from '../../src/validation/digest';
 import type { JobSpecInput } from '../../src/job/job-spec';
 import { parsed } from '../helpers/specs';
 import { uniqueSuffix } from '../helpers/env';
+import * as jobSchema from '../../src/engine/job-schema';
+import { MemorySession } from '../../src/connectors/memory/session';
 
 /** The engine against the in-memory reference connector: no server, so these run in the fast tier. */
 const schema = (object: string, n: 'int32' | 'string' = 'int32'): ObjectSchema => ({
@@ -94,6 +96,68 @@ test('a resumed chunk continues from the recorded progress, not from the start',
   expect(r.resumedFrom).toEqual({ rows: 20, cursor: '20' });
   expect(r.rows).toBe(40);
   expect(memoryRows(store, 'dst')!.map((x) => Number(x.id))).toEqual(Array.from({ length: 20 }, (_, i) => i + 21));
+});
+
+describe('write-behind: batch n + 1 is transformed while batch n is written', () => {
+  /** Logs the first row of each batch as it is transformed and as its (slow) write starts and ends. */
+  function instrument(failWriteOf?: bigint) {
+    const log: string[] = [];
+    const compile = jobSchema.compileJobForRows;
+    const write = MemorySession.prototype.write;
+    const spies = [
+      jest.spyOn(jobSchema, 'compileJobForRows').mockImplementation(async (...args) => {
+        const t = await compile(...args);
+        return { ...t, apply: (row: Row) => (Number(row.id) % 10 === 1 && log.push(`transform ${row.id}`), t.apply(row)) };
+      }),
+      jest.spyOn(MemorySession.prototype, 'write').mockImplementation(async function (this: MemorySession, schema, batch) {
+        const first = batch[0]!.id;
+        log.push(`write ${first}`);
+        await new Promise((r) => setTimeout(r, 20));
+        if (first === failWriteOf) throw new Error(`write of ${first} refused`);
+        const outcome = await write.call(this, schema, batch);
+        log.push(`wrote ${first}`);
+        return outcome;
+      }),
+    ];
+    return { log, restore: () => spies.forEach((s) => s.mockRestore()) };
+  }
+
+  async function chunk(onBatch: (p: ChunkProgress) => void = () => undefined) {
+    const s = spec();
+    const plan = await planMigration(s);
+    return copyChunk(
+      { spec: s, sourceSchema: plan.sourceSchema, partition: plan.partitions[0]!, cursor: null, runId: 'run' },
+      { onBatch, stopRequested: () => false },
+    );
+  }
+
+  test('the transform overlaps the write, writes stay in order, and progress counts only finished writes', async () => {
+    seedMemoryObject(store, schema('src'), rows(40));
+    const { log, restore } = instrument();
+    const reported: [number, number][] = [];
+    try {
+      const r = await chunk((p) => reported.push([p.rows, log.filter((l) => l.startsWith('wrote')).length * 10]));
+      expect(r.rows).toBe(40);
+    } finally {
+      restore();
+    }
+    expect(log.indexOf('transform 11')).toBeLessThan(log.indexOf('wrote 1'));
+    expect(log.filter((l) => l.startsWith('write'))).toEqual(['write 1', 'write 11', 'write 21', 'write 31']);
+    for (const [rowsReported, rowsWritten] of reported) expect(rowsReported).toBe(rowsWritten);
+    expect(memoryRows(store, 'dst')!.map((x) => x.id)).toEqual(rows(40).map((x) => x.id));
+  });
+
+  test('a write that fails while the next batch is transformed fails the chunk with its error; nothing after it is written', async () => {
+    seedMemoryObject(store, schema('src'), rows(40));
+    const { log, restore } = instrument(11n);
+    try {
+      await expect(chunk()).rejects.toThrow('write of 11 refused');
+    } finally {
+      restore();
+    }
+    expect(log).not.toContain('write 21');
+    expect(memoryRows(store, 'dst')!.map((x) => Number(x.id))).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+  });
 });
 
 describe('record errors', () => {
