@@ -1,7 +1,9 @@
-import { Pool, type PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
+import { givePool, takePool } from './pools';
 import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
 import { configError, schemaError } from '../../errors';
 import type { Logger } from '../../logging';
 import type { ConnectorSession, ResolvedConnection } from '../contract';
@@ -23,7 +25,7 @@ import type {
 } from '../../model/types';
 import { classifyPgError, isDataError } from './errors';
 import type { PostgresEndpoint } from './spec';
-import { neutralTypeOf, neutralTypeParsers, pgColumnType, toPgText } from './types';
+import { neutralTypeOf, pgColumnType, toPgText } from './types';
 import { COPY_TEXT, lastRowField } from './copy-text';
 import { cursorOf, keyList, pageQuery, q, type KeyCursor } from '../sql/keyset';
 import { boundKindOf, incrementalPageQuery, watermarkOfRow } from '../sql/incremental';
@@ -47,19 +49,10 @@ export class PostgresSession implements ConnectorSession {
 
   constructor(
     private readonly endpoint: PostgresEndpoint,
-    url: string,
+    private readonly url: string,
     private readonly log: Logger,
   ) {
-    this.pool = new Pool({
-      connectionString: url,
-      max: 2,
-      connectionTimeoutMillis: 10_000,
-      // UTC so timestamptz text is zone-stable; the checksum depends on it.
-      options: '-c TimeZone=UTC -c DateStyle=ISO',
-      types: neutralTypeParsers,
-    });
-    // An idle client dying (server restart) must not crash the worker; the next query retries.
-    this.pool.on('error', (err) => this.log.warn({ err: err.message }, 'postgres idle client error'));
+    this.pool = takePool(url);
     this.from = endpoint.query ? `(${endpoint.query}) AS q` : `${q(endpoint.schema)}.${q(endpoint.table!)}`;
     this.table = endpoint.query ? this.from : `${q(endpoint.schema)}.${q(endpoint.table!)}`;
   }
@@ -75,12 +68,16 @@ export class PostgresSession implements ConnectorSession {
     } catch (err) {
       throw classifyPgError(err, `connect for ${what}`);
     }
+    let broken: Error | undefined;
     try {
       return await fn(client);
     } catch (err) {
+      // The server reported it (a SQLSTATE): the connection is ready for the next statement. Anything else (a
+      // socket gone, a statement abandoned) closes the connection rather than handing it to the next session.
+      if (!(err as { code?: unknown }).code) broken = err as Error;
       throw classifyPgError(err, `${what} ${this.name}`);
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 
@@ -423,13 +420,15 @@ export class PostgresSession implements ConnectorSession {
 
   private async copyUpsert(schema: ObjectSchema, payload: readonly Buffer[]): Promise<void> {
     const cols = schema.fields.map((f) => q(f.name)).join(', ');
+    // Connections outlive sessions (pools.ts): a stage table is named for the table and columns it stages.
+    const stage = q(`_dm_stage_${createHash('sha1').update(`${this.table} (${cols})`).digest('hex').slice(0, 16)}`);
     await this.withClient('write', async (c) => {
       await c.query('BEGIN');
       try {
         // Each pooled connection needs its own temp table; IF NOT EXISTS makes that cheap after the first time.
-        await c.query(`CREATE TEMP TABLE IF NOT EXISTS _dm_stage ON COMMIT DELETE ROWS AS SELECT ${cols} FROM ${this.table} WITH NO DATA`);
-        await pipeline(Readable.from(payload), c.query(copyFrom(`COPY _dm_stage (${cols}) FROM STDIN`)));
-        await c.query(`INSERT INTO ${this.table} (${cols}) SELECT ${cols} FROM _dm_stage ${this.upsertTail(schema)}`);
+        await c.query(`CREATE TEMP TABLE IF NOT EXISTS ${stage} ON COMMIT DELETE ROWS AS SELECT ${cols} FROM ${this.table} WITH NO DATA`);
+        await pipeline(Readable.from(payload), c.query(copyFrom(`COPY ${stage} (${cols}) FROM STDIN`)));
+        await c.query(`INSERT INTO ${this.table} (${cols}) SELECT ${cols} FROM ${stage} ${this.upsertTail(schema)}`);
         await c.query('COMMIT');
       } catch (err) {
         await c.query('ROLLBACK').catch(() => undefined);
@@ -524,8 +523,9 @@ export class PostgresSession implements ConnectorSession {
     this.deadLettersReady = true;
   }
 
+  /** The pool waits for the next session to this URL (pools.ts); its connections stay open a while. */
   async close(): Promise<void> {
-    await this.pool.end();
+    givePool(this.url, this.pool);
   }
 }
 
