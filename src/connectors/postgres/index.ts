@@ -23,6 +23,7 @@ export const postgres = descriptor({
       'Partitions on the leading key column: integers split min..max evenly; other types by percentile_disc boundaries.',
       'Reads page by key (keyset pagination), one index range scan per batch, each page as COPY (SELECT …) TO STDOUT text parsed into rows by the columns’ catalog types.',
       'Writes: COPY straight into the table until a batch meets an existing key, from then on COPY into a temp table then INSERT … ON CONFLICT (key…) DO UPDATE (writeMode: copy), or multi-row INSERT (writeMode: insert).',
+      'Connections: a closed session’s pool (2 connections) waits up to 10 s for the next session to the same URL, at most 16 per worker process (pools.ts).',
       'A batch rejected for its data (SQLSTATE 22xxx/23xxx) is retried row by row; bad rows follow onRecordError.',
       "Query sources: `query` (a SELECT, joins allowed) with a required `key`, read as SELECT … FROM (query) AS q by keyset; described from the result columns' type OIDs (SELECT * FROM (query) q LIMIT 0); cannot be a target.",
       'Validation pushdown (PostgreSQL → PostgreSQL, transforms that only rename/select/drop): each side counts and sums 64-bit hashes (hashtextextended) of its rows’ text in SQL (PostgreSQL ≥ 13); a mismatch is checked again with the canonical scan.',
