@@ -26,7 +26,7 @@ export const postgres = descriptor({
       'Connections: a closed session’s pool (2 connections) waits up to 10 s for the next session to the same URL, at most 16 per worker process (pools.ts).',
       'A batch rejected for its data (SQLSTATE 22xxx/23xxx) is retried row by row; bad rows follow onRecordError.',
       "Query sources: `query` (a SELECT, joins allowed) with a required `key`, read as SELECT … FROM (query) AS q by keyset; described from the result columns' type OIDs (SELECT * FROM (query) q LIMIT 0); cannot be a target.",
-      'Validation pushdown (PostgreSQL → PostgreSQL, transforms that only rename/select/drop): each side counts and sums 64-bit hashes (hashtextextended) of its rows’ text in SQL (PostgreSQL ≥ 13); a mismatch is checked again with the canonical scan.',
+      'Validation pushdown (PostgreSQL → PostgreSQL, transforms that only rename/select/drop): each side counts and sums 64-bit hashes of its rows in SQL (hash_record_extended from PostgreSQL 14, hashtextextended of the row text on 13); a mismatch is checked again with the canonical scan.',
       'Types: exact native types are kept for PostgreSQL → PostgreSQL; arrays, enums, intervals and other types travel as their text form.',
     ],
   },
