@@ -32,7 +32,7 @@ export const postgres = descriptor({
   },
   endpointSchema: PostgresEndpointSchema,
   objectName: (e) => (e.table ? `${e.schema}.${e.table}` : `(${e.query!.replace(/\s+/g, ' ').trim().slice(0, 60)})`),
-  open: async (e, connection, log) => session().openPostgres(e, connection, log),
+  open: async (e, connection) => session().openPostgres(e, connection),
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   list: async (scope, connection) => (require('./catalog') as typeof Catalog).listPostgres(scope, connection),
   targetNaming: (name) => ({ table: name }),

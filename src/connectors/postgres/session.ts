@@ -5,7 +5,6 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { createHash } from 'node:crypto';
 import { configError, schemaError } from '../../errors';
-import type { Logger } from '../../logging';
 import type { ConnectorSession, ResolvedConnection } from '../contract';
 import { keyFieldsOf, keyLabel } from '../../model/keys';
 import { rowToJsonSafe } from '../../model/json-safe';
@@ -50,7 +49,6 @@ export class PostgresSession implements ConnectorSession {
   constructor(
     private readonly endpoint: PostgresEndpoint,
     private readonly url: string,
-    private readonly log: Logger,
   ) {
     this.pool = takePool(url);
     this.from = endpoint.query ? `(${endpoint.query}) AS q` : `${q(endpoint.schema)}.${q(endpoint.table!)}`;
@@ -530,8 +528,8 @@ export class PostgresSession implements ConnectorSession {
 }
 
 /** Opens a session on the endpoint's table; the URL has been resolved from its secret reference. */
-export async function openPostgres(endpoint: PostgresEndpoint, connection: ResolvedConnection, log: Logger): Promise<ConnectorSession> {
+export async function openPostgres(endpoint: PostgresEndpoint, connection: ResolvedConnection): Promise<ConnectorSession> {
   const url = connection.url;
   if (typeof url !== 'string') throw configError('connection.url did not resolve to a string', 'postgres');
-  return new PostgresSession(endpoint, url, log);
+  return new PostgresSession(endpoint, url);
 }
