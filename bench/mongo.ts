@@ -1,8 +1,12 @@
 /**
  * MongoDB (FerretDB) → PostgreSQL and MongoDB → Cassandra through the service: a real worker process on
  * the local Temporal, so its peak RSS (VmHWM) can be read from /proc.
- *   eval "$(bash scripts/stack.sh env)"; BENCH_ROWS=200000 npx tsx bench/mongo.ts
+ *   eval "$(bash scripts/stack.sh env)"; BENCH_ROWS=100000,1000000 npx tsx bench/mongo.ts
  * BENCH_MONGO_TARGETS=postgres,cassandra picks the targets. Prints figures, never asserts.
+ *
+ * Our own overhead apart from FerretDB's: the same documents also go FerretDB → memory, then memory → PostgreSQL
+ * and memory → FerretDB, on one worker process (the in-memory store lives in it). The first line is the source
+ * side alone, the second the target side alone, the third FerretDB as a target (up to BENCH_MONGO_WRITE_MAX documents).
  *
  * The source is FerretDB 1.24 on SQLite: every query scans and sorts the whole collection, so the
  * source side, not the service, bounds these figures; one partition read by one long chunk is the
@@ -11,29 +15,40 @@
 import { execSync } from 'node:child_process';
 import path from 'node:path';
 import type { JobSpecInput } from '../src/job/job-spec';
+import type { MigrationReport } from '../workflows/types';
 import { cassandraConnection, withCassandra } from '../test/helpers/cassandra';
 import { seedPeople, withMongo } from '../test/helpers/mongo';
 import { pgQuery } from '../test/helpers/pg';
 import { parsed } from '../test/helpers/specs';
-import { BUNDLE, runInWorkerProcess } from './run-in-worker';
+import { BUNDLE, runInWorkerProcess, runSeriesInWorkerProcess } from './run-in-worker';
 
-const ROWS = Number(process.env.BENCH_ROWS ?? 200_000);
+const SIZES = (process.env.BENCH_ROWS ?? '100000').split(',').map(Number);
+const WRITE_MAX = Number(process.env.BENCH_MONGO_WRITE_MAX ?? 200_000);
 const DB = 'dm_bench';
-const COLLECTION = 'people';
 const TARGETS = (process.env.BENCH_MONGO_TARGETS ?? 'postgres,cassandra').split(',') as ('postgres' | 'cassandra')[];
+const MEMORY: JobSpecInput['target'] = { type: 'memory', connection: { store: 'bench' }, object: 'from_mongo' };
+const MONGO = (collection: string): JobSpecInput['source'] => ({
+  type: 'mongodb',
+  connection: { url: { env: 'MONGO_URL' } },
+  database: DB,
+  collection,
+});
 
-async function seed(): Promise<void> {
+/** One collection per size, kept between runs: seeding FerretDB is slow. */
+async function seed(rows: number): Promise<string> {
+  const collection = `people_${rows}`;
   const have = await withMongo((m) =>
     m
       .db(DB)
-      .collection(COLLECTION)
+      .collection(collection)
       .estimatedDocumentCount()
       .catch(() => 0),
   );
-  if (have === ROWS) return;
+  if (have === rows) return collection;
   const t0 = Date.now();
-  await seedPeople(DB, COLLECTION, ROWS);
-  console.log(`seeded ${ROWS} documents in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  await seedPeople(DB, collection, rows);
+  console.log(`seeded ${rows} documents in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return collection;
 }
 
 function targetEndpoint(target: 'postgres' | 'cassandra', table: string): JobSpecInput['target'] {
@@ -49,37 +64,87 @@ async function dropTarget(target: 'postgres' | 'cassandra', table: string): Prom
   } else await withCassandra((c) => c.execute(`DROP TABLE IF EXISTS ${DB}.${table}`).catch(() => undefined));
 }
 
-async function service(target: 'postgres' | 'cassandra') {
-  const table = `from_mongo`;
-  await dropTarget(target, table);
-  const spec = parsed({
-    name: `bench-mongo-${target}`,
-    source: { type: 'mongodb', connection: { url: { env: 'MONGO_URL' } }, database: DB, collection: COLLECTION },
-    target: targetEndpoint(target, table),
-    // Column stores get the nested documents as typed columns; PostgreSQL keeps them as jsonb.
-    transform: target === 'cassandra' ? [{ op: 'rename', fields: { _id: 'id' } }, { op: 'flatten' }] : [{ op: 'rename', fields: { _id: 'id' } }],
+/** The plan FerretDB reads fastest with: one partition, one long chunk on one cursor. */
+function specOf(name: string, source: JobSpecInput['source'], target: JobSpecInput['target'], transform: JobSpecInput['transform'] = []) {
+  return parsed({
+    name,
+    source,
+    target,
+    transform,
     batchSize: 5_000,
     parallelism: 2,
     partitions: 1,
     chunk: { maxBatches: 100_000, maxSeconds: 3_600 },
   });
-  return runInWorkerProcess(spec, `bench-mongo-${target}`);
+}
+
+const RENAME_ID: JobSpecInput['transform'] = [{ op: 'rename', fields: { _id: 'id' } }];
+
+async function service(collection: string, target: 'postgres' | 'cassandra') {
+  const table = `from_mongo`;
+  await dropTarget(target, table);
+  // Column stores get the nested documents as typed columns; PostgreSQL keeps them as jsonb.
+  const transform: JobSpecInput['transform'] = target === 'cassandra' ? [...RENAME_ID!, { op: 'flatten' }] : RENAME_ID;
+  return runInWorkerProcess(specOf(`bench-mongo-${target}`, MONGO(collection), targetEndpoint(target, table), transform), `bench-mongo-${target}`);
+}
+
+/** FerretDB → memory, memory → PostgreSQL and memory → FerretDB on one worker: each side's cost alone. */
+async function split(collection: string, rows: number) {
+  await dropTarget('postgres', 'from_memory');
+  const back = `${collection}_from_memory`;
+  await withMongo((m) =>
+    m
+      .db(DB)
+      .collection(back)
+      .drop()
+      .catch(() => undefined),
+  );
+  const specs = [
+    specOf('bench-mongo-memory', MONGO(collection), MEMORY, RENAME_ID),
+    specOf('bench-memory-postgres', MEMORY, targetEndpoint('postgres', 'from_memory')),
+    ...(rows <= WRITE_MAX
+      ? [
+          specOf('bench-memory-mongo', MEMORY, { ...MONGO(back), writeMode: 'insert', decimalAs: 'string' } as JobSpecInput['target'], [
+            { op: 'rename', fields: { id: '_id' } },
+          ]),
+        ]
+      : []),
+  ];
+  const { reports, peakRssMb } = await runSeriesInWorkerProcess(specs, 'bench-mongo-split');
+  await withMongo((m) =>
+    m
+      .db(DB)
+      .collection(back)
+      .drop()
+      .catch(() => undefined),
+  );
+  return { reports, peakRssMb, labels: ['mongodb → memory', 'memory → postgres', 'memory → mongodb'] };
 }
 
 const rate = (rows: number, ms: number) => (ms > 0 ? Math.round(rows / (ms / 1000)) : 0);
 
+function line(label: string, report: MigrationReport, totalMs: number, rss: number | null): string {
+  const { prepareMs, copyMs, validateMs } = report.timings;
+  return (
+    `${String(report.rows).padStart(8)} ${label.padEnd(19)}: copy ${(copyMs / 1000).toFixed(1)} s = ${rate(report.rows, copyMs)} rows/s; ` +
+    `end-to-end ${(totalMs / 1000).toFixed(1)} s = ${rate(report.rows, totalMs)} rows/s (prepare ${(prepareMs / 1000).toFixed(1)} s, ` +
+    `validation ${(validateMs / 1000).toFixed(1)} s: ${report.validation?.status})${rss === null ? '' : `; worker peak RSS ${rss} MB`}`
+  );
+}
+
 async function main() {
   execSync(`npx tsx scripts/bundle-workflows.ts ${BUNDLE}`, { cwd: path.resolve(__dirname, '..'), stdio: 'ignore' });
-  console.log(`seeding ${ROWS} documents in ${DB}.${COLLECTION} (FerretDB) …`);
-  await seed();
-  for (const target of TARGETS) {
-    const { report, totalMs, peakRssMb: rss } = await service(target);
-    const { prepareMs, copyMs, validateMs } = report.timings;
-    console.log(
-      `service mongodb → ${target.padEnd(9)}: copy ${report.rows} rows in ${(copyMs / 1000).toFixed(1)} s = ${rate(report.rows, copyMs)} rows/s; ` +
-        `end-to-end ${(totalMs / 1000).toFixed(1)} s = ${rate(report.rows, totalMs)} rows/s (prepare ${(prepareMs / 1000).toFixed(1)} s, ` +
-        `validation ${(validateMs / 1000).toFixed(1)} s: ${report.validation?.status}); worker peak RSS ${rss} MB`,
-    );
+  for (const rows of SIZES) {
+    console.log(`seeding ${rows} documents in ${DB} (FerretDB) …`);
+    const collection = await seed(rows);
+    for (const target of TARGETS) {
+      const { report, totalMs, peakRssMb } = await service(collection, target);
+      console.log(line(`mongodb → ${target}`, report, totalMs, peakRssMb));
+    }
+    const { reports, peakRssMb, labels } = await split(collection, rows);
+    // The split's runs share one worker: one peak RSS for the three, printed on the last line.
+    reports.forEach((r, i) => console.log(line(labels[i]!, r, r.timings.totalMs, i === reports.length - 1 ? peakRssMb : null)));
+    if (rows > WRITE_MAX) console.log(`${String(rows).padStart(8)} memory → mongodb   : not run above BENCH_MONGO_WRITE_MAX=${WRITE_MAX} documents`);
   }
 }
 

@@ -36,7 +36,7 @@ if [[ $only == all || $only == pg ]]; then
 fi
 if [[ ($only == all || $only == mongo) && -f bench/mongo.ts ]]; then
   echo "== MongoDB → PostgreSQL / Cassandra"
-  BENCH_ROWS=${BENCH_MONGO_ROWS:-200000} npx tsx bench/mongo.ts
+  BENCH_ROWS=${BENCH_MONGO_ROWS:-100000,1000000} npx tsx bench/mongo.ts
 fi
 if [[ $only == all || $only == sqlite ]]; then
   echo "== SQLite → PostgreSQL, against pgloader"
