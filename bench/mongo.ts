@@ -103,11 +103,7 @@ async function split(collection: string, rows: number) {
     specOf('bench-mongo-memory', MONGO(collection), MEMORY, RENAME_ID),
     specOf('bench-memory-postgres', MEMORY, targetEndpoint('postgres', 'from_memory')),
     ...(rows <= WRITE_MAX
-      ? [
-          specOf('bench-memory-mongo', MEMORY, { ...MONGO(back), writeMode: 'insert', decimalAs: 'string' } as JobSpecInput['target'], [
-            { op: 'rename', fields: { id: '_id' } },
-          ]),
-        ]
+      ? [specOf('bench-memory-mongo', MEMORY, { ...MONGO(back), decimalAs: 'string' } as JobSpecInput['target'], [{ op: 'rename', fields: { id: '_id' } }])]
       : []),
   ];
   const { reports, peakRssMb } = await runSeriesInWorkerProcess(specs, 'bench-mongo-split');

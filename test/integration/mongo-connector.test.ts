@@ -1,9 +1,9 @@
 import { WorkflowFailedError } from '@temporalio/client';
-import { Binary, Decimal128, Double, Int32, Long, ObjectId } from 'mongodb';
+import { Binary, Collection, Decimal128, Double, Int32, Long, ObjectId } from 'mongodb';
 import { mongodb as mongodbConnector } from '../../src/connectors/mongodb';
 import { MongoEndpointSchema, type MongoEndpoint } from '../../src/connectors/mongodb/spec';
 import type { ConnectorSession } from '../../src/connectors/contract';
-import type { Row } from '../../src/model/types';
+import type { ObjectSchema, Row } from '../../src/model/types';
 import { logger } from '../../src/logging';
 import type { NestedFieldSchema } from '../../src/model/nested';
 import type { JobSpecInput } from '../../src/job/job-spec';
@@ -218,6 +218,45 @@ describe('MongoDB connector against FerretDB', () => {
     expect(missed.type).toBe('SchemaError');
     expect(missed.message).toMatch(/_id in dm_test\.mixed_ids_\w+ is not always objectid \(also string\)/);
   }, 120_000);
+
+  test('writeMode auto (default) inserts while documents are new and upserts once a batch met an existing one', async () => {
+    const coll = `auto_${uniqueSuffix()}`;
+    const schema: ObjectSchema = {
+      object: coll,
+      key: ['_id'],
+      fields: [
+        { name: '_id', type: 'int64', nullable: false },
+        { name: 'v', type: 'string', nullable: true },
+      ],
+    };
+    const rows = (from: number, to: number, v: string): Row[] => Array.from({ length: to - from }, (_, i) => ({ _id: BigInt(from + i), v }));
+    const inserts = jest.spyOn(Collection.prototype, 'insertMany');
+    const bulkWrite = jest.spyOn(Collection.prototype, 'bulkWrite');
+    // The driver's insertMany goes through bulkWrite too: count only the replaceOne batches.
+    const upserts = () => bulkWrite.mock.calls.map((c) => c[0] as Array<{ replaceOne?: unknown }>).filter((ops) => ops.some((op) => op.replaceOne));
+    const s = await openSession(coll);
+    try {
+      await s.prepare(schema);
+      expect(await s.write(schema, rows(0, 50, 'a'))).toEqual({ written: 50, rejected: [] });
+      expect([inserts.mock.calls.length, upserts().length]).toEqual([1, 0]);
+      // Half of this batch exists already (a batch re-read after a crash): inserted, then only the 25 replaced.
+      expect(await s.write(schema, rows(25, 75, 'b'))).toEqual({ written: 50, rejected: [] });
+      expect([inserts.mock.calls.length, upserts().length]).toEqual([2, 1]);
+      expect(upserts()[0]).toHaveLength(25);
+      // From then on this session upserts straight away.
+      expect(await s.write(schema, rows(70, 100, 'c'))).toEqual({ written: 30, rejected: [] });
+      expect([inserts.mock.calls.length, upserts().length]).toEqual([2, 2]);
+    } finally {
+      inserts.mockRestore();
+      bulkWrite.mockRestore();
+      await s.close();
+    }
+    await withMongo(async (m) => {
+      const docs = await m.db(DB).collection(coll).find({}).sort({ _id: 1 }).toArray();
+      expect(docs).toHaveLength(100);
+      expect(docs.map((d) => d.v).join('')).toBe('a'.repeat(25) + 'b'.repeat(45) + 'c'.repeat(30));
+    });
+  });
 
   describe('against a real mongod (MONGO_REAL_URL)', () => {
     const realTest = realMongoUrl ? test : test.skip;

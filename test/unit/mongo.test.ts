@@ -231,7 +231,7 @@ describe('MongoDB endpoint spec', () => {
     expect(JSON.stringify(r.error!.issues)).toMatch(/not a literal value/);
     expect(MongoEndpointSchema.parse({ ...base, connection: { url: { env: 'MONGO_URL' } } })).toMatchObject({
       sampleSize: 1000,
-      writeMode: 'upsert',
+      writeMode: 'auto',
       decimalAs: 'decimal128',
     });
     expect(MongoEndpointSchema.safeParse({ ...base, connection: { name: 'prod' } }).success).toBe(true);

@@ -448,7 +448,7 @@ export class MongoSession implements ConnectorSession {
         rejected.push({ row, error: (err as Error).message });
       }
     }
-    const failed = await this.run('write', () => (this.endpoint.writeMode === 'insert' ? this.insertFirst(items) : this.upsert(items)));
+    const failed = await this.run('write', () => (this.insertsFirst() ? this.insertFirst(items) : this.upsert(items)));
     rejected.push(...failed);
     return { written: items.length - failed.length, rejected };
   }
@@ -474,6 +474,16 @@ export class MongoSession implements ConnectorSession {
     }
   }
 
+  /**
+   * writeMode auto inserts while the documents are new — an insert costs the server no _id lookup before the
+   * write, which on FerretDB is most of an upsert — and upserts once a batch met an existing one (a re-read
+   * batch after a crash, an incremental run over a full target), so it does not pay the failed insert twice.
+   */
+  private metExisting = false;
+  private insertsFirst(): boolean {
+    return this.endpoint.writeMode === 'insert' || (this.endpoint.writeMode === 'auto' && !this.metExisting);
+  }
+
   /** insertMany, then upserts for the documents that already existed (duplicate _id): same end state as upsert. */
   private async insertFirst(items: Item[]): Promise<RejectedRecord[]> {
     if (items.length === 0) return [];
@@ -487,6 +497,7 @@ export class MongoSession implements ConnectorSession {
       if (!(err instanceof MongoBulkWriteError)) return this.documentErrors(err, items, (one) => this.insertFirst(one));
       const errors = writeErrorsOf(err);
       const existing = errors.filter((e) => e.code === DUPLICATE_KEY).map((e) => items[e.index]!);
+      if (existing.length) this.metExisting = true;
       const others = errors.filter((e) => e.code !== DUPLICATE_KEY);
       const rejected = others.length ? this.documentErrors(err, items, null, others) : [];
       return [...(await rejected), ...(await this.upsert(existing))];

@@ -45,11 +45,12 @@ export const MongoEndpointSchema = z
           "the job's onUnknownField (default: carried in _extra)",
       ),
     writeMode: z
-      .enum(['upsert', 'insert'])
-      .default('upsert')
+      .enum(['auto', 'upsert', 'insert'])
+      .default('auto')
       .describe(
         'upsert: unordered bulk replaceOne(upsert) by _id; insert: insertMany, then replace only the documents that already ' +
-          'existed — same end state, much faster where _id lookups are slow (FerretDB) or the target is fresh',
+          'existed — same end state, much faster where the target is fresh or _id lookups are slow (FerretDB); ' +
+          'auto (default): insert until a batch meets a document that already exists, upsert from then on in that session',
       ),
     decimalAs: z
       .enum(['decimal128', 'string', 'double'])
