@@ -217,6 +217,21 @@ describe('MongoDB connector against FerretDB', () => {
     const missed = await failureOf(run(spec(2)));
     expect(missed.type).toBe('SchemaError');
     expect(missed.message).toMatch(/_id in dm_test\.mixed_ids_\w+ is not always objectid \(also string\)/);
+    // One partition plans from a $group by the key's $type on FerretDB: the same refusal, and the count.
+    const s = await openSession(mixed, { sampleSize: 2 });
+    try {
+      const schema = (await s.describe())!;
+      await expect(s.planPartitions(schema, 1)).rejects.toThrow(/is not always objectid \(also string\)/);
+      await withMongo((m) =>
+        m
+          .db(DB)
+          .collection(mixed)
+          .deleteOne({ _id: 'text-id' as unknown as ObjectId }),
+      );
+      expect(await s.planPartitions(schema, 1)).toEqual([{ id: 0, lower: null, upper: null, estimatedRows: 2 }]);
+    } finally {
+      await s.close();
+    }
   }, 120_000);
 
   test('writeMode auto (default) inserts while documents are new and upserts once a batch met an existing one', async () => {
