@@ -289,7 +289,7 @@ export class MongoSession implements ConnectorSession {
       if (b === BRACKET_OF_TYPE[keyField.type]) sampler.add(keyValueOf(readField(doc[path], keyField)));
     }
     if (total === 0) return null;
-    return { total, brackets, bounds: count > 1 ? quantileBounds(sampler.sorted(), count) : [] };
+    return { total, brackets, bounds: quantileBounds(sampler.sorted(), count) };
   }
 
   /**
