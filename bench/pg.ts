@@ -11,6 +11,7 @@
  *   BENCH_PG_ROUNDS (default 3 at sizes up to 1,000,000, else 1): rounds per size, reported as medians
  *   BENCH_PG_PARALLELISM (default 4), BENCH_PG_PARTITIONS (default: the engine's plan, src/engine/partitions.ts)
  *   BENCH_PG_SKIP=pgloader skips pgloader; BENCH_WORKER_CPU_PROF=<dir> profiles each worker (bench/profile-summary.ts reads it)
+ *   BENCH_WORKERS=n worker processes on one task queue (default 1), BENCH_WORKER_ACTIVITIES chunks at once in each (bench/run-in-worker.ts)
  */
 import { execFileSync, execSync } from 'node:child_process';
 import { loadavg } from 'node:os';

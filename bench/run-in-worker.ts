@@ -36,25 +36,38 @@ function profileEnv(): Record<string, string> {
   return dir ? { NODE_OPTIONS: `--require ${path.join(__dirname, 'cpu-profile.cjs')}`, BENCH_CPU_PROF_DIR: path.resolve(dir) } : {};
 }
 
-/** Several migrations one after the other on one fresh worker process (e.g. one per table of a database). */
+/**
+ * BENCH_WORKERS=n (default 1): n worker processes on the run's task queue, each running at most
+ * BENCH_WORKER_ACTIVITIES chunks at once (default: the config's DATAMIGRATO_MAX_ACTIVITIES), so chunks spread over
+ * several JavaScript threads — whether more processes pay on a machine whose cores the databases share.
+ */
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
+function activitiesEnv(): Record<string, string> {
+  const perWorker = process.env.BENCH_WORKER_ACTIVITIES;
+  return perWorker ? { DATAMIGRATO_MAX_ACTIVITIES: perWorker } : {};
+}
+
+/** Several migrations one after the other on fresh worker processes (e.g. one per table of a database); peak RSS is the highest one process reached. */
 export async function runSeriesInWorkerProcess(specs: JobSpec[], label: string, env: Record<string, string> = {}): Promise<MeasuredSeries> {
   const taskQueue = `${label}-${Date.now().toString(36)}`;
-  const worker = await spawnWorker(taskQueue, { TEMPORAL_LOG_LEVEL: 'WARN', DATAMIGRATO_WORKFLOW_BUNDLE: BUNDLE, ...profileEnv(), ...env });
+  const workerEnv = { TEMPORAL_LOG_LEVEL: 'WARN', DATAMIGRATO_WORKFLOW_BUNDLE: BUNDLE, ...profileEnv(), ...activitiesEnv(), ...env };
+  const workers = await Promise.all(Array.from({ length: WORKERS }, () => spawnWorker(taskQueue, workerEnv)));
   const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
   const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
   let peak = 0;
-  const sampler = setInterval(() => (peak = Math.max(peak, peakRssMb(worker.child.pid!))), 500);
+  const sample = () => (peak = Math.max(peak, ...workers.map((w) => peakRssMb(w.child.pid!))));
+  const sampler = setInterval(sample, 500);
   try {
     const t0 = Date.now();
     const reports: MigrationReport[] = [];
     for (const [i, spec] of specs.entries())
       reports.push(await client.workflow.execute('migrationWorkflow', { taskQueue, workflowId: `${label}-${i}-${taskQueue}`, args: [{ spec }] }));
     const totalMs = Date.now() - t0;
-    peak = Math.max(peak, peakRssMb(worker.child.pid!));
+    sample();
     return { reports, totalMs, peakRssMb: peak };
   } finally {
     clearInterval(sampler);
-    await worker.stop();
+    await Promise.all(workers.map((w) => w.stop()));
     await connection.close();
   }
 }
