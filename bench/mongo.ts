@@ -2,7 +2,8 @@
  * MongoDB (FerretDB) → PostgreSQL and MongoDB → Cassandra through the service: a real worker process on
  * the local Temporal, so its peak RSS (VmHWM) can be read from /proc.
  *   eval "$(bash scripts/stack.sh env)"; BENCH_ROWS=100000,1000000 npx tsx bench/mongo.ts
- * BENCH_MONGO_TARGETS=postgres,cassandra picks the targets. Prints figures, never asserts.
+ * BENCH_MONGO_TARGETS=postgres,cassandra picks the targets. Prints figures, never asserts. Each line into a target
+ * is followed by its copy phase's ratio to the target's native loader on the same rows (bench/native-loaders.ts).
  *
  * Our own overhead apart from FerretDB's: the same documents also go FerretDB → memory, then memory → PostgreSQL
  * and memory → FerretDB, on one worker process (the in-memory store lives in it). The first line is the source
@@ -20,6 +21,7 @@ import { cassandraConnection, withCassandra } from '../test/helpers/cassandra';
 import { seedPeople, withMongo } from '../test/helpers/mongo';
 import { pgQuery } from '../test/helpers/pg';
 import { parsed } from '../test/helpers/specs';
+import { cqlshNativeReload, nativeRatio, pgNativeReload, type NativeLoad } from './native-loaders';
 import { BUNDLE, runInWorkerProcess, runSeriesInWorkerProcess } from './run-in-worker';
 
 const SIZES = (process.env.BENCH_ROWS ?? '100000').split(',').map(Number);
@@ -119,6 +121,13 @@ async function split(collection: string, rows: number) {
 
 const rate = (rows: number, ms: number) => (ms > 0 ? Math.round(rows / (ms / 1000)) : 0);
 
+/** The target's own loader on the rows the service wrote there: the ratio a target-side line is read against. */
+const nativeLoad = (target: 'postgres' | 'cassandra', table: string): Promise<NativeLoad> =>
+  target === 'postgres' ? pgNativeReload(DB, table) : cqlshNativeReload(DB, table);
+
+const ratioLine = (label: string, report: MigrationReport, load: NativeLoad) =>
+  `${String(report.rows).padStart(8)} ${label.padEnd(19)}: copy phase ${nativeRatio(report.rows, report.timings.copyMs, load)}`;
+
 function line(label: string, report: MigrationReport, totalMs: number, rss: number | null): string {
   const { prepareMs, copyMs, validateMs } = report.timings;
   return (
@@ -136,10 +145,12 @@ async function main() {
     for (const target of TARGETS) {
       const { report, totalMs, peakRssMb } = await service(collection, target);
       console.log(line(`mongodb → ${target}`, report, totalMs, peakRssMb));
+      console.log(ratioLine(`mongodb → ${target}`, report, await nativeLoad(target, 'from_mongo')));
     }
     const { reports, peakRssMb, labels } = await split(collection, rows);
     // The split's runs share one worker: one peak RSS for the three, printed on the last line.
     reports.forEach((r, i) => console.log(line(labels[i]!, r, r.timings.totalMs, i === reports.length - 1 ? peakRssMb : null)));
+    console.log(ratioLine('memory → postgres', reports[1]!, await nativeLoad('postgres', 'from_memory')));
     if (rows > WRITE_MAX) console.log(`${String(rows).padStart(8)} memory → mongodb   : not run above BENCH_MONGO_WRITE_MAX=${WRITE_MAX} documents`);
   }
 }

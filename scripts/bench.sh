@@ -22,6 +22,15 @@ ensure_pgloader() {
   return 1
 }
 
+# cqlsh is the native peer of a Cassandra target (bench/native-loaders.ts): from PyPI into a venv in the tool
+# cache, installed when missing. Without it the Cassandra lines say why there is no ratio.
+ensure_cqlsh() {
+  local venv="${DATAMIGRATO_CACHE:-$HOME/.cache/datamigrato}/cqlsh"
+  [[ -x $venv/bin/cqlsh ]] && return 0
+  echo "installing cqlsh 6.2.2 (PyPI) into $venv …"
+  { python3 -m venv "$venv" && "$venv/bin/pip" install -q cqlsh==6.2.2; } || echo "cqlsh could not be installed; no Cassandra native ratio"
+}
+
 bash scripts/ensure-deps.sh
 only=${BENCH_ONLY:-all}
 components=(temporal postgres)
@@ -36,6 +45,7 @@ if [[ $only == all || $only == pg ]]; then
 fi
 if [[ ($only == all || $only == mongo) && -f bench/mongo.ts ]]; then
   echo "== MongoDB → PostgreSQL / Cassandra"
+  ensure_cqlsh
   BENCH_ROWS=${BENCH_MONGO_ROWS:-100000,1000000} npx tsx bench/mongo.ts
 fi
 if [[ $only == all || $only == sqlite ]]; then
