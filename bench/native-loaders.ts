@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { withCassandra } from '../test/helpers/cassandra';
+import { env } from '../test/helpers/env';
 import { pgQuery } from '../test/helpers/pg';
 
 export interface NativeLoad {
@@ -19,16 +20,14 @@ export interface NativeLoad {
   why?: string;
 }
 
-const PG_URL = () => process.env.PG_URL ?? 'postgres://postgres:postgres@127.0.0.1:55432/postgres';
-
 /** A PostgreSQL table's rows piped by psql into a copy of it with its keys (`LIKE … INCLUDING ALL`), then dropped. */
-export async function pgNativeReload(schema: string, table: string): Promise<NativeLoad> {
+export async function pgNativeReload(schema: string, table: string): Promise<NativeLoad & { ms: number }> {
   const copy = `${table}_native`;
   await pgQuery(`DROP TABLE IF EXISTS ${schema}.${copy}`);
   await pgQuery(`CREATE TABLE ${schema}.${copy} (LIKE ${schema}.${table} INCLUDING ALL)`);
   await pgQuery('CHECKPOINT');
   const t0 = Date.now();
-  execSync(`psql "${PG_URL()}" -qc "COPY ${schema}.${table} TO STDOUT" | psql "${PG_URL()}" -qc "COPY ${schema}.${copy} FROM STDIN"`, {
+  execSync(`psql "${env.pgUrl}" -qc "COPY ${schema}.${table} TO STDOUT" | psql "${env.pgUrl}" -qc "COPY ${schema}.${copy} FROM STDIN"`, {
     shell: '/bin/bash',
   });
   const ms = Date.now() - t0;

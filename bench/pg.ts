@@ -16,14 +16,16 @@
 import { execFileSync, execSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import path from 'node:path';
+import { env } from '../test/helpers/env';
 import { countRows, pgQuery } from '../test/helpers/pg';
+import { pgNativeReload } from './native-loaders';
 import { BENCH_SCHEMA, pgBenchSpec } from './pg-spec';
 import { runPgloader } from './pgloader';
 import { BUNDLE, runInWorkerProcess } from './run-in-worker';
 
 const SIZES = (process.env.BENCH_ROWS ?? process.env.BENCH_PG_SIZES ?? '100000,1000000,10000000').split(',').map(Number);
 const MODES = (process.env.BENCH_PG_MODES ?? 'passthrough,copy,canonical').split(',') as Mode[];
-const PG_URL = process.env.PG_URL ?? 'postgres://postgres:postgres@127.0.0.1:55432/postgres';
+const PG_URL = env.pgUrl;
 const PGLOADER_SCHEMA = 'dm_bench_pgloader';
 const PARALLELISM = Number(process.env.BENCH_PG_PARALLELISM ?? 4);
 const PARTITIONS = process.env.BENCH_PG_PARTITIONS ? Number(process.env.BENCH_PG_PARTITIONS) : undefined;
@@ -52,21 +54,6 @@ async function seed(table: string, rows: number): Promise<void> {
 const drop = (table: string) => pgQuery(`DROP TABLE IF EXISTS ${BENCH_SCHEMA}.${table}`);
 /** Before each measured line: the previous line's dirty pages written out, so no line pays another's checkpoint. */
 const settle = () => pgQuery('CHECKPOINT');
-
-/** The native peer: one COPY out piped into one COPY in, into a table with the source's primary key. */
-async function nativePipe(src: string): Promise<number> {
-  const dst = `${src}_native`;
-  await drop(dst);
-  await pgQuery(`CREATE TABLE ${BENCH_SCHEMA}.${dst} (LIKE ${BENCH_SCHEMA}.${src} INCLUDING ALL)`);
-  await settle();
-  const t0 = Date.now();
-  execSync(`psql "${PG_URL}" -qc "COPY ${BENCH_SCHEMA}.${src} TO STDOUT" | psql "${PG_URL}" -qc "COPY ${BENCH_SCHEMA}.${dst} FROM STDIN"`, {
-    shell: '/bin/bash',
-  });
-  const ms = Date.now() - t0;
-  await drop(dst);
-  return ms;
-}
 
 /** pgloader's whole run (create table, load, index and primary key), PostgreSQL → PostgreSQL, its schema renamed. */
 async function pgloader(src: string): Promise<{ ms: number; rows: number } | null> {
@@ -153,7 +140,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.le
 const range = (xs: number[]) => (xs.length > 1 ? ` (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})` : '');
 
 async function measureRound(src: string, rows: number, label: string): Promise<Round> {
-  const nativeMs = await nativePipe(src);
+  // The native peer: one COPY out piped into one COPY in, into a table with the source's primary key.
+  const nativeMs = (await pgNativeReload(BENCH_SCHEMA, src)).ms;
   const nativeRate = rate(rows, nativeMs);
   console.log(`${label}native psql COPY pipe   : ${rows} rows in ${secs(nativeMs)} = ${nativeRate} rows/s; ${load()}`);
   const pgl = await pgloader(src);
