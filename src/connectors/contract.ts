@@ -113,11 +113,22 @@ export interface ConnectorSession {
    * Streams one range in key order (or token order), batch by batch, starting after `after`.
    * Memory is bounded by one batch: implementations page, they never load the range.
    */
-  read(schema: ObjectSchema, range: KeyRange, after: Cursor | null, batchSize: number): AsyncIterable<RowBatch>;
+  read(schema: ObjectSchema, range: KeyRange, after: Cursor | null, batchSize: number, encoded?: readonly string[]): AsyncIterable<RowBatch>;
+  /**
+   * Optional: the wire format in which this session's `read` can leave fields encoded (`encoded`: those fields,
+   * in that order, as the rows' ENCODED text; src/model/encoded.ts) and its `write` takes them (`encoded`: the
+   * target's names of those fields, same order). The engine uses it only between two sessions of one format.
+   */
+  encodedFormat?: string;
+  /** Optional (encodedFormat, as a target): of `fields`, those whose columns take the format's text of the schema's type as it is. */
+  encodedFields?(schema: ObjectSchema, fields: readonly string[]): Promise<string[]>;
   /** Creates the target object from the (transformed) schema when it is missing; no-op when present. */
   prepare(schema: ObjectSchema): Promise<void>;
-  /** Upserts by key, so writing the same batch twice changes nothing. Rejected rows are returned, not thrown. */
-  write(schema: ObjectSchema, rows: Row[]): Promise<WriteOutcome>;
+  /**
+   * Upserts by key, so writing the same batch twice changes nothing. Rejected rows are returned, not thrown, with
+   * their encoded fields decoded (a dead letter holds values, not wire text).
+   */
+  write(schema: ObjectSchema, rows: Row[], encoded?: readonly string[]): Promise<WriteOutcome>;
   /** Stores records that could not be migrated (dead letters) beside the target object. */
   quarantine(records: QuarantinedRecord[]): Promise<void>;
   close(): Promise<void>;

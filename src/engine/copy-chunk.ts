@@ -11,6 +11,8 @@ import { emptyDigest, mergeDigests, type Digest } from '../validation/digest';
 import { passthroughUnsupported } from './plan';
 import { validatedInStores } from './store-digest';
 import { readAhead } from './read-ahead';
+import { carryEncoded } from '../model/encoded';
+import { encodedFieldsOf, type EncodedFields } from './encoded-fields';
 import { withEndpoints } from './sessions';
 
 export interface ChunkInput {
@@ -140,12 +142,14 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
         } else {
           // Validation in the stores never compares the copy's checksum: it would be a fifth of the row path's CPU for nothing.
           const digest = !validatedInStores(spec);
+          // Nor does anything read the fields the steps only move: they may travel in the stores' wire text.
+          const encoded = await encodedFieldsOf(spec, sourceSchema, transform, source, target, Boolean(input.incremental));
           // Three batches overlap: page n + 2 is read while n + 1 is transformed and n is written (two batches of
           // memory more). Writes stay in order, one at a time, and progress moves only when one has finished.
-          for await (const batch of readAhead(readRows(source, progress.cursor))) {
-            const prepared = prepareRows(batch);
+          for await (const batch of readAhead(readRows(source, progress.cursor, encoded))) {
+            const prepared = prepareRows(batch, encoded);
             if (writing && (await settle())) break;
-            writing = writeRows(target, prepared, digest);
+            writing = writeRows(target, prepared, digest, encoded);
             writing.catch(() => undefined); // awaited by settle(); until then a failure must not go unhandled
           }
           if (writing) await settle();
@@ -160,8 +164,8 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
     transform.secrets,
   );
 
-  function readRows(source: ConnectorSession, after: Cursor | null): AsyncIterable<RowBatch> {
-    if (!input.incremental) return source.read(sourceSchema, partition, after, spec.batchSize);
+  function readRows(source: ConnectorSession, after: Cursor | null, encoded: EncodedFields | null): AsyncIterable<RowBatch> {
+    if (!input.incremental) return source.read(sourceSchema, partition, after, spec.batchSize, encoded?.source);
     if (!source.readIncremental) throw configError(`mode: incremental is not supported by source type ${spec.source.type}`, spec.source.type);
     return source.readIncremental(sourceSchema, input.incremental, after, spec.batchSize);
   }
@@ -172,7 +176,7 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
   }
 
   /** Transforms one batch: pure, so it may run while the previous batch is still being written. */
-  function prepareRows(batch: RowBatch): PreparedBatch {
+  function prepareRows(batch: RowBatch, encoded: EncodedFields | null = null): PreparedBatch {
     const out: Row[] = [];
     const rejected: Rejected[] = (batch.rejected ?? []).map((r) => ({ ...r, stage: 'read' as const }));
     const toDelete: Row[] = [];
@@ -180,6 +184,7 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
     for (const row of batch.rows) {
       try {
         const t = transform.apply(row);
+        if (t && encoded) carryEncoded(row, t);
         if (t && softDelete && isSoftDeleted(row, softDelete)) toDelete.push(t);
         else if (t) out.push(t);
         else filtered++;
@@ -193,12 +198,12 @@ export async function copyChunk(input: ChunkInput, hooks: ChunkHooks): Promise<C
   }
 
   /** Upserts a prepared batch, quarantines or fails on its rejected records, digests it and advances progress. */
-  async function writeRows(target: ConnectorSession, prepared: PreparedBatch, digest: boolean): Promise<void> {
+  async function writeRows(target: ConnectorSession, prepared: PreparedBatch, digest: boolean, encoded: EncodedFields | null = null): Promise<void> {
     const { batch, out, rejected, toDelete, filtered } = prepared;
     if (filtered) progress.filtered = (progress.filtered ?? 0) + filtered;
     // Deleted by the transformed key, as the target names it; a key the target never had counts nothing.
     if (toDelete.length) progress.deleted = (progress.deleted ?? 0) + (await target.deleteKeys!(transform.schema, toDelete));
-    const outcome = await target.write(transform.schema, out);
+    const outcome = await target.write(transform.schema, out, encoded?.target);
     const rejectedRows = new Set(outcome.rejected.map((r) => r.row));
     rejected.push(...outcome.rejected.map((r) => ({ ...r, stage: 'write' as const })));
     if (rejected.length) await handleRejected(input, target, rejected);

@@ -1,5 +1,6 @@
 import { copyLineWriter } from '../../src/connectors/postgres/copy-lines';
-import { copyRowParser } from '../../src/connectors/postgres/copy-rows';
+import { copyRowParser, encodedFieldsParser } from '../../src/connectors/postgres/copy-rows';
+import { carryEncoded, encodedOf } from '../../src/model/encoded';
 import { lastRowField } from '../../src/connectors/postgres/copy-text';
 import type { Row, Value } from '../../src/model/types';
 import { copyField, pgTimestampToIso, toPgText } from '../../src/connectors/postgres/types';
@@ -91,6 +92,30 @@ describe('COPY text rows (the row path read and write)', () => {
     const rows = copyRowParser(['i'], ['int64'])(Buffer.from(ints.join('\n')));
     expect(rows.map((r) => r.i)).toEqual(ints.map((i) => BigInt(i)));
     expect(copyRowParser(['i'], ['int32'])(Buffer.from('-2147483648\n2147483647\n')).map((r) => r.i)).toEqual([-2147483648, 2147483647]);
+  });
+
+  test('encoded fields: the tail of each line stays COPY text, is written back byte for byte, and decodes to the values', () => {
+    const [decodedNames, tailNames] = [names.slice(0, 2), names.slice(2)];
+    const [decodedTypes, tailTypes] = [types.slice(0, 2), types.slice(2)];
+    const rows: Row[] = [
+      row([7n, 1, 2.5, true, '2024-01-02T03:04:05.5', '2024-01-02T03:04:05Z', { a: 'x\ty' }, Buffer.from([92]), 'tab\t \\N\n日本', null]),
+      row([8n, null, null, null, null, null, null, null, null, '\\N']),
+    ];
+    const page = Buffer.concat(copyLineWriter(names, types)(rows));
+    const read = copyRowParser(decodedNames, decodedTypes, true)(page);
+    expect(read.map((r) => Object.keys(r))).toEqual([decodedNames, decodedNames]); // the tail is no field a step can see
+    // A step makes a new row; the engine carries the tail to it.
+    const moved = read.map((r) => {
+      const out: Row = { ID: r.id!, n: r.n! };
+      carryEncoded(r, out);
+      return out;
+    });
+    expect(Buffer.concat(copyLineWriter(['ID', 'n'], decodedTypes, true)(moved)).equals(page)).toBe(true);
+    const decode = encodedFieldsParser(tailNames, tailTypes);
+    const decoded = moved.map((r) => decode(encodedOf(r)!));
+    expect(decoded.map((d) => [d.f, d.doc, d.bin, d.s, Object.getOwnPropertyDescriptor(d, '__proto__')?.value])).toEqual(
+      rows.map((r) => [r.f, r.doc, r.bin, r.s, Object.getOwnPropertyDescriptor(r, '__proto__')?.value]),
+    );
   });
 
   test('a line with fewer fields than columns is an error naming both counts', () => {

@@ -5,6 +5,8 @@ import { digestFieldsOf, storeDigestKindOf, validatedInStores } from '../../src/
 import type { JobSpecInput } from '../../src/job/job-spec';
 import type { ObjectSchema } from '../../src/model/types';
 import { parsed, pgSpec } from '../helpers/specs';
+import type { ConnectorSession } from '../../src/connectors/contract';
+import { encodedFieldsOf } from '../../src/engine/encoded-fields';
 
 const schema: ObjectSchema = {
   object: 'dm.t',
@@ -94,4 +96,39 @@ test('rename looks names up in a Map: a field called "constructor" or "toString"
   };
   const { apply } = compileTransforms([{ op: 'rename', fields: { a: 'b' } }], s);
   expect(apply({ id: '1', constructor: 'c', toString: 't', a: 'x' })).toEqual({ id: '1', constructor: 'c', toString: 't', b: 'x' });
+});
+
+describe('encoded fields: which fields travel in the stores’ wire text', () => {
+  /** A session of a wire format whose target columns take every field but those named. */
+  const session = (format: string | undefined, refuses: string[] = []) =>
+    ({
+      encodedFormat: format,
+      encodedFields: async (_: ObjectSchema, fields: readonly string[]) => fields.filter((f) => !refuses.includes(f)),
+    }) as unknown as ConnectorSession;
+  const plan = (spec: ReturnType<typeof pg>, source = session('copy'), target = session('copy'), incremental = false) =>
+    encodedFieldsOf(spec, schema, compileJob(spec, schema), source, target, incremental);
+
+  test('every non-key field a rename only moves, paired by name, once validation checksums in the stores', async () => {
+    expect(await plan(pg({ transform: [{ op: 'rename', fields: { label: 'title' } }] }))).toEqual({
+      source: ['amount', 'doc', 'label'],
+      target: ['amount', 'doc', 'title'],
+    });
+    expect(await plan(pg({ transform: [{ op: 'drop', fields: ['doc'] }] }))).toEqual({ source: ['amount', 'label'], target: ['amount', 'label'] });
+  });
+
+  test('none when a step reads values, the worker digests, the run is incremental, or the formats differ', async () => {
+    expect(await plan(pg({ transform: [{ op: 'filter', expression: 'row.id > 1' }] }))).toBeNull();
+    expect(await plan(pg({ validate: { pushdown: false } } as Partial<JobSpecInput>))).toBeNull();
+    expect(await plan(pg({ validate: { mode: 'counts' } } as Partial<JobSpecInput>))).toBeNull();
+    expect(await plan(pg(), session('copy'), session('copy'), true)).toBeNull();
+    expect(await plan(pg(), session('copy'), session('other'))).toBeNull();
+    expect(await plan(pg(), session(undefined), session(undefined))).toBeNull();
+  });
+
+  test('a target key and the columns the target refuses stay decoded', async () => {
+    expect(await plan(pg({ targetKey: ['label'] } as Partial<JobSpecInput>), session('copy'), session('copy', ['doc']))).toEqual({
+      source: ['amount'],
+      target: ['amount'],
+    });
+  });
 });

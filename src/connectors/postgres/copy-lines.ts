@@ -1,3 +1,4 @@
+import { ENCODED } from '../../model/encoded';
 import type { FieldType, Row, Value } from '../../model/types';
 import { compileGenerated, propertyRead } from './generated-rows';
 import { copyField, toPgText } from './types';
@@ -39,11 +40,16 @@ const FORMATS: Partial<Record<FieldType, (type: FieldType) => Format>> = {
 /** Encoded ~64 KB at a time: one UTF-8 encoding of a whole batch's string (a rope to flatten first) costs twice as much. */
 const PIECE_CHARS = 65_536;
 
-/** A function from rows to COPY text buffers, fields in `names` order, formatted by `types`. */
-export function copyLineWriter(names: readonly string[], types: readonly FieldType[]): (rows: readonly Row[]) => Buffer[] {
+/**
+ * A function from rows to COPY text buffers, fields in `names` order, formatted by `types`; with `encodedTail`,
+ * each line ends with the row's ENCODED text (fields its source left in COPY text, already escaped).
+ */
+export function copyLineWriter(names: readonly string[], types: readonly FieldType[], encodedTail = false): (rows: readonly Row[]) => Buffer[] {
   const formats = types.map((t) => (FORMATS[t] ?? general)(t));
-  const line = names.map((n, i) => `f${i}(${propertyRead('r', n)})`).join(` + '\\t' + `);
-  const params = { ...Object.fromEntries(formats.map((f, i) => [`f${i}`, f])), PIECE_CHARS };
+  const fields = names.map((n, i) => `f${i}(${propertyRead('r', n)})`);
+  if (encodedTail) fields.push('r[ENCODED]');
+  const line = fields.join(` + '\\t' + `);
+  const params = { ...Object.fromEntries(formats.map((f, i) => [`f${i}`, f])), PIECE_CHARS, ENCODED };
   // Strings built by appending (no per-row arrays), handed to the socket as a few buffers, not one per row.
   return compileGenerated(
     params,

@@ -1,6 +1,7 @@
 import { types as pgTypes } from 'pg';
 import type { FieldType, Row, Value } from '../../model/types';
 import { unescapeCopyField } from './copy-text';
+import { ENCODED } from '../../model/encoded';
 import { compileGenerated, objectKey } from './generated-rows';
 import { pgTimestampToIso } from './types';
 
@@ -68,31 +69,36 @@ type LineParser = (text: string, start: number, lineEnd: number) => Row;
 
 /**
  * The generated parser of one line: field i found by indexOf('\t'), `\N` tested by char codes, decoded by
- * its decoder, and the row returned as one object literal.
+ * its decoder, and the row returned as one object literal. With `encodedTail`, the line holds more fields after
+ * these, kept as they are: the rest of the line becomes the row's ENCODED text.
  */
-function lineParserOf(names: readonly string[], decoders: readonly Decode[]): LineParser {
+function lineParserOf(names: readonly string[], decoders: readonly Decode[], encodedTail = false): LineParser {
   const width = names.length;
   const body: string[] = [];
   for (let i = 0; i < width; i++) {
-    body.push(`e = ${i === width - 1 ? 'lineEnd' : `text.indexOf('\\t', s)`};`);
-    if (i < width - 1) body.push(`if (e === -1 || e > lineEnd) short(${i + 1});`);
+    const last = i === width - 1 && !encodedTail;
+    body.push(`e = ${last ? 'lineEnd' : `text.indexOf('\\t', s)`};`);
+    if (!last) body.push(`if (e === -1 || e > lineEnd) short(${i + 1});`);
     body.push(`const v${i} = e - s === 2 && text.charCodeAt(s) === 92 && text.charCodeAt(s + 1) === 78 ? null : d${i}(text, s, e);`);
     body.push('s = e + 1;');
   }
-  const props = names.map((n, i) => `${objectKey(n)}: v${i}`).join(', ');
+  const props = names.map((n, i) => `${objectKey(n)}: v${i}`);
+  if (encodedTail) props.push('[ENCODED]: text.slice(s, lineEnd)');
   const short = (found: number) => {
     throw new Error(`COPY row has ${found} field(s), expected ${width}`);
   };
-  const params = Object.fromEntries([...decoders.map((d, i) => [`d${i}`, d]), ['short', short]]);
-  return compileGenerated(params, `return function parseLine(text, s, lineEnd) { let e; ${body.join(' ')} return { ${props} }; };`);
+  const params = Object.fromEntries([...decoders.map((d, i) => [`d${i}`, d]), ['short', short], ['ENCODED', ENCODED]]);
+  return compileGenerated(params, `return function parseLine(text, s, lineEnd) { let e; ${body.join(' ')} return { ${props.join(', ')} }; };`);
 }
 
-/** A parser for pages of `COPY (SELECT <names> …) TO STDOUT`: fields in `names` order, decoded by `types`. */
-export function copyRowParser(names: readonly string[], types: readonly FieldType[]): (page: Buffer) => Row[] {
-  const parseLine = lineParserOf(
-    names,
-    types.map((t) => DECODERS[t] ?? textOf),
-  );
+const decodersOf = (types: readonly FieldType[]) => types.map((t) => DECODERS[t] ?? textOf);
+
+/**
+ * A parser for pages of `COPY (SELECT <names>[, <encoded fields>] …) TO STDOUT`: fields in `names` order, decoded
+ * by `types`; with `encodedTail`, the fields after them are left as the row's ENCODED text.
+ */
+export function copyRowParser(names: readonly string[], types: readonly FieldType[], encodedTail = false): (page: Buffer) => Row[] {
+  const parseLine = lineParserOf(names, decodersOf(types), encodedTail);
   return (page) => {
     const text = page.toString('utf8');
     const rows: Row[] = [];
@@ -105,4 +111,10 @@ export function copyRowParser(names: readonly string[], types: readonly FieldTyp
     }
     return rows;
   };
+}
+
+/** Decodes one row's ENCODED text (fields `names`, of `types`): what a dead letter or a row-by-row insert needs. */
+export function encodedFieldsParser(names: readonly string[], types: readonly FieldType[]): (text: string) => Row {
+  const parseLine = lineParserOf(names, decodersOf(types));
+  return (text) => parseLine(text, 0, text.length);
 }

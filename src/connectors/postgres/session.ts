@@ -33,7 +33,8 @@ import type { KeyValue } from '../../model/types';
 import { addForeignKeyTo, foreignKeysOf } from './catalog';
 import { digestQuery, digestMethodOf, type DigestMethod } from './digest';
 import { copyLineWriter } from './copy-lines';
-import { copyRowParser } from './copy-rows';
+import { copyRowParser, encodedFieldsParser } from './copy-rows';
+import { encodedOf } from '../../model/encoded';
 import { sumToHex, type Digest } from '../../validation/digest';
 import type { ForeignKey, TargetForeignKey } from '../contract';
 
@@ -197,11 +198,15 @@ export class PostgresSession implements ConnectorSession {
    * page read as COPY text and parsed into rows by the columns' own types (copy-rows.ts): the values the row
    * protocol gives, with a fraction of its per-field cost.
    */
-  async *read(schema: ObjectSchema, range: KeyRange, after: Cursor | null, batchSize: number): AsyncIterable<RowBatch> {
-    const cols = schema.fields.map((f) => q(f.name)).join(', ');
+  async *read(schema: ObjectSchema, range: KeyRange, after: Cursor | null, batchSize: number, encoded: readonly string[] = []): AsyncIterable<RowBatch> {
+    const actual = await this.columnTypes(schema);
+    // The fields left encoded come last, so that one slice of each line is their text.
+    const decoded = schema.fields.flatMap((f, i) => (encoded.includes(f.name) ? [] : [{ name: f.name, type: actual[i]! }]));
+    const cols = [...decoded.map((f) => f.name), ...encoded].map(q).join(', ');
     const parse = copyRowParser(
-      schema.fields.map((f) => f.name),
-      await this.columnTypes(schema),
+      decoded.map((f) => f.name),
+      decoded.map((f) => f.type),
+      encoded.length > 0,
     );
     let cursor = after as KeyCursor | null;
     for (;;) {
@@ -324,7 +329,11 @@ export class PostgresSession implements ConnectorSession {
   async writeRaw(schema: ObjectSchema, batch: RawBatch): Promise<'written' | 'rejected'> {
     if (batch.format !== COPY_TEXT) throw schemaError(`cannot write a ${batch.format} batch`, 'postgres');
     try {
-      await this.copyInto(schema, [batch.data]);
+      await this.copyInto(
+        schema,
+        schema.fields.map((f) => f.name),
+        [batch.data],
+      );
       return 'written';
     } catch (err) {
       if (isDataError((err as { cause?: unknown }).cause ?? err)) return 'rejected';
@@ -363,34 +372,62 @@ export class PostgresSession implements ConnectorSession {
     return `ON CONFLICT (${schema.key.map(q).join(', ')}) DO ${set ? `UPDATE SET ${set}` : 'NOTHING'}`;
   }
 
-  async write(schema: ObjectSchema, rows: Row[]): Promise<WriteOutcome> {
+  /** COPY text: what `read` leaves encoded, `write` takes as it is (src/model/encoded.ts). */
+  readonly encodedFormat = COPY_TEXT;
+
+  /** Columns whose type is the field's: they read the source's COPY text of that type as the decoded value's. */
+  async encodedFields(schema: ObjectSchema, fields: readonly string[]): Promise<string[]> {
+    if (this.endpoint.writeMode !== 'copy') return [];
+    const actual = await this.columnTypes(schema);
+    return fields.filter((name) => {
+      const i = schema.fields.findIndex((f) => f.name === name);
+      return i !== -1 && actual[i] === schema.fields[i]!.type;
+    });
+  }
+
+  async write(schema: ObjectSchema, rows: Row[], encoded: readonly string[] = []): Promise<WriteOutcome> {
     if (rows.length === 0) return { written: 0, rejected: [] };
     try {
-      if (this.endpoint.writeMode === 'copy') await this.writeCopy(schema, rows);
-      else await this.withClient('write', (c) => this.insertRows(c, schema, rows));
+      if (this.endpoint.writeMode === 'copy') await this.writeCopy(schema, rows, encoded);
+      else await this.withClient('write', (c) => this.insertRows(c, schema, this.decodeEncoded(schema, rows, encoded)));
       return { written: rows.length, rejected: [] };
     } catch (err) {
       if (!isDataError((err as { cause?: unknown }).cause ?? err)) throw err;
-      return this.writeRowByRow(schema, rows);
+      return this.writeRowByRow(schema, this.decodeEncoded(schema, rows, encoded));
     }
   }
 
-  private async writeCopy(schema: ObjectSchema, rows: Row[]): Promise<void> {
-    await this.copyInto(schema, this.copyLinesOf(schema)(rows));
+  /** Rows with their encoded fields decoded into values: for parameters of an INSERT, and for dead letters. */
+  private decodeEncoded(schema: ObjectSchema, rows: Row[], encoded: readonly string[]): Row[] {
+    if (encoded.length === 0) return rows;
+    const types = encoded.map((n) => schema.fields.find((f) => f.name === n)!.type);
+    const parse = encodedFieldsParser(encoded, types);
+    return rows.map((r) => ({ ...r, ...parse(encodedOf(r) ?? '') }));
   }
 
-  /** The generated COPY text writer of a schema, kept for the session (a write per batch, one schema). */
-  private copyLines: { schema: ObjectSchema; write: (rows: readonly Row[]) => Buffer[] } | null = null;
-  private copyLinesOf(schema: ObjectSchema): (rows: readonly Row[]) => Buffer[] {
-    if (this.copyLines?.schema !== schema)
+  private async writeCopy(schema: ObjectSchema, rows: Row[], encoded: readonly string[]): Promise<void> {
+    const { columns, write } = this.copyLinesOf(schema, encoded);
+    await this.copyInto(schema, columns, write(rows));
+  }
+
+  /** The generated COPY text writer of a schema (and its encoded fields), kept for the session (a write per batch, one schema). */
+  private copyLines: { schema: ObjectSchema; encoded: string; columns: string[]; write: (rows: readonly Row[]) => Buffer[] } | null = null;
+  private copyLinesOf(schema: ObjectSchema, encoded: readonly string[]): { columns: string[]; write: (rows: readonly Row[]) => Buffer[] } {
+    const tag = encoded.join('\t');
+    if (this.copyLines?.schema !== schema || this.copyLines.encoded !== tag) {
+      const decoded = schema.fields.filter((f) => !encoded.includes(f.name));
       this.copyLines = {
         schema,
+        encoded: tag,
+        columns: [...decoded.map((f) => f.name), ...encoded],
         write: copyLineWriter(
-          schema.fields.map((f) => f.name),
-          schema.fields.map((f) => f.type),
+          decoded.map((f) => f.name),
+          decoded.map((f) => f.type),
+          encoded.length > 0,
         ),
       };
-    return this.copyLines.write;
+    }
+    return this.copyLines;
   }
 
   /**
@@ -400,10 +437,10 @@ export class PostgresSession implements ConnectorSession {
    * instead — as is every later batch of this session, to not pay the failed COPY twice.
    */
   private direct = true;
-  private async copyInto(schema: ObjectSchema, payload: readonly Buffer[]): Promise<void> {
+  private async copyInto(schema: ObjectSchema, columns: readonly string[], payload: readonly Buffer[]): Promise<void> {
+    const cols = columns.map(q).join(', ');
     if (this.direct) {
       try {
-        const cols = schema.fields.map((f) => q(f.name)).join(', ');
         await this.withClient('write', (c) => pipeline(Readable.from(payload), c.query(copyFrom(`COPY ${this.table} (${cols}) FROM STDIN`))));
         return;
       } catch (err) {
@@ -411,13 +448,12 @@ export class PostgresSession implements ConnectorSession {
         this.direct = false;
       }
     }
-    await this.copyUpsert(schema, payload);
+    await this.copyUpsert(schema, cols, payload);
   }
 
   /** COPY into a session temp table, then one INSERT … ON CONFLICT: the fastest idempotent bulk path measured. */
 
-  private async copyUpsert(schema: ObjectSchema, payload: readonly Buffer[]): Promise<void> {
-    const cols = schema.fields.map((f) => q(f.name)).join(', ');
+  private async copyUpsert(schema: ObjectSchema, cols: string, payload: readonly Buffer[]): Promise<void> {
     // Connections outlive sessions (pools.ts): a stage table is named for the table and columns it stages.
     const stage = q(`_dm_stage_${createHash('sha1').update(`${this.table} (${cols})`).digest('hex').slice(0, 16)}`);
     await this.withClient('write', async (c) => {
