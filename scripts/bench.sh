@@ -7,8 +7,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-# pgloader is the native peer of the SQLite section: a Debian package, installed when missing. Without it
-# the section still measures the service and says why there is no ratio.
+# pgloader is the peer of the PostgreSQL, SQLite and MySQL sections: a Debian package, installed when missing.
+# Without it each section still measures the service and says why there is no pgloader ratio.
 ensure_pgloader() {
   command -v pgloader >/dev/null && return 0
   if command -v apt-get >/dev/null && [[ $(id -u) == 0 ]]; then
@@ -41,6 +41,7 @@ bash scripts/stack.sh up "${components[@]}"
 eval "$(bash scripts/stack.sh env)"
 if [[ $only == all || $only == pg ]]; then
   echo "== PostgreSQL → PostgreSQL"
+  ensure_pgloader || true # bench/pg.ts says when there is none
   npx tsx bench/pg.ts
 fi
 if [[ ($only == all || $only == mongo) && -f bench/mongo.ts ]]; then
