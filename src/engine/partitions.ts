@@ -5,10 +5,12 @@ import type { KeyRange, ObjectSchema } from '../model/types';
 /**
  * Under this many estimated rows a partition, the default plan keeps one wave of chunks (`parallelism`
  * partitions) instead of two: a second wave costs each chunk's start-up (sessions, first page, a workflow task
- * between chunks) and balances little. PG → PG at 100k rows, parallelism 4: 8 partitions 1.33 – 1.52 s end to
- * end, 4 partitions 1.04 – 1.15 s (bench/pg.ts, 2026-12-02).
+ * between chunks, ~0.1 s) and the first wave's stragglers idle their slots, which percentile ranges of equal
+ * rows do not make up for. PG → PG at 100k rows, parallelism 4: 8 partitions 1.33 – 1.52 s end to end,
+ * 4 partitions 1.04 – 1.15 s (bench/pg.ts, 2026-12-02); at 1M rows, copy phase as a ratio of the native pipe:
+ * passthrough 0.72 – 0.75 with 8 partitions, 0.78 with 4; row path 0.58 and 0.61 – 0.63 (2026-12-04).
  */
-export const ONE_WAVE_ROWS_PER_PARTITION = 50_000;
+export const ONE_WAVE_ROWS_PER_PARTITION = 250_000;
 
 /**
  * The ranges a run copies (or a validation scans) the session's object by: `partitions` when the spec names it,

@@ -55,7 +55,7 @@ export const JobSpecSchema = z
       .min(1)
       .max(1_000)
       .optional()
-      .describe('key ranges to split the source into; default 2 × parallelism, or parallelism when estimated under 50,000 rows a range'),
+      .describe('key ranges to split the source into; default 2 × parallelism, or parallelism when estimated under 250,000 rows a range'),
     transform: z.array(TransformStepSchema).default([]),
     validate: ValidateSchema.prefault({}),
     repair: z
