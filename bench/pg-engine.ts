@@ -3,7 +3,7 @@
  * time, in this process — the worker's own CPU per row (process.cpuUsage) and its GC time, apart from the SDK,
  * the dev server and heartbeats. Figures, not assertions; bench/pg.ts seeds the tables (dm_bench.src_<rows>).
  *   eval "$(bash scripts/stack.sh env)"
- *   node --max-old-space-size=256 --max-semi-space-size=64 --min-semi-space-size=64 --initial-old-space-size=128 --import tsx bench/pg-engine.ts (the worker's heap flags, bin/datamigrato-worker)
+ *   node --max-old-space-size=512 --max-semi-space-size=64 --min-semi-space-size=64 --initial-old-space-size=256 --import tsx bench/pg-engine.ts (the worker's heap flags, bin/datamigrato-worker)
  *   BENCH_ROWS (default 1000000), BENCH_PG_MODE=rows|passthrough, BENCH_PG_PARALLELISM (4), BENCH_BATCH (5000), BENCH_REPS (3)
  */
 import { PerformanceObserver } from 'node:perf_hooks';
