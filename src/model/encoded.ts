@@ -22,3 +22,9 @@ export function carryEncoded(from: Row, to: Row): void {
   const text = (from as WithEncoded)[ENCODED];
   if (text !== undefined) (to as WithEncoded)[ENCODED] = text;
 }
+
+/** The row without its encoded text (once its fields are decoded into it). */
+export function withoutEncoded(row: Row): Row {
+  delete (row as WithEncoded)[ENCODED];
+  return row;
+}

@@ -3,6 +3,7 @@ import { getConnector } from '../../src/connectors/registry';
 import type { ConnectorSession } from '../../src/connectors/contract';
 import { neutralTypeParsers } from '../../src/connectors/postgres/types';
 import { logger } from '../../src/logging';
+import { carryEncoded, ENCODED } from '../../src/model/encoded';
 import type { Row } from '../../src/model/types';
 import { env, uniqueSuffix } from '../helpers/env';
 import { createMixedSource, ensureSchema, pgQuery } from '../helpers/pg';
@@ -66,6 +67,54 @@ describe('PostgreSQL read: pages as COPY text, parsed into rows', () => {
       await session.close();
     }
   }, 120_000);
+
+  test('encoded fields: read leaves them as COPY text, write puts that text into another table, and the rows are equal', async () => {
+    const copy = `enc_${uniqueSuffix()}`;
+    await pgQuery(`CREATE TABLE "${SCHEMA}"."${copy}" (LIKE "${SCHEMA}"."${table}" INCLUDING ALL)`);
+    const [source, target] = [await open(table), await open(copy)];
+    try {
+      const schema = (await source.describe())!;
+      const others = schema.fields.map((f) => f.name).filter((n) => !schema.key.includes(n));
+      // The target's columns have the source's types: every non-key field may travel as text.
+      expect(await target.encodedFields!(schema, others)).toEqual(others);
+      for await (const batch of source.read(schema, { id: 0, lower: null, upper: null }, null, 500, others)) {
+        expect(Object.keys(batch.rows[0]!)).toEqual(schema.key); // only the key was decoded
+        expect((await target.write(schema, batch.rows, others)).rejected).toEqual([]);
+      }
+      expect(await rowProtocol(copy)).toEqual(await rowProtocol(table));
+    } finally {
+      await Promise.all([source.close(), target.close()]);
+    }
+  }, 120_000);
+
+  test('encoded fields: a column of another type than the schema says is not given the text; a rejected row comes back decoded', async () => {
+    const picky = `picky_${uniqueSuffix()}`;
+    await pgQuery(`CREATE TABLE "${SCHEMA}"."${picky}" (id bigint PRIMARY KEY, n integer CHECK (n <> 7), note text, doc jsonb)`);
+    const target = await open(picky);
+    try {
+      const schema = {
+        object: picky,
+        key: ['id'],
+        fields: [
+          { name: 'id', type: 'int64' as const, nullable: false },
+          { name: 'n', type: 'int32' as const, nullable: true },
+          { name: 'note', type: 'string' as const, nullable: true },
+          { name: 'doc', type: 'decimal' as const, nullable: true }, // the column is jsonb
+        ],
+      };
+      expect(await target.encodedFields!(schema, ['n', 'note', 'doc'])).toEqual(['n', 'note']);
+      const rows: Row[] = [6, 7, 8].map((n) => ({ id: BigInt(n), doc: null }));
+      rows.forEach((r, i) => carryEncoded({ [ENCODED]: `${6 + i}\ttab\\there` } as unknown as Row, r));
+      const outcome = await target.write(schema, rows, ['n', 'note']);
+      expect(outcome.rejected.map((r) => r.row)).toEqual([{ id: 7n, doc: null, n: 7, note: 'tab\there' }]);
+      expect(await pgQuery(`SELECT id::int, n, note FROM "${SCHEMA}"."${picky}" ORDER BY id`)).toEqual([
+        { id: 6, n: 6, note: 'tab\there' },
+        { id: 8, n: 8, note: 'tab\there' },
+      ]);
+    } finally {
+      await target.close();
+    }
+  }, 60_000);
 
   test('a column whose type differs from the schema read with is parsed by its own type (a target read for validation)', async () => {
     const other = `other_${uniqueSuffix()}`;

@@ -34,7 +34,7 @@ import { addForeignKeyTo, foreignKeysOf } from './catalog';
 import { digestQuery, digestMethodOf, type DigestMethod } from './digest';
 import { copyLineWriter } from './copy-lines';
 import { copyRowParser, encodedFieldsParser } from './copy-rows';
-import { encodedOf } from '../../model/encoded';
+import { encodedOf, withoutEncoded } from '../../model/encoded';
 import { sumToHex, type Digest } from '../../validation/digest';
 import type { ForeignKey, TargetForeignKey } from '../contract';
 
@@ -402,7 +402,7 @@ export class PostgresSession implements ConnectorSession {
     if (encoded.length === 0) return rows;
     const types = encoded.map((n) => schema.fields.find((f) => f.name === n)!.type);
     const parse = encodedFieldsParser(encoded, types);
-    return rows.map((r) => ({ ...r, ...parse(encodedOf(r) ?? '') }));
+    return rows.map((r) => withoutEncoded({ ...r, ...parse(encodedOf(r) ?? '') }));
   }
 
   private async writeCopy(schema: ObjectSchema, rows: Row[], encoded: readonly string[]): Promise<void> {
