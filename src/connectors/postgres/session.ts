@@ -196,7 +196,8 @@ export class PostgresSession implements ConnectorSession {
   /**
    * Keyset pagination (each page an index range scan, so memory and latency stay flat however deep we are), each
    * page read as COPY text and parsed into rows by the columns' own types (copy-rows.ts): the values the row
-   * protocol gives, with a fraction of its per-field cost.
+   * protocol gives, with a fraction of its per-field cost. The `encoded` fields are not parsed: selected last, their
+   * text is each row's ENCODED tail, for a target of this format to write as it is.
    */
   async *read(schema: ObjectSchema, range: KeyRange, after: Cursor | null, batchSize: number, encoded: readonly string[] = []): AsyncIterable<RowBatch> {
     const actual = await this.columnTypes(schema);
