@@ -1,10 +1,11 @@
-import { hash } from 'node:crypto';
+import { xxh64 } from '@node-rs/xxhash';
 import type { FieldSchema, ObjectSchema, Row } from '../model/types';
 import { keyFieldsOf } from '../model/keys';
 import { canonicalRow, canonicalValue } from './canonical';
 import { VALIDATION_BUCKETS, sumToHex, type Digest } from './digest';
 
 const TWO32 = 2 ** 32;
+const LOW32 = 0xffffffffn;
 
 /** FNV-1a over the canonical key: cheap, and the same on both sides because the key is canonicalized first. */
 export function keyHashOf(canonicalKey: string): number {
@@ -36,9 +37,9 @@ class Sum64 {
   private pending = 0;
   count = 0;
 
-  add(h: Buffer): void {
-    this.hi += h.readUInt32BE(0);
-    this.lo += h.readUInt32BE(4);
+  add(h: bigint): void {
+    this.hi += Number(h >> 32n);
+    this.lo += Number(h & LOW32);
     this.count++;
     // Each lane grows < 2^32 per row; carrying every 2^20 rows keeps it far below 2^53.
     if (++this.pending === 1 << 20) this.carry();
@@ -72,7 +73,8 @@ export class RowDigester {
   }
 
   add(row: Row): void {
-    const h = hash('sha1', canonicalRow(row, this.schema, this.sorted), 'buffer');
+    // xxHash64 of the canonical text: a fifth of the checksum's CPU less than SHA-1's first 8 bytes (docs/validation.md).
+    const h = xxh64(canonicalRow(row, this.schema, this.sorted));
     this.total.add(h);
     if (this.buckets) this.buckets[bucketOf(this.canonicalKey(row))]!.add(h);
   }

@@ -4,7 +4,7 @@
  */
 const MASK64 = (1n << 64n) - 1n;
 
-/** Count and order-independent checksum of a set of rows: the sum (mod 2^64) of per-row SHA-1 prefixes.
+/** Count and order-independent checksum of a set of rows: the sum (mod 2^64) of per-row xxHash64s.
  * A sum, unlike XOR, does not cancel duplicates, and it merges across batches and partitions. */
 export interface Digest {
   count: number;
