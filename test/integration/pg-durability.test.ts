@@ -153,7 +153,10 @@ describe('durability and control on the real dev server', () => {
 
     test('cancel stops the activities and leaves a partial report', async () => {
       const tgt = `cancel_tgt_${uniqueSuffix()}`;
-      const spec = parsed({ ...pgSpec(`cancel-${tgt}`, src, tgt, { batchSize: 500, parallelism: 2 }), chunk: { maxBatches: 1000, maxSeconds: 30 } });
+      // Slow on purpose (small batches, one chunk at a time, INSERT writes): the default COPY path moves these 200k
+      // rows in about a second, before a heartbeat can even carry the cancellation to the activity.
+      const base = pgSpec(`cancel-${tgt}`, src, tgt, { batchSize: 100, parallelism: 1 });
+      const spec = parsed({ ...base, target: { ...base.target, writeMode: 'insert' }, chunk: { maxBatches: 10_000, maxSeconds: 30 } });
       const handle = await h.client.workflow.start('migrationWorkflow', { taskQueue: h.taskQueue, workflowId: `cancel-${tgt}`, args: [{ spec }] });
       await waitFor(
         () => countRows(`${SCHEMA}.${tgt}`).catch(() => 0),
